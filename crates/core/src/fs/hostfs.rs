@@ -1,0 +1,640 @@
+//! A read-only view of a host directory (a host volume), through the platform's
+//! [`HostVolumes`] capability and, for opened files, [`HostIo`].
+//!
+//! A [`HostNode`] is named by its volume and its path relative to the volume root. Paths are
+//! built only by [`Node::lookup`] from single names that contain no `/` or NUL and are not
+//! `.` or `..`, so every path the platform sees is `""` (the root) or `a/b/c` of plain
+//! components: `..` and symbolic links are resolved by the VFS above, inside the sandbox's
+//! own tree, and can never lead outside the volume on the host. Everything that would change
+//! the volume fails with `Error::ReadOnly`.
+//!
+//! Host special files (devices, FIFOs, sockets) are listed and can be stat'ed, but not
+//! opened (`Error::Access`), as on a `nodev` mount: opening a host FIFO could block the
+//! library OS, a device would reach past the policy.
+//!
+//! Depends on `fs` ([`Node`]), `platform` ([`HostIo`], [`HostVolumes`]) and `error`.
+
+use super::{DirEntry, FileType, Metadata, Node, NodeRef};
+use crate::error::{Error, Result};
+use crate::platform::{HostFd, HostIo, HostStat, HostVolumes};
+use crate::time::Nanos;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::any::Any;
+use spin::Mutex;
+
+/// Longest name of one directory entry (`NAME_MAX`).
+const NAME_MAX_BYTES: usize = 255;
+/// `d_type` values of getdents64(2) (dirent.h `DT_*`) this module tells apart.
+const DT_UNKNOWN: u8 = 0;
+const DT_FIFO: u8 = 1;
+const DT_CHR: u8 = 2;
+const DT_DIR: u8 = 4;
+const DT_BLK: u8 = 6;
+const DT_REG: u8 = 8;
+const DT_LNK: u8 = 10;
+const DT_SOCK: u8 = 12;
+/// `S_IFBLK`: the core has no block-device type, see [`file_type_of`].
+const S_IFMT: u32 = 0o170000;
+const S_IFBLK: u32 = 0o060000;
+
+/// The root of host volume `vol`: a node for the path `""`.
+pub fn volume_root(io: &'static dyn HostIo, vol: u32) -> Result<NodeRef> {
+    let stat = volumes(io)?.stat(vol, b"")?;
+    Ok(Arc::new(HostNode {
+        io,
+        vol,
+        path: Vec::new(),
+        stat,
+        fd: Mutex::new(None),
+    }))
+}
+
+fn volumes(io: &'static dyn HostIo) -> Result<&'static dyn HostVolumes> {
+    io.host_volumes().ok_or(Error::NotSupported)
+}
+
+/// The core's type of a host mode. Block devices have no type of their own in the core:
+/// they show as character devices (their real mode still shows in `st_mode`), and neither
+/// can be opened. Unknown types show as regular files and cannot be opened either.
+fn file_type_of(mode: u32) -> FileType {
+    if mode & S_IFMT == S_IFBLK {
+        return FileType::CharDevice;
+    }
+    FileType::from_mode(mode).unwrap_or(FileType::Regular)
+}
+
+/// The core's type for a `d_type`, or `None` when the host did not say.
+fn file_type_of_dtype(dtype: u8) -> Option<FileType> {
+    match dtype {
+        DT_FIFO => Some(FileType::Fifo),
+        DT_CHR | DT_BLK => Some(FileType::CharDevice),
+        DT_DIR => Some(FileType::Directory),
+        DT_REG => Some(FileType::Regular),
+        DT_LNK => Some(FileType::Symlink),
+        DT_SOCK => Some(FileType::Socket),
+        DT_UNKNOWN => None,
+        _ => None,
+    }
+}
+
+/// Whether `name` may become a path component: not empty, not `.` or `..`, no `/` or NUL.
+fn check_name(name: &[u8]) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::NotFound);
+    }
+    if name == b"." || name == b".." || name.iter().any(|&b| b == b'/' || b == 0) {
+        return Err(Error::Invalid);
+    }
+    if name.len() > NAME_MAX_BYTES {
+        return Err(Error::NameTooLong);
+    }
+    Ok(())
+}
+
+/// A file, directory or link of a host volume; see the module documentation.
+pub struct HostNode {
+    io: &'static dyn HostIo,
+    vol: u32,
+    /// Relative to the volume root: `""` or plain components joined by `/`.
+    path: Vec<u8>,
+    /// Metadata as of the lookup that made this node.
+    stat: HostStat,
+    /// The host descriptor of an opened regular file; taken by `release` (or drop).
+    fd: Mutex<Option<HostFd>>,
+}
+
+impl HostNode {
+    /// The path of this node inside its volume (`""` for the root).
+    pub fn volume_path(&self) -> &[u8] {
+        &self.path
+    }
+
+    fn volumes(&self) -> Result<&'static dyn HostVolumes> {
+        volumes(self.io)
+    }
+
+    fn child_path(&self, name: &[u8]) -> Result<Vec<u8>> {
+        check_name(name)?;
+        let mut path = Vec::new();
+        path.try_reserve(self.path.len() + 1 + name.len())
+            .map_err(|_| Error::NoMemory)?;
+        if !self.path.is_empty() {
+            path.extend_from_slice(&self.path);
+            path.push(b'/');
+        }
+        path.extend_from_slice(name);
+        Ok(path)
+    }
+
+    fn is_dir(&self) -> bool {
+        self.file_type() == FileType::Directory
+    }
+
+    /// The error of an operation that would change a directory of the volume.
+    fn dir_change(&self) -> Error {
+        if self.is_dir() {
+            Error::ReadOnly
+        } else {
+            Error::NotDir
+        }
+    }
+}
+
+impl Node for HostNode {
+    fn metadata(&self) -> Result<Metadata> {
+        let stat = match *self.fd.lock() {
+            Some(fd) => self.io.host_stat(fd)?,
+            None => self.stat,
+        };
+        Ok(Metadata {
+            dev: stat.dev,
+            ino: stat.ino,
+            mode: stat.mode,
+            nlink: stat.nlink,
+            uid: stat.uid,
+            gid: stat.gid,
+            rdev: stat.rdev,
+            size: stat.size,
+            blocks: stat.blocks,
+            blksize: stat.blksize,
+            atime: stat.atime,
+            mtime: stat.mtime,
+            ctime: stat.ctime,
+        })
+    }
+
+    fn file_type(&self) -> FileType {
+        file_type_of(self.stat.mode)
+    }
+
+    fn lookup(&self, name: &[u8]) -> Result<NodeRef> {
+        if !self.is_dir() {
+            return Err(Error::NotDir);
+        }
+        let path = self.child_path(name)?;
+        let stat = self.volumes()?.stat(self.vol, &path)?;
+        Ok(Arc::new(HostNode {
+            io: self.io,
+            vol: self.vol,
+            path,
+            stat,
+            fd: Mutex::new(None),
+        }))
+    }
+
+    fn read_dir(&self) -> Result<Vec<DirEntry>> {
+        if !self.is_dir() {
+            return Err(Error::NotDir);
+        }
+        let volumes = self.volumes()?;
+        let mut out = Vec::new();
+        for entry in volumes.read_dir(self.vol, &self.path)? {
+            // Skip `.`/`..` and anything a misbehaving host reports that is no plain name.
+            let Ok(path) = self.child_path(&entry.name) else {
+                continue;
+            };
+            let file_type = match file_type_of_dtype(entry.dtype) {
+                Some(file_type) => file_type,
+                None => match volumes.stat(self.vol, &path) {
+                    Ok(stat) => file_type_of(stat.mode),
+                    // Removed on the host since the listing.
+                    Err(Error::NotFound) => continue,
+                    Err(e) => return Err(e),
+                },
+            };
+            out.push(DirEntry {
+                name: entry.name,
+                ino: entry.ino,
+                file_type,
+            });
+        }
+        Ok(out)
+    }
+
+    fn create(&self, _name: &[u8], _file_type: FileType, _mode: u32) -> Result<NodeRef> {
+        Err(self.dir_change())
+    }
+
+    fn symlink(&self, _name: &[u8], _target: &[u8]) -> Result<()> {
+        Err(self.dir_change())
+    }
+
+    fn link(&self, _name: &[u8], _node: &NodeRef) -> Result<()> {
+        Err(self.dir_change())
+    }
+
+    fn unlink(&self, _name: &[u8], _directory: bool) -> Result<()> {
+        Err(self.dir_change())
+    }
+
+    fn rename(&self, _name: &[u8], _new_dir: &NodeRef, _new_name: &[u8]) -> Result<()> {
+        Err(self.dir_change())
+    }
+
+    fn read_at(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
+        match self.file_type() {
+            FileType::Directory => return Err(Error::IsDir),
+            FileType::Regular => {}
+            _ => return Err(Error::Invalid),
+        }
+        // Only an opened node has a descriptor.
+        let fd = (*self.fd.lock()).ok_or(Error::BadFd)?;
+        self.io.host_read(fd, buf, Some(pos))
+    }
+
+    fn write_at(&self, _pos: u64, _data: &[u8]) -> Result<usize> {
+        Err(Error::ReadOnly)
+    }
+
+    fn truncate(&self, _len: u64) -> Result<()> {
+        Err(Error::ReadOnly)
+    }
+
+    fn read_link(&self) -> Result<Vec<u8>> {
+        if self.file_type() != FileType::Symlink {
+            return Err(Error::Invalid);
+        }
+        self.volumes()?.read_link(self.vol, &self.path)
+    }
+
+    fn set_mode(&self, _mode: u32) -> Result<()> {
+        Err(Error::ReadOnly)
+    }
+
+    fn set_times(&self, _atime: Option<Nanos>, _mtime: Option<Nanos>) -> Result<()> {
+        Err(Error::ReadOnly)
+    }
+
+    fn open(self: Arc<Self>, write: bool) -> Result<NodeRef> {
+        if write {
+            return Err(Error::ReadOnly);
+        }
+        match self.file_type() {
+            FileType::Regular if FileType::from_mode(self.stat.mode) == Some(FileType::Regular) => {
+                let fd = self.volumes()?.open_read(self.vol, &self.path)?;
+                Ok(Arc::new(HostNode {
+                    io: self.io,
+                    vol: self.vol,
+                    path: self.path.clone(),
+                    stat: self.stat,
+                    fd: Mutex::new(Some(fd)),
+                }))
+            }
+            FileType::Directory | FileType::Symlink => Ok(self),
+            _ => Err(Error::Access),
+        }
+    }
+
+    fn release(&self) {
+        if let Some(fd) = self.fd.lock().take() {
+            self.io.host_close(fd);
+        }
+    }
+
+    fn host_fd(&self) -> Option<HostFd> {
+        *self.fd.lock()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Drop for HostNode {
+    /// A descriptor nobody released is closed when the node goes, so it cannot leak.
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! A fake host: volumes over an in-memory tree, recording every path it is asked about.
+    use super::*;
+    use crate::platform::{HostDirEntry, Readiness, TermQuery};
+    use alloc::boxed::Box;
+    use alloc::collections::BTreeMap;
+    use alloc::vec;
+
+    pub(crate) enum FakeEntry {
+        Dir,
+        File(Vec<u8>),
+        Link(Vec<u8>),
+        Fifo,
+    }
+
+    /// Volumes as maps from (volume, path) to entries; the root of each volume is `""`.
+    #[derive(Default)]
+    pub(crate) struct FakeHost {
+        pub(crate) tree: BTreeMap<(u32, Vec<u8>), FakeEntry>,
+        pub(crate) open: Mutex<BTreeMap<i32, Vec<u8>>>,
+        pub(crate) next_fd: Mutex<i32>,
+        pub(crate) asked: Mutex<Vec<Vec<u8>>>,
+        pub(crate) closed: Mutex<Vec<i32>>,
+        /// Report `DT_UNKNOWN` in listings, so that the VFS has to stat.
+        pub(crate) unknown_dtype: bool,
+    }
+
+    impl FakeHost {
+        pub(crate) fn with(
+            entries: Vec<(u32, &str, FakeEntry)>,
+            unknown_dtype: bool,
+        ) -> &'static FakeHost {
+            let mut host = FakeHost {
+                unknown_dtype,
+                ..FakeHost::default()
+            };
+            for (vol, path, entry) in entries {
+                host.tree.insert((vol, path.as_bytes().to_vec()), entry);
+            }
+            Box::leak(Box::new(host))
+        }
+
+        fn record(&self, path: &[u8]) {
+            self.asked.lock().push(path.to_vec());
+        }
+
+        fn entry(&self, vol: u32, path: &[u8]) -> Result<&FakeEntry> {
+            self.record(path);
+            // A real platform refuses anything that would leave the volume; the fake checks
+            // that the core never sends such a path.
+            let bad = path.first() == Some(&b'/')
+                || path
+                    .split(|&b| b == b'/')
+                    .any(|c| c == b".." || c == b"." || (c.is_empty() && !path.is_empty()));
+            if bad {
+                return Err(Error::Perm);
+            }
+            self.tree.get(&(vol, path.to_vec())).ok_or(Error::NotFound)
+        }
+
+        fn ino(&self, vol: u32, path: &[u8]) -> u64 {
+            self.tree
+                .keys()
+                .position(|k| k.0 == vol && k.1 == path)
+                .map_or(0, |i| i as u64 + 100)
+        }
+    }
+
+    impl HostVolumes for FakeHost {
+        fn stat(&self, vol: u32, path: &[u8]) -> Result<HostStat> {
+            let (mode, size) = match self.entry(vol, path)? {
+                FakeEntry::Dir => (0o040755, 4096),
+                FakeEntry::File(data) => (0o100644, data.len() as u64),
+                FakeEntry::Link(target) => (0o120777, target.len() as u64),
+                FakeEntry::Fifo => (0o010644, 0),
+            };
+            Ok(HostStat {
+                dev: 0x801,
+                ino: self.ino(vol, path),
+                mode,
+                nlink: 1,
+                size,
+                ..HostStat::default()
+            })
+        }
+
+        fn open_read(&self, vol: u32, path: &[u8]) -> Result<HostFd> {
+            let FakeEntry::File(data) = self.entry(vol, path)? else {
+                return Err(Error::Invalid);
+            };
+            let mut next = self.next_fd.lock();
+            *next += 1;
+            self.open.lock().insert(*next + 10, data.clone());
+            Ok(HostFd(*next + 10))
+        }
+
+        fn read_dir(&self, vol: u32, path: &[u8]) -> Result<Vec<HostDirEntry>> {
+            let FakeEntry::Dir = self.entry(vol, path)? else {
+                return Err(Error::NotDir);
+            };
+            let mut out = vec![
+                HostDirEntry {
+                    name: b".".to_vec(),
+                    ino: 1,
+                    dtype: DT_DIR,
+                },
+                HostDirEntry {
+                    name: b"..".to_vec(),
+                    ino: 1,
+                    dtype: DT_DIR,
+                },
+            ];
+            for ((v, p), entry) in &self.tree {
+                let Some(rest) = (if path.is_empty() {
+                    Some(&p[..])
+                } else {
+                    p.strip_prefix(path).and_then(|r| r.strip_prefix(b"/"))
+                }) else {
+                    continue;
+                };
+                if *v != vol || rest.is_empty() || rest.contains(&b'/') {
+                    continue;
+                }
+                let dtype = if self.unknown_dtype {
+                    DT_UNKNOWN
+                } else {
+                    match entry {
+                        FakeEntry::Dir => DT_DIR,
+                        FakeEntry::File(_) => DT_REG,
+                        FakeEntry::Link(_) => DT_LNK,
+                        FakeEntry::Fifo => DT_FIFO,
+                    }
+                };
+                out.push(HostDirEntry {
+                    name: rest.to_vec(),
+                    ino: self.ino(vol, p),
+                    dtype,
+                });
+            }
+            Ok(out)
+        }
+
+        fn read_link(&self, vol: u32, path: &[u8]) -> Result<Vec<u8>> {
+            match self.entry(vol, path)? {
+                FakeEntry::Link(target) => Ok(target.clone()),
+                _ => Err(Error::Invalid),
+            }
+        }
+    }
+
+    impl HostIo for FakeHost {
+        fn host_read(&self, fd: HostFd, buf: &mut [u8], offset: Option<u64>) -> Result<usize> {
+            let open = self.open.lock();
+            let data = open.get(&fd.0).ok_or(Error::BadFd)?;
+            let start = usize::try_from(offset.unwrap_or(0)).map_err(|_| Error::Invalid)?;
+            let rest = data.get(start..).unwrap_or(&[]);
+            let n = rest.len().min(buf.len());
+            buf.get_mut(..n)
+                .ok_or(Error::Invalid)?
+                .copy_from_slice(rest.get(..n).ok_or(Error::Invalid)?);
+            Ok(n)
+        }
+        fn host_write(&self, _fd: HostFd, _data: &[u8], _offset: Option<u64>) -> Result<usize> {
+            Err(Error::BadFd)
+        }
+        fn host_stat(&self, fd: HostFd) -> Result<HostStat> {
+            let open = self.open.lock();
+            let data = open.get(&fd.0).ok_or(Error::BadFd)?;
+            Ok(HostStat {
+                dev: 0x801,
+                ino: 7,
+                mode: 0o100644,
+                nlink: 1,
+                size: data.len() as u64,
+                ..HostStat::default()
+            })
+        }
+        fn host_poll(
+            &self,
+            _fds: &[(HostFd, bool, bool)],
+            _timeout: Option<Nanos>,
+        ) -> Result<Vec<Readiness>> {
+            Err(Error::NotSupported)
+        }
+        fn host_term(&self, _fd: HostFd, _query: TermQuery, _out: &mut [u8]) -> Result<()> {
+            Err(Error::NotTty)
+        }
+        fn host_close(&self, fd: HostFd) {
+            self.open.lock().remove(&fd.0);
+            self.closed.lock().push(fd.0);
+        }
+        fn host_volumes(&self) -> Option<&dyn HostVolumes> {
+            Some(self)
+        }
+    }
+
+    pub(crate) fn sample(unknown_dtype: bool) -> &'static FakeHost {
+        FakeHost::with(
+            vec![
+                (0, "", FakeEntry::Dir),
+                (0, "etc", FakeEntry::Dir),
+                (0, "etc/passwd", FakeEntry::File(b"host secret".to_vec())),
+                (0, "bin", FakeEntry::Dir),
+                (0, "bin/sh", FakeEntry::File(b"\x7fELF shell".to_vec())),
+                (0, "bin/abs", FakeEntry::Link(b"/etc/passwd".to_vec())),
+                (0, "bin/up", FakeEntry::Link(b"../../x".to_vec())),
+                (0, "fifo", FakeEntry::Fifo),
+                (1, "", FakeEntry::Dir),
+                (1, "only", FakeEntry::File(b"vol1".to_vec())),
+            ],
+            unknown_dtype,
+        )
+    }
+
+    #[test]
+    fn lookup_read_and_metadata() -> Result<()> {
+        let host = sample(false);
+        let root = volume_root(host, 0)?;
+        assert_eq!(root.file_type(), FileType::Directory);
+        let sh = root.lookup(b"bin")?.lookup(b"sh")?;
+        let m = sh.metadata()?;
+        assert_eq!((m.dev, m.mode, m.size), (0x801, 0o100644, 10));
+        let node = sh
+            .as_any()
+            .downcast_ref::<HostNode>()
+            .map(|n| n.volume_path().to_vec());
+        assert_eq!(node, Some(b"bin/sh".to_vec()));
+        // Not opened: no descriptor to read from.
+        let mut buf = [0u8; 32];
+        assert_eq!(sh.read_at(0, &mut buf).err(), Some(Error::BadFd));
+        let opened = sh.clone().open(false)?;
+        let fd = opened.host_fd();
+        assert!(fd.is_some());
+        assert_eq!(opened.read_at(5, &mut buf)?, 5);
+        assert_eq!(buf.get(..5), Some(&b"shell"[..]));
+        opened.release();
+        assert_eq!(opened.host_fd(), None);
+        assert_eq!(host.closed.lock().as_slice(), &[fd.map_or(-1, |f| f.0)]);
+        // Dropping an unreleased file closes it too.
+        let dropped = sh.clone().open(false)?;
+        let fd2 = dropped.host_fd().map_or(-1, |f| f.0);
+        drop(dropped);
+        assert!(host.closed.lock().contains(&fd2));
+        assert_eq!(root.lookup(b"missing").err(), Some(Error::NotFound));
+        assert_eq!(sh.lookup(b"x").err(), Some(Error::NotDir));
+        let vol1 = volume_root(host, 1)?;
+        assert_eq!(vol1.lookup(b"only")?.metadata()?.size, 4);
+        assert_eq!(vol1.lookup(b"etc").err(), Some(Error::NotFound));
+        Ok(())
+    }
+
+    #[test]
+    fn names_cannot_escape() -> Result<()> {
+        let host = sample(false);
+        let root = volume_root(host, 0)?;
+        assert_eq!(root.lookup(b"..").err(), Some(Error::Invalid));
+        assert_eq!(root.lookup(b".").err(), Some(Error::Invalid));
+        assert_eq!(root.lookup(b"etc/passwd").err(), Some(Error::Invalid));
+        assert_eq!(root.lookup(b"/etc").err(), Some(Error::Invalid));
+        assert_eq!(root.lookup(b"etc\0").err(), Some(Error::Invalid));
+        assert_eq!(root.lookup(b"").err(), Some(Error::NotFound));
+        assert_eq!(root.lookup(&[b'a'; 256]).err(), Some(Error::NameTooLong));
+        assert!(host.asked.lock().iter().all(|p| p.is_empty()));
+        Ok(())
+    }
+
+    #[test]
+    fn read_dir_and_links() -> Result<()> {
+        for unknown in [false, true] {
+            let host = sample(unknown);
+            let root = volume_root(host, 0)?;
+            let listed: Vec<(Vec<u8>, FileType)> = root
+                .read_dir()?
+                .into_iter()
+                .map(|e| (e.name, e.file_type))
+                .collect();
+            assert_eq!(
+                listed,
+                vec![
+                    (b"bin".to_vec(), FileType::Directory),
+                    (b"etc".to_vec(), FileType::Directory),
+                    (b"fifo".to_vec(), FileType::Fifo),
+                ]
+            );
+            let bin = root.lookup(b"bin")?;
+            let names: Vec<Vec<u8>> = bin.read_dir()?.into_iter().map(|e| e.name).collect();
+            assert_eq!(names, vec![b"abs".to_vec(), b"sh".to_vec(), b"up".to_vec()]);
+            let abs = bin.lookup(b"abs")?;
+            assert_eq!(abs.file_type(), FileType::Symlink);
+            assert_eq!(abs.read_link()?, b"/etc/passwd");
+            assert_eq!(bin.read_link().err(), Some(Error::Invalid));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn everything_is_read_only() -> Result<()> {
+        let host = sample(false);
+        let root = volume_root(host, 0)?;
+        let sh = root.lookup(b"bin")?.lookup(b"sh")?;
+        assert_eq!(sh.clone().open(true).err(), Some(Error::ReadOnly));
+        assert_eq!(root.clone().open(true).err(), Some(Error::ReadOnly));
+        assert!(Arc::ptr_eq(&root.clone().open(false)?, &root));
+        assert_eq!(
+            root.create(b"n", FileType::Regular, 0o644).err(),
+            Some(Error::ReadOnly)
+        );
+        assert_eq!(root.symlink(b"n", b"t").err(), Some(Error::ReadOnly));
+        assert_eq!(root.link(b"n", &sh).err(), Some(Error::ReadOnly));
+        assert_eq!(root.unlink(b"bin", true).err(), Some(Error::ReadOnly));
+        assert_eq!(
+            root.rename(b"bin", &root, b"b").err(),
+            Some(Error::ReadOnly)
+        );
+        assert_eq!(
+            sh.create(b"n", FileType::Regular, 0o644).err(),
+            Some(Error::NotDir)
+        );
+        assert_eq!(sh.write_at(0, b"x").err(), Some(Error::ReadOnly));
+        assert_eq!(sh.truncate(0).err(), Some(Error::ReadOnly));
+        assert_eq!(sh.set_mode(0o777).err(), Some(Error::ReadOnly));
+        assert_eq!(sh.set_times(None, None).err(), Some(Error::ReadOnly));
+        // Host FIFOs are visible but cannot be opened.
+        let fifo = root.lookup(b"fifo")?;
+        assert_eq!(fifo.file_type(), FileType::Fifo);
+        assert_eq!(fifo.open(false).err(), Some(Error::Access));
+        Ok(())
+    }
+}

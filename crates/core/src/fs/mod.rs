@@ -1,0 +1,209 @@
+//! The virtual filesystem: nodes, mounts and path resolution.
+//!
+//! Every object a file descriptor can refer to is a [`Node`]: files and directories of the
+//! in-memory filesystem ([`tmpfs`]), of host volumes ([`hostfs`]), the synthetic devices
+//! ([`dev`]) and generated files ([`synthetic`]), and also pipes and host stdio. A node has
+//! one trait with defaults that fail, like a kernel's inode and file operations together, so
+//! that the shim handles every descriptor the same way. [`vfs::Vfs`] holds the mount table
+//! and resolves paths itself: `..` and symbolic links never leave the sandbox's root, and a
+//! host volume is only ever asked for already-resolved components.
+
+use crate::error::{Error, Result};
+use crate::platform::{HostFd, Readiness};
+use crate::time::Nanos;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::any::Any;
+
+pub mod dev;
+pub mod hostfs;
+pub mod synthetic;
+pub mod tmpfs;
+pub mod vfs;
+
+/// A shared reference to a node.
+pub type NodeRef = Arc<dyn Node>;
+
+/// The type of a node (the `S_IFMT` part of a mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileType {
+    /// Regular file.
+    Regular,
+    /// Directory.
+    Directory,
+    /// Symbolic link.
+    Symlink,
+    /// Character device.
+    CharDevice,
+    /// Named or anonymous pipe.
+    Fifo,
+    /// Socket.
+    Socket,
+}
+
+impl FileType {
+    /// The `S_IFMT` bits (inode(7)).
+    pub fn mode_bits(self) -> u32 {
+        match self {
+            FileType::Regular => 0o100000,
+            FileType::Directory => 0o040000,
+            FileType::Symlink => 0o120000,
+            FileType::CharDevice => 0o020000,
+            FileType::Fifo => 0o010000,
+            FileType::Socket => 0o140000,
+        }
+    }
+    /// The type of a full mode, if it names one.
+    pub fn from_mode(mode: u32) -> Option<FileType> {
+        Some(match mode & 0o170000 {
+            0o100000 => FileType::Regular,
+            0o040000 => FileType::Directory,
+            0o120000 => FileType::Symlink,
+            0o020000 => FileType::CharDevice,
+            0o010000 => FileType::Fifo,
+            0o140000 => FileType::Socket,
+            _ => return None,
+        })
+    }
+    /// The `d_type` value of getdents64(2).
+    pub fn dirent_type(self) -> u8 {
+        match self {
+            FileType::Fifo => 1,
+            FileType::CharDevice => 2,
+            FileType::Directory => 4,
+            FileType::Regular => 8,
+            FileType::Symlink => 10,
+            FileType::Socket => 12,
+        }
+    }
+}
+
+/// Metadata of a node, in the fields stat(2) reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct Metadata {
+    pub dev: u64,
+    pub ino: u64,
+    /// Full mode: type bits and permission bits.
+    pub mode: u32,
+    pub nlink: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub rdev: u64,
+    pub size: u64,
+    pub blocks: u64,
+    pub blksize: u64,
+    pub atime: Nanos,
+    pub mtime: Nanos,
+    pub ctime: Nanos,
+}
+
+/// One directory entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    /// The name (never `.` or `..`: the shim adds those).
+    pub name: Vec<u8>,
+    /// Inode number.
+    pub ino: u64,
+    /// Its type.
+    pub file_type: FileType,
+}
+
+/// A filesystem object or any other object a descriptor can refer to. Methods that do not
+/// apply to a kind of node keep their default, which fails as Linux does.
+pub trait Node: Send + Sync + Any {
+    /// Metadata (stat).
+    fn metadata(&self) -> Result<Metadata>;
+    /// The node's type.
+    fn file_type(&self) -> FileType;
+
+    // --- directories -------------------------------------------------------------------
+    /// Find `name` (one component, not `.` or `..`) in this directory.
+    fn lookup(&self, _name: &[u8]) -> Result<NodeRef> {
+        Err(Error::NotDir)
+    }
+    /// All entries, in a stable order (getdents64 offsets index into it).
+    fn read_dir(&self) -> Result<Vec<DirEntry>> {
+        Err(Error::NotDir)
+    }
+    /// Create `name` as a regular file, directory or FIFO with permission bits `mode`.
+    fn create(&self, _name: &[u8], _file_type: FileType, _mode: u32) -> Result<NodeRef> {
+        Err(Error::NotDir)
+    }
+    /// Create a symbolic link `name` → `target`.
+    fn symlink(&self, _name: &[u8], _target: &[u8]) -> Result<()> {
+        Err(Error::NotDir)
+    }
+    /// Add a hard link `name` to `node` (same filesystem).
+    fn link(&self, _name: &[u8], _node: &NodeRef) -> Result<()> {
+        Err(Error::NotDir)
+    }
+    /// Remove `name`; `directory` selects rmdir(2) semantics.
+    fn unlink(&self, _name: &[u8], _directory: bool) -> Result<()> {
+        Err(Error::NotDir)
+    }
+    /// Move `name` to `new_dir`/`new_name` (same filesystem; replaces as rename(2)).
+    fn rename(&self, _name: &[u8], _new_dir: &NodeRef, _new_name: &[u8]) -> Result<()> {
+        Err(Error::NotDir)
+    }
+
+    // --- data --------------------------------------------------------------------------
+    /// Read at `pos` (ignored by unseekable nodes). `Err(WouldBlock)` when no data is ready.
+    fn read_at(&self, _pos: u64, _buf: &mut [u8]) -> Result<usize> {
+        Err(Error::Invalid)
+    }
+    /// Write at `pos`; returns bytes written.
+    fn write_at(&self, _pos: u64, _data: &[u8]) -> Result<usize> {
+        Err(Error::Invalid)
+    }
+    /// Set the size.
+    fn truncate(&self, _len: u64) -> Result<()> {
+        Err(Error::Invalid)
+    }
+    /// Target of a symbolic link.
+    fn read_link(&self) -> Result<Vec<u8>> {
+        Err(Error::Invalid)
+    }
+    /// Change permission bits.
+    fn set_mode(&self, _mode: u32) -> Result<()> {
+        Err(Error::Perm)
+    }
+    /// Change access and modification times (`None`: leave as is).
+    fn set_times(&self, _atime: Option<Nanos>, _mtime: Option<Nanos>) -> Result<()> {
+        Err(Error::Perm)
+    }
+
+    // --- descriptors -------------------------------------------------------------------
+    /// Called when a descriptor is opened on this node; returns the node the descriptor
+    /// refers to (a host file opens its host descriptor here; most nodes return themselves).
+    fn open(self: Arc<Self>, _write: bool) -> Result<NodeRef>;
+    /// Called once when the last descriptor of an [`Node::open`] result closes.
+    fn release(&self) {}
+    /// Readiness for poll(2) of nodes the library OS serves itself.
+    fn readiness(&self) -> Readiness {
+        Readiness {
+            readable: true,
+            writable: true,
+            hangup: false,
+            error: false,
+        }
+    }
+    /// Whether lseek(2) applies.
+    fn seekable(&self) -> bool {
+        matches!(
+            self.file_type(),
+            FileType::Regular | FileType::Directory | FileType::CharDevice
+        )
+    }
+    /// The host descriptor behind this node (stdio, host-volume files): the shim polls and
+    /// maps it through the platform.
+    fn host_fd(&self) -> Option<HostFd> {
+        None
+    }
+    /// For `/proc/self/fd/N` of nodes without a path, e.g. `pipe:[7]`.
+    fn anon_name(&self) -> Option<Vec<u8>> {
+        None
+    }
+    /// `self` as `Any`, for same-filesystem checks in rename and link.
+    fn as_any(&self) -> &dyn Any;
+}

@@ -1,0 +1,276 @@
+//! The South interface: what the core needs from the machine under it.
+//!
+//! A platform implements [`Platform`]: guest memory access, the guest address space, clocks,
+//! entropy, wait/wake, host I/O on the handful of host descriptors the sandbox owns (stdio),
+//! and guest thread creation. Host volumes are an optional capability
+//! ([`Platform::host_volumes`]): a policy without them gives the sandbox no path-based host
+//! access at all. Each method is one place to audit on each platform.
+
+use crate::error::Result;
+use crate::time::{ClockKind, Nanos};
+use alloc::vec::Vec;
+use core::sync::atomic::AtomicU32;
+
+/// A guest virtual address.
+pub type GuestAddr = u64;
+
+/// Memory protection of a guest mapping.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Prot {
+    /// Readable.
+    pub read: bool,
+    /// Writable.
+    pub write: bool,
+    /// Executable.
+    pub exec: bool,
+}
+
+impl Prot {
+    /// No access.
+    pub const NONE: Prot = Prot {
+        read: false,
+        write: false,
+        exec: false,
+    };
+    /// Read and write.
+    pub const RW: Prot = Prot {
+        read: true,
+        write: true,
+        exec: false,
+    };
+}
+
+/// A host file descriptor owned by the sandbox (stdio or a host-volume file). The core
+/// treats it as an opaque handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HostFd(pub i32);
+
+/// Metadata of a host file, in the core's terms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct HostStat {
+    pub dev: u64,
+    pub ino: u64,
+    pub mode: u32,
+    pub nlink: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub rdev: u64,
+    pub size: u64,
+    pub blocks: u64,
+    pub blksize: u64,
+    pub atime: Nanos,
+    pub mtime: Nanos,
+    pub ctime: Nanos,
+}
+
+/// Readiness of a host descriptor (poll(2) `POLLIN`/`POLLOUT`/`POLLHUP`/`POLLERR`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Readiness {
+    /// Data (or end of file) can be read.
+    pub readable: bool,
+    /// Data can be written.
+    pub writable: bool,
+    /// The peer hung up.
+    pub hangup: bool,
+    /// An error condition.
+    pub error: bool,
+}
+
+/// Terminal queries the shim forwards for host terminals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TermQuery {
+    /// `TCGETS`: fills a 60-byte `struct termios`.
+    GetAttrs,
+    /// `TIOCGWINSZ`: fills an 8-byte `struct winsize`.
+    WindowSize,
+    /// `TIOCGPGRP`: fills a 4-byte pid.
+    ForegroundGroup,
+}
+
+/// Outcome of a wait on a word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitOutcome {
+    /// Woken, or the word did not hold the expected value.
+    Woken,
+    /// The timeout passed.
+    TimedOut,
+    /// A signal for the guest arrived.
+    Interrupted,
+}
+
+/// How a guest thread goes on after the library OS served a trap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resume {
+    /// Return to the guest with the (possibly changed) context.
+    Guest,
+    /// End the calling thread (exit(2)).
+    ExitThread,
+    /// End the whole sandboxed process with this wait status code (0-255).
+    ExitProcess(u8),
+    /// End the whole sandboxed process as killed by this signal.
+    KilledBy(u32),
+}
+
+/// What the platform hands the library OS on each trap. `C` is the platform's register
+/// file (the shim requires the Linux ABI's); `fpu` is the saved FPU/vector state, opaque.
+pub trait TrapHandler<C>: Send + Sync {
+    /// A guest system call: number `nr`, arguments and result in `ctx`.
+    fn syscall(&self, tid: u32, nr: u64, ctx: &mut C, fpu: &mut [u8]) -> Resume;
+    /// A synchronous fault in guest code (a signal number and its `si_code`/address).
+    fn fault(
+        &self,
+        tid: u32,
+        signo: u32,
+        code: i32,
+        addr: u64,
+        ctx: &mut C,
+        fpu: &mut [u8],
+    ) -> Resume;
+    /// The thread was interrupted in guest code because a signal may be pending for it.
+    fn interrupt(&self, tid: u32, ctx: &mut C, fpu: &mut [u8]) -> Resume;
+    /// A host signal the sandbox forwards to the guest (e.g. SIGINT from a terminal).
+    fn forward_signal(&self, signo: u32);
+}
+
+/// Required host services. See the module documentation.
+pub trait Platform: HostIo + 'static {
+    /// The register file of a guest thread on this platform.
+    type Context: Clone + Send;
+
+    // --- threads -------------------------------------------------------------------
+    /// Start a guest thread with id `tid` (the library OS's) running from `ctx` with guest
+    /// FS base `fs_base`. The thread traps into the same handler as the others.
+    fn spawn_thread(&self, tid: u32, ctx: Self::Context, fs_base: u64) -> Result<()>;
+    /// The guest thread's FS base (TLS pointer) as the guest last set it.
+    fn guest_fs_base(&self) -> u64;
+    /// Set the calling guest thread's FS base (arch_prctl `ARCH_SET_FS`).
+    fn set_guest_fs_base(&self, base: u64);
+    /// Interrupt guest thread `tid` if it is blocked in a wait or running guest code, so it
+    /// looks at its pending signals.
+    fn kick_thread(&self, tid: u32);
+    /// The host's idea of the number of CPUs the sandbox may use.
+    fn cpu_count(&self) -> u32;
+
+    // --- guest memory -----------------------------------------------------------------
+    /// Copy guest memory at `addr` into `buf`; a bad address is [`crate::Error::Fault`].
+    fn read_guest(&self, addr: GuestAddr, buf: &mut [u8]) -> Result<()>;
+    /// Copy `data` into guest memory at `addr`.
+    fn write_guest(&self, addr: GuestAddr, data: &[u8]) -> Result<()>;
+
+    // --- guest address space -----------------------------------------------------------
+    /// The addresses guest mappings may occupy. Nothing of the library OS lives there.
+    fn guest_range(&self) -> core::ops::Range<GuestAddr>;
+    /// Back `[addr, addr+len)` (page aligned, inside [`Self::guest_range`]) with zeroed
+    /// memory of protection `prot`, replacing whatever was there.
+    fn map_anonymous(&self, addr: GuestAddr, len: u64, prot: Prot, shared: bool) -> Result<()>;
+    /// Back `[addr, addr+len)` with a private or shared mapping of a host file.
+    fn map_host_file(
+        &self,
+        addr: GuestAddr,
+        len: u64,
+        prot: Prot,
+        fd: HostFd,
+        offset: u64,
+        shared: bool,
+    ) -> Result<()>;
+    /// Change the protection of `[addr, addr+len)`.
+    fn protect(&self, addr: GuestAddr, len: u64, prot: Prot) -> Result<()>;
+    /// Give `[addr, addr+len)` back: it reads as unmapped, stays reserved for the guest.
+    fn unmap(&self, addr: GuestAddr, len: u64) -> Result<()>;
+    /// Drop the contents of `[addr, addr+len)` (madvise `MADV_DONTNEED`).
+    fn discard(&self, addr: GuestAddr, len: u64) -> Result<()>;
+    /// Move a mapping (mremap) from `old` to `new`, both page-aligned and inside the range.
+    fn move_mapping(
+        &self,
+        old: GuestAddr,
+        old_len: u64,
+        new: GuestAddr,
+        new_len: u64,
+    ) -> Result<()>;
+
+    // --- time, entropy -----------------------------------------------------------------
+    /// Read a clock.
+    fn now(&self, clock: ClockKind) -> Nanos;
+    /// Resolution of a clock.
+    fn resolution(&self, clock: ClockKind) -> Nanos;
+    /// Fill `buf` with cryptographically secure random bytes.
+    fn fill_random(&self, buf: &mut [u8]);
+
+    // --- wait/wake ---------------------------------------------------------------------
+    /// Sleep while `word` holds `expected`, up to `timeout`; interruptible by guest signals.
+    fn wait(&self, word: &AtomicU32, expected: u32, timeout: Option<Nanos>) -> WaitOutcome;
+    /// Wake up to `count` waiters on `word`.
+    fn wake(&self, word: &AtomicU32, count: u32);
+    /// Futex wait on a guest word (`FUTEX_WAIT`): `Err(WouldBlock)` if it differs.
+    fn guest_wait(
+        &self,
+        addr: GuestAddr,
+        expected: u32,
+        timeout: Option<Nanos>,
+        bitset: u32,
+    ) -> Result<WaitOutcome>;
+    /// Futex wake on a guest word; returns how many were woken.
+    fn guest_wake(&self, addr: GuestAddr, count: u32, bitset: u32) -> Result<u32>;
+    /// Futex requeue: wake `wake` waiters on `addr`, move up to `requeue` to `addr2`.
+    fn guest_requeue(
+        &self,
+        addr: GuestAddr,
+        wake: u32,
+        requeue: u32,
+        addr2: GuestAddr,
+        expected: Option<u32>,
+    ) -> Result<u32>;
+    /// Sleep for `duration` (interruptible by guest signals).
+    fn sleep(&self, duration: Nanos) -> WaitOutcome;
+}
+
+/// Host descriptors the sandbox owns (stdio and files of host volumes). Object-safe, so
+/// that filesystem nodes backed by host files can hold a `&'static dyn HostIo`.
+pub trait HostIo: Send + Sync {
+    // --- host descriptors (stdio) -----------------------------------------------------
+    /// Read from a host descriptor at its current position (or `offset`).
+    fn host_read(&self, fd: HostFd, buf: &mut [u8], offset: Option<u64>) -> Result<usize>;
+    /// Write to a host descriptor at its position (or `offset`).
+    fn host_write(&self, fd: HostFd, data: &[u8], offset: Option<u64>) -> Result<usize>;
+    /// Metadata of a host descriptor.
+    fn host_stat(&self, fd: HostFd) -> Result<HostStat>;
+    /// Readiness of host descriptors, waiting up to `timeout` for any (None: forever).
+    fn host_poll(
+        &self,
+        fds: &[(HostFd, bool, bool)],
+        timeout: Option<Nanos>,
+    ) -> Result<Vec<Readiness>>;
+    /// Terminal query on a host descriptor: `Err(NotTty)` if it is not a terminal.
+    fn host_term(&self, fd: HostFd, query: TermQuery, out: &mut [u8]) -> Result<()>;
+    /// Close a host descriptor the sandbox opened (never stdio).
+    fn host_close(&self, fd: HostFd);
+
+    /// Host directories the policy mounts, or `None` when it mounts none.
+    fn host_volumes(&self) -> Option<&dyn HostVolumes>;
+}
+
+/// A directory entry of a host volume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostDirEntry {
+    /// The name (no `/`, never `.` or `..`).
+    pub name: Vec<u8>,
+    /// Inode number.
+    pub ino: u64,
+    /// `d_type` as the host reported it.
+    pub dtype: u8,
+}
+
+/// Host directories mounted into the sandbox. Every path is relative to a volume root, made
+/// of components that the core has already resolved (no `..`, no symbolic links): a
+/// platform must refuse to leave the volume root whatever the path holds.
+pub trait HostVolumes: Send + Sync {
+    /// Metadata of `path` in volume `vol`, without following a final symlink.
+    fn stat(&self, vol: u32, path: &[u8]) -> Result<HostStat>;
+    /// Open `path` for reading (the only mode of read-only volumes).
+    fn open_read(&self, vol: u32, path: &[u8]) -> Result<HostFd>;
+    /// List a directory.
+    fn read_dir(&self, vol: u32, path: &[u8]) -> Result<Vec<HostDirEntry>>;
+    /// Target of a symbolic link.
+    fn read_link(&self, vol: u32, path: &[u8]) -> Result<Vec<u8>>;
+}

@@ -1,0 +1,505 @@
+//! The host seccomp filter: which host system calls the library OS itself may make, and the
+//! routing rule that sends every other system call to the shim.
+//!
+//! Routing is by the caller's instruction pointer, which guest code cannot forge: a system
+//! call whose instruction lies in the runner's own text (one static-pie binary) is checked
+//! against [`ALLOWLIST`]; one from the vDSO may only read clocks; every other one — guest
+//! code, JIT code, anything — is turned into SIGSYS (`SECCOMP_RET_TRAP`) and served by the
+//! shim. Guest code can still jump into the runner's text, so every allowlisted call must be
+//! harmless with arbitrary arguments; argument constraints narrow those that are not
+//! (see SECURITY.md, generated from this table).
+
+use crate::bpf::{Op, SockFilter, To, assemble, data};
+
+/// `AUDIT_ARCH_X86_64` (include/uapi/linux/audit.h).
+const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+/// Syscall numbers at or above this are the x32 ABI (arch/x86/include/uapi/asm/unistd.h).
+const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+/// SECCOMP_RET_ERRNO | ENOSYS: used to steer glibc from clone3 (arguments in memory cannot
+/// be checked) to clone (checkable flags).
+const RET_ENOSYS: u32 = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+
+/// A constraint on one argument of an allowed call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgRule {
+    /// The argument's bits in `mask` must all be set (and it must fit in 32 bits).
+    AllSet(u32, u64),
+    /// The argument must equal one of these values.
+    OneOf(u32, &'static [u64]),
+}
+
+/// One allowed host syscall.
+#[derive(Clone, Copy, Debug)]
+pub struct Allowed {
+    /// Syscall number.
+    pub nr: u32,
+    /// Its name.
+    pub name: &'static str,
+    /// Why the library OS needs it.
+    pub reason: &'static str,
+    /// Argument constraint, if seccomp can check one.
+    pub arg: Option<ArgRule>,
+    /// Policy feature that needs it (`core` = every sandbox).
+    pub feature: Feature,
+}
+
+/// Policy features that widen the allowlist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feature {
+    /// Needed by every sandbox.
+    Core,
+    /// Host directories are mounted.
+    HostVolumes,
+}
+
+impl Feature {
+    /// Name used in docs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Feature::Core => "core",
+            Feature::HostVolumes => "host-volumes",
+        }
+    }
+}
+
+const CLONE_THREAD_FLAGS: u64 = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u64;
+const TERMINAL_IOCTLS: &[u64] = &[
+    libc::TCGETS,
+    libc::TIOCGWINSZ,
+    libc::TIOCGPGRP,
+    libc::FIONREAD,
+];
+
+macro_rules! allow {
+    ($name:ident, $feature:ident, $reason:expr) => {
+        Allowed {
+            nr: libc::$name as u32,
+            name: stringify!($name),
+            reason: $reason,
+            arg: None,
+            feature: Feature::$feature,
+        }
+    };
+    ($name:ident, $feature:ident, $reason:expr, $arg:expr) => {
+        Allowed {
+            nr: libc::$name as u32,
+            name: stringify!($name),
+            reason: $reason,
+            arg: Some($arg),
+            feature: Feature::$feature,
+        }
+    };
+}
+
+/// Every host syscall the library OS may make, with its reason.
+pub const ALLOWLIST: &[Allowed] = &[
+    allow!(
+        SYS_read,
+        Core,
+        "guest stdin and host-volume files (descriptors opened before or by the runner)"
+    ),
+    allow!(SYS_write, Core, "guest stdout/stderr, diagnostics"),
+    allow!(
+        SYS_pread64,
+        HostVolumes,
+        "reads of host-volume files at an offset"
+    ),
+    allow!(SYS_close, Core, "closing host-volume files"),
+    allow!(SYS_fstat, Core, "stat of stdio and host-volume files"),
+    allow!(
+        SYS_newfstatat,
+        HostVolumes,
+        "lookups in host volumes (relative to a pre-opened volume root)"
+    ),
+    allow!(
+        SYS_openat2,
+        HostVolumes,
+        "opening host-volume files with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS"
+    ),
+    allow!(
+        SYS_getdents64,
+        HostVolumes,
+        "listing host-volume directories"
+    ),
+    allow!(
+        SYS_readlinkat,
+        HostVolumes,
+        "symlink targets in host volumes (resolved by the library OS)"
+    ),
+    allow!(SYS_lseek, Core, "positioning host files"),
+    allow!(
+        SYS_mmap,
+        Core,
+        "guest memory inside the reserved guest range; the runner's heap"
+    ),
+    allow!(SYS_munmap, Core, "the runner's heap"),
+    allow!(SYS_mprotect, Core, "guest mprotect; thread stack guards"),
+    allow!(SYS_mremap, Core, "guest mremap; the runner's heap"),
+    allow!(SYS_madvise, Core, "guest MADV_DONTNEED; the allocator"),
+    allow!(SYS_brk, Core, "the runner's heap (glibc malloc)"),
+    allow!(SYS_futex, Core, "guest futexes and the library OS's waits"),
+    allow!(
+        SYS_futex_waitv,
+        Core,
+        "waits that a signal for the guest can cut short"
+    ),
+    allow!(SYS_clock_gettime, Core, "clocks (vDSO fallback)"),
+    allow!(SYS_clock_getres, Core, "clock resolution"),
+    allow!(SYS_clock_nanosleep, Core, "guest sleeps"),
+    allow!(SYS_sched_yield, Core, "guest sched_yield, spin back-off"),
+    allow!(
+        SYS_sched_getaffinity,
+        Core,
+        "CPU count for the guest and the runtime"
+    ),
+    allow!(
+        SYS_getrandom,
+        Core,
+        "guest getrandom, AT_RANDOM, /dev/urandom"
+    ),
+    allow!(
+        SYS_rt_sigprocmask,
+        Core,
+        "thread creation blocks host signals around clone"
+    ),
+    allow!(
+        SYS_rt_sigreturn,
+        Core,
+        "return from the library OS's own signal handlers"
+    ),
+    allow!(SYS_sigaltstack, Core, "each new thread's signal stack"),
+    allow!(SYS_exit, Core, "end of a guest thread"),
+    allow!(SYS_exit_group, Core, "end of the sandbox"),
+    allow!(
+        SYS_clone,
+        Core,
+        "guest threads: thread flags only",
+        ArgRule::AllSet(0, CLONE_THREAD_FLAGS)
+    ),
+    allow!(
+        SYS_set_robust_list,
+        Core,
+        "glibc registers each new host thread"
+    ),
+    allow!(SYS_rseq, Core, "glibc registers each new host thread"),
+    allow!(SYS_gettid, Core, "thread identity for kicks"),
+    allow!(SYS_getpid, Core, "process identity for kicks"),
+    allow!(
+        SYS_tgkill,
+        Core,
+        "interrupting a blocked guest thread of this process"
+    ),
+    allow!(SYS_poll, Core, "readiness of stdio"),
+    allow!(SYS_ppoll, Core, "readiness of stdio"),
+    allow!(
+        SYS_ioctl,
+        Core,
+        "terminal queries on stdio",
+        ArgRule::OneOf(1, TERMINAL_IOCTLS)
+    ),
+];
+
+/// Syscalls from the vDSO (its clock fallbacks).
+pub const VDSO_ALLOWLIST: &[u32] = &[
+    libc::SYS_clock_gettime as u32,
+    libc::SYS_gettimeofday as u32,
+    libc::SYS_time as u32,
+    libc::SYS_clock_getres as u32,
+    libc::SYS_getcpu as u32,
+];
+
+/// What the filter is built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterSpec {
+    /// The runner's executable text, `[start, end)`.
+    pub text: (u64, u64),
+    /// The vDSO's text, if mapped.
+    pub vdso: Option<(u64, u64)>,
+    /// Whether host volumes are mounted.
+    pub host_volumes: bool,
+}
+
+/// The allowlist for a spec.
+pub fn allowed_for(spec: &FilterSpec) -> impl Iterator<Item = &'static Allowed> {
+    let hv = spec.host_volumes;
+    ALLOWLIST.iter().filter(move |a| match a.feature {
+        Feature::Core => true,
+        Feature::HostVolumes => hv,
+    })
+}
+
+const L_OURS: u32 = 1;
+const L_VDSO: u32 = 2;
+const L_TRAP: u32 = 3;
+const L_KILL: u32 = 4;
+const L_ALLOW: u32 = 5;
+const L_DENY_OURS: u32 = 6;
+const L_RANGE_BASE: u32 = 100;
+const L_RULE_BASE: u32 = 1000;
+
+/// Emit "if instruction pointer in [start, end) goto `hit`", falling through otherwise.
+fn ip_in_range(ops: &mut Vec<Op>, (start, end): (u64, u64), hit: u32, label: u32) {
+    let (shi, slo) = ((start >> 32) as u32, start as u32);
+    let last = end - 1;
+    let (ehi, elo) = ((last >> 32) as u32, last as u32);
+    let miss = label;
+    ops.push(Op::Load(data::IP_HI));
+    if shi == ehi {
+        ops.push(Op::Jeq(shi, To::Next, To::L(miss)));
+        ops.push(Op::Load(data::IP_LO));
+        ops.push(Op::Jge(slo, To::Next, To::L(miss)));
+        ops.push(Op::Jgt(elo, To::L(miss), To::L(hit)));
+    } else {
+        // The range crosses a 4 GiB boundary: [start, 2^32 boundary) or [boundary, end).
+        let second = label + 50;
+        ops.push(Op::Jeq(shi, To::Next, To::L(second)));
+        ops.push(Op::Load(data::IP_LO));
+        ops.push(Op::Jge(slo, To::L(hit), To::L(miss)));
+        ops.push(Op::Label(second));
+        ops.push(Op::Jeq(ehi, To::Next, To::L(miss)));
+        ops.push(Op::Load(data::IP_LO));
+        ops.push(Op::Jgt(elo, To::L(miss), To::L(hit)));
+    }
+    ops.push(Op::Label(miss));
+}
+
+/// The filter program for `spec`.
+pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError> {
+    let mut ops = vec![
+        Op::Load(data::ARCH),
+        Op::Jeq(AUDIT_ARCH_X86_64, To::Next, To::L(L_KILL)),
+        Op::Load(data::NR),
+        Op::Jge(X32_SYSCALL_BIT, To::L(L_KILL), To::Next),
+    ];
+    ip_in_range(&mut ops, spec.text, L_OURS, L_RANGE_BASE);
+    if let Some(vdso) = spec.vdso {
+        ip_in_range(&mut ops, vdso, L_VDSO, L_RANGE_BASE + 1);
+    }
+    ops.push(Op::Label(L_TRAP));
+    ops.push(Op::Ret(libc::SECCOMP_RET_TRAP));
+
+    ops.push(Op::Label(L_VDSO));
+    ops.push(Op::Load(data::NR));
+    for &nr in VDSO_ALLOWLIST {
+        ops.push(Op::Jeq(nr, To::L(L_ALLOW), To::Next));
+    }
+    ops.push(Op::Jump(L_KILL));
+
+    ops.push(Op::Label(L_OURS));
+    ops.push(Op::Load(data::NR));
+    ops.push(Op::Jeq(
+        libc::SYS_clone3 as u32,
+        To::Next,
+        To::L(L_OURS + 10),
+    ));
+    ops.push(Op::Ret(RET_ENOSYS));
+    ops.push(Op::Label(L_OURS + 10));
+    let rules: Vec<&Allowed> = allowed_for(spec).collect();
+    for (i, rule) in rules.iter().enumerate() {
+        let next = L_RULE_BASE + 2 * i as u32;
+        let body = next + 1;
+        match rule.arg {
+            None => ops.push(Op::Jeq(rule.nr, To::L(L_ALLOW), To::Next)),
+            Some(arg) => {
+                ops.push(Op::Jeq(rule.nr, To::L(body), To::L(next)));
+                ops.push(Op::Label(body));
+                push_arg_check(&mut ops, arg);
+            }
+        }
+        ops.push(Op::Label(next));
+    }
+    ops.push(Op::Label(L_DENY_OURS));
+    // A call from the runner's text that is not allowed: a bug in the library OS, or guest
+    // code that jumped into it. Either way it is not executed; the SIGSYS handler reports.
+    ops.push(Op::Ret(libc::SECCOMP_RET_TRAP));
+    ops.push(Op::Label(L_ALLOW));
+    ops.push(Op::Ret(libc::SECCOMP_RET_ALLOW));
+    ops.push(Op::Label(L_KILL));
+    ops.push(Op::Ret(libc::SECCOMP_RET_KILL_PROCESS));
+    assemble(&ops)
+}
+
+fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule) {
+    match arg {
+        ArgRule::AllSet(i, mask) => {
+            ops.push(Op::Load(data::arg_hi(i)));
+            ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+            ops.push(Op::Load(data::arg_lo(i)));
+            ops.push(Op::And(mask as u32));
+            ops.push(Op::Jeq(mask as u32, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+        }
+        ArgRule::OneOf(i, values) => {
+            ops.push(Op::Load(data::arg_hi(i)));
+            ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+            ops.push(Op::Load(data::arg_lo(i)));
+            for &v in values {
+                ops.push(Op::Jeq(v as u32, To::L(L_ALLOW), To::Next));
+            }
+            ops.push(Op::Jump(L_DENY_OURS));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bpf::run;
+
+    fn seccomp_data(nr: u32, ip: u64, args: [u64; 6]) -> [u8; 64] {
+        let mut d = [0u8; 64];
+        d[0..4].copy_from_slice(&nr.to_le_bytes());
+        d[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_le_bytes());
+        d[8..16].copy_from_slice(&ip.to_le_bytes());
+        for (i, a) in args.iter().enumerate() {
+            d[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_le_bytes());
+        }
+        d
+    }
+
+    fn spec() -> FilterSpec {
+        FilterSpec {
+            text: (0x7f00_0010_0000, 0x7f00_0020_0000),
+            vdso: Some((0x7fff_0000_0000, 0x7fff_0000_2000)),
+            host_volumes: false,
+        }
+    }
+
+    #[test]
+    fn guest_calls_trap_and_own_calls_follow_the_allowlist() {
+        let p = build(&spec()).unwrap();
+        let ours = 0x7f00_0015_0000;
+        let guest = 0x40_1000;
+        assert_eq!(
+            run(&p, &seccomp_data(libc::SYS_getpid as u32, guest, [0; 6])),
+            libc::SECCOMP_RET_TRAP
+        );
+        assert_eq!(
+            run(&p, &seccomp_data(libc::SYS_getpid as u32, ours, [0; 6])),
+            libc::SECCOMP_RET_ALLOW
+        );
+        // Not on the allowlist from our own text: trapped (reported), never executed.
+        assert_eq!(
+            run(&p, &seccomp_data(libc::SYS_execve as u32, ours, [0; 6])),
+            libc::SECCOMP_RET_TRAP
+        );
+        // Path-based calls only with host volumes.
+        assert_eq!(
+            run(&p, &seccomp_data(libc::SYS_openat2 as u32, ours, [0; 6])),
+            libc::SECCOMP_RET_TRAP
+        );
+        let hv = build(&FilterSpec {
+            host_volumes: true,
+            ..spec()
+        })
+        .unwrap();
+        assert_eq!(
+            run(&hv, &seccomp_data(libc::SYS_openat2 as u32, ours, [0; 6])),
+            libc::SECCOMP_RET_ALLOW
+        );
+        // Just past the end of the text is not ours.
+        assert_eq!(
+            run(
+                &p,
+                &seccomp_data(libc::SYS_getpid as u32, 0x7f00_0020_0000, [0; 6])
+            ),
+            libc::SECCOMP_RET_TRAP
+        );
+    }
+
+    #[test]
+    fn argument_rules_and_vdso() {
+        let p = build(&spec()).unwrap();
+        let ours = 0x7f00_0015_0000;
+        let clone = libc::SYS_clone as u32;
+        assert_eq!(
+            run(
+                &p,
+                &seccomp_data(clone, ours, [CLONE_THREAD_FLAGS | 0x100, 0, 0, 0, 0, 0])
+            ),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            run(
+                &p,
+                &seccomp_data(clone, ours, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0])
+            ),
+            libc::SECCOMP_RET_TRAP
+        );
+        let ioctl = libc::SYS_ioctl as u32;
+        assert_eq!(
+            run(
+                &p,
+                &seccomp_data(ioctl, ours, [1, libc::TCGETS, 0, 0, 0, 0])
+            ),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            run(
+                &p,
+                &seccomp_data(ioctl, ours, [1, libc::TIOCSTI, 0, 0, 0, 0])
+            ),
+            libc::SECCOMP_RET_TRAP
+        );
+        assert_eq!(
+            run(
+                &p,
+                &seccomp_data(ioctl, ours, [1, libc::TCGETS | (1 << 32), 0, 0, 0, 0])
+            ),
+            libc::SECCOMP_RET_TRAP
+        );
+        assert_eq!(
+            run(&p, &seccomp_data(libc::SYS_clone3 as u32, ours, [0; 6])),
+            RET_ENOSYS
+        );
+        let vdso = 0x7fff_0000_1000;
+        assert_eq!(
+            run(
+                &p,
+                &seccomp_data(libc::SYS_clock_gettime as u32, vdso, [0; 6])
+            ),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            run(&p, &seccomp_data(libc::SYS_write as u32, vdso, [0; 6])),
+            libc::SECCOMP_RET_KILL_PROCESS
+        );
+    }
+
+    #[test]
+    fn ranges_across_a_4gib_boundary() {
+        let s = FilterSpec {
+            text: (0x7f00_ffff_0000, 0x7f01_0001_0000),
+            vdso: None,
+            host_volumes: false,
+        };
+        let p = build(&s).unwrap();
+        let nr = libc::SYS_getpid as u32;
+        for ip in [
+            0x7f00_ffff_0000u64,
+            0x7f00_ffff_ffff,
+            0x7f01_0000_0000,
+            0x7f01_0000_ffff,
+        ] {
+            assert_eq!(
+                run(&p, &seccomp_data(nr, ip, [0; 6])),
+                libc::SECCOMP_RET_ALLOW,
+                "{ip:#x}"
+            );
+        }
+        for ip in [0x7f00_fffe_ffff, 0x7f01_0001_0000, 0x7f02_0000_0000] {
+            assert_eq!(
+                run(&p, &seccomp_data(nr, ip, [0; 6])),
+                libc::SECCOMP_RET_TRAP,
+                "{ip:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_has_a_reason() {
+        for a in ALLOWLIST {
+            assert!(!a.reason.is_empty(), "{} has no reason", a.name);
+        }
+        assert!(ALLOWLIST.len() <= 40);
+    }
+}

@@ -1,0 +1,375 @@
+//! Interception: signal handlers, per-thread signal stacks, FS-base switching and entry
+//! into guest code.
+//!
+//! Every host thread that runs guest code owns a [`ThreadBlock`] at the base of an aligned
+//! alternate signal stack. All host signals are the library OS's: each enters through one
+//! assembly trampoline that finds the block by masking the stack pointer (no TLS needed),
+//! saves the guest's FS base and loads the library OS's own (FSGSBASE instructions), then
+//! calls [`dispatch`]. On return it reinstates the guest FS base, which the shim may have
+//! changed (arch_prctl), and returns into the kernel's sigreturn path. A signal that
+//! arrives while the library OS's own code runs (FS base already the host's) is "nested":
+//! nothing is switched.
+
+use crate::usercopy;
+use core::arch::global_asm;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use meridian_abi::CpuContext;
+use meridian_abi::regs::SIGCONTEXT_WORDS;
+use meridian_core::platform::{Resume, TrapHandler};
+use std::sync::OnceLock;
+
+/// Size and alignment of each thread's alternate signal stack (with its block at the base).
+pub const ALT_STACK_BYTES: usize = 1 << 20;
+/// Host signal used to interrupt a guest thread (a real-time signal glibc does not use).
+pub const KICK_SIGNAL: i32 = 40;
+
+/// Per-thread state found from the signal stack. Field offsets are used by the assembly.
+#[repr(C)]
+pub struct ThreadBlock {
+    /// The library OS's FS base on this thread (offset 0).
+    pub host_fs: u64,
+    /// The guest's FS base (offset 8).
+    pub guest_fs: AtomicU64,
+    /// The library OS's id of the guest thread.
+    pub tid: AtomicU32,
+    /// Set (and futex-woken) to cut a wait short.
+    pub kick: AtomicU32,
+    /// Host thread id, for tgkill.
+    pub host_tid: i32,
+}
+
+global_asm!(
+    ".globl meridian_signal_entry",
+    ".type meridian_signal_entry,@function",
+    "meridian_signal_entry:",
+    // rdi = signo, rsi = siginfo, rdx = ucontext; rsp is on the alternate stack.
+    "    mov rax, rsp",
+    "    and rax, -{alt}",
+    "    rdfsbase rcx",
+    "    cmp rcx, [rax]",
+    "    je 2f",
+    "    mov [rax + 8], rcx",
+    "    mov rcx, [rax]",
+    "    wrfsbase rcx",
+    "    push rax",
+    "    xor ecx, ecx",
+    "    call {dispatch}",
+    "    pop rax",
+    "    mov rcx, [rax + 8]",
+    "    wrfsbase rcx",
+    "    ret",
+    "2:",
+    "    sub rsp, 8",
+    "    mov ecx, 1",
+    "    call {dispatch}",
+    "    add rsp, 8",
+    "    ret",
+    ".globl meridian_enter_guest",
+    ".type meridian_enter_guest,@function",
+    "meridian_enter_guest:",
+    // rdi = 23 sigcontext words, rsi = guest FS base. Never returns.
+    "    wrfsbase rsi",
+    "    mov rsp, [rdi + 15*8]",
+    "    push qword ptr [rdi + 16*8]",
+    "    mov r8, [rdi + 0*8]",
+    "    mov r9, [rdi + 1*8]",
+    "    mov r10, [rdi + 2*8]",
+    "    mov r11, [rdi + 3*8]",
+    "    mov r12, [rdi + 4*8]",
+    "    mov r13, [rdi + 5*8]",
+    "    mov r14, [rdi + 6*8]",
+    "    mov r15, [rdi + 7*8]",
+    "    mov rsi, [rdi + 9*8]",
+    "    mov rbp, [rdi + 10*8]",
+    "    mov rbx, [rdi + 11*8]",
+    "    mov rdx, [rdi + 12*8]",
+    "    mov rax, [rdi + 13*8]",
+    "    mov rcx, [rdi + 14*8]",
+    "    mov rdi, [rdi + 8*8]",
+    "    cld",
+    "    ret",
+    alt = const ALT_STACK_BYTES,
+    dispatch = sym dispatch,
+);
+
+unsafe extern "C" {
+    fn meridian_signal_entry(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_void);
+    fn meridian_enter_guest(words: *const u64, fs_base: u64) -> !;
+}
+
+/// What the handlers need, set once before any guest code runs.
+pub struct Globals {
+    /// The shim.
+    pub handler: &'static dyn TrapHandler<CpuContext>,
+    /// The runner's text.
+    pub text: (u64, u64),
+}
+
+static GLOBALS: OnceLock<Globals> = OnceLock::new();
+
+/// Install the globals (once).
+pub fn set_globals(g: Globals) {
+    let _ = GLOBALS.set(g);
+}
+
+/// The calling thread's block. Only valid on a thread set up by [`setup_thread`], while
+/// running on its alternate stack (i.e. inside a handler).
+pub fn current_block() -> &'static ThreadBlock {
+    let sp: u64;
+    // SAFETY: reading the stack pointer has no side effects.
+    unsafe {
+        core::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
+    };
+    let base = sp & !(ALT_STACK_BYTES as u64 - 1);
+    // SAFETY: handlers run on the alternate stack of a thread set up by `setup_thread`,
+    // whose aligned base holds a live, never-freed `ThreadBlock`.
+    unsafe { &*(base as *const ThreadBlock) }
+}
+
+/// Allocate this thread's signal stack with its block and install it.
+pub fn setup_thread(tid: u32) -> std::io::Result<&'static ThreadBlock> {
+    let size = ALT_STACK_BYTES * 2;
+    // SAFETY: a fresh anonymous mapping; no existing memory is touched.
+    let raw = unsafe {
+        libc::mmap(
+            core::ptr::null_mut(),
+            size,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if raw == libc::MAP_FAILED {
+        return Err(std::io::Error::last_os_error());
+    }
+    let base = (raw as usize).next_multiple_of(ALT_STACK_BYTES);
+    let block = base as *mut ThreadBlock;
+    let host_fs: u64;
+    // SAFETY: rdfsbase reads this thread's FS base; FSGSBASE support is checked at start.
+    unsafe {
+        core::arch::asm!("rdfsbase {}", out(reg) host_fs, options(nomem, nostack, preserves_flags))
+    };
+    // SAFETY: `base` is inside the fresh mapping, aligned, and large enough for the block.
+    unsafe {
+        block.write(ThreadBlock {
+            host_fs,
+            guest_fs: AtomicU64::new(0),
+            tid: AtomicU32::new(tid),
+            kick: AtomicU32::new(0),
+            host_tid: libc::gettid(),
+        })
+    };
+    // Guard page between the block and the stack that grows down towards it.
+    // SAFETY: the page after the block's page lies in our own mapping.
+    unsafe { libc::mprotect((base + 4096) as *mut libc::c_void, 4096, libc::PROT_NONE) };
+    let ss = libc::stack_t {
+        ss_sp: base as *mut libc::c_void,
+        ss_flags: 0,
+        ss_size: ALT_STACK_BYTES,
+    };
+    // SAFETY: `ss` describes memory we own for the life of the thread (never unmapped).
+    if unsafe { libc::sigaltstack(&ss, core::ptr::null_mut()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: initialised above and never freed.
+    Ok(unsafe { &*block })
+}
+
+/// Install the library OS's handler for every signal it owns.
+pub fn install_handlers() -> std::io::Result<()> {
+    let owned = [
+        libc::SIGSYS,
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGFPE,
+        libc::SIGILL,
+        libc::SIGTRAP,
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGALRM,
+        libc::SIGWINCH,
+        libc::SIGCONT,
+        libc::SIGTSTP,
+        KICK_SIGNAL,
+    ];
+    for sig in owned {
+        // SAFETY: a zeroed sigaction is a valid starting point.
+        let mut sa: libc::sigaction = unsafe { core::mem::zeroed() };
+        sa.sa_sigaction = meridian_signal_entry as *const () as usize;
+        sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+        // SAFETY: the mask pointer is to our own local.
+        unsafe { libc::sigemptyset(&mut sa.sa_mask) };
+        // SAFETY: installing a handler whose entry is the trampoline above.
+        if unsafe { libc::sigaction(sig, &sa, core::ptr::null_mut()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    // A closed stdout must give the guest EPIPE (and the shim raises the guest's SIGPIPE),
+    // not kill the library OS.
+    // SAFETY: setting a disposition to SIG_IGN.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    Ok(())
+}
+
+/// Jump into guest code with `ctx` and FS base `fs`. Never returns.
+pub fn enter_guest(ctx: &CpuContext, fs: u64) -> ! {
+    let words = ctx.to_words();
+    current_block_of_thread_set_guest_fs(fs);
+    // SAFETY: the guest context was prepared by the shim; from here the thread runs guest
+    // code and comes back only through signals.
+    unsafe { meridian_enter_guest(words.as_ptr(), fs) }
+}
+
+thread_local! {
+    static BLOCK: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+/// Remember the calling thread's block (for use outside handlers).
+pub fn remember_block(b: &'static ThreadBlock) {
+    BLOCK.with(|c| c.set(b as *const ThreadBlock as usize));
+}
+
+fn current_block_of_thread_set_guest_fs(fs: u64) {
+    let p = BLOCK.with(|c| c.get());
+    if p != 0 {
+        // SAFETY: set by `remember_block` to a live, never-freed block.
+        unsafe { &*(p as *const ThreadBlock) }
+            .guest_fs
+            .store(fs, Ordering::Relaxed);
+    }
+}
+
+/// Pointers into a host signal frame.
+struct Frame {
+    uc: *mut libc::ucontext_t,
+}
+
+impl Frame {
+    fn regs(&self) -> CpuContext {
+        let mut w = [0u64; SIGCONTEXT_WORDS];
+        // SAFETY: the kernel passed a valid ucontext; gregs has exactly 23 entries laid out
+        // as struct sigcontext.
+        let g = unsafe { &(*self.uc).uc_mcontext.gregs };
+        for (d, s) in w.iter_mut().zip(g.iter()) {
+            *d = *s as u64;
+        }
+        CpuContext::from_words(&w)
+    }
+    fn set_regs(&self, ctx: &CpuContext) {
+        // SAFETY: as in `regs`; the kernel restores these on sigreturn.
+        let g = unsafe { &mut (*self.uc).uc_mcontext.gregs };
+        for (d, s) in g.iter_mut().zip(ctx.to_words().iter()) {
+            *d = *s as i64;
+        }
+    }
+    fn fpu(&self) -> &'static mut [u8] {
+        const FXSAVE_BYTES: usize = 512;
+        const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
+        // SAFETY: the kernel's frame holds an fpstate pointer to an xsave area of at least
+        // 512 bytes; its software-reserved bytes 464.. say whether the area is larger.
+        unsafe {
+            let p = (*self.uc).uc_mcontext.fpregs as *mut u8;
+            if p.is_null() {
+                return &mut [];
+            }
+            let magic = (p.add(464) as *const u32).read_unaligned();
+            let ext = (p.add(468) as *const u32).read_unaligned() as usize;
+            let len = if magic == FP_XSTATE_MAGIC1 && ext >= FXSAVE_BYTES {
+                ext
+            } else {
+                FXSAVE_BYTES
+            };
+            core::slice::from_raw_parts_mut(p, len)
+        }
+    }
+}
+
+fn report_and_exit(msg: &str) -> ! {
+    // SAFETY: write(2) of a valid buffer to stderr, then exit_group: both allowlisted.
+    unsafe {
+        libc::write(2, msg.as_ptr().cast(), msg.len());
+        libc::_exit(125)
+    }
+}
+
+fn finish(resume: Resume) {
+    match resume {
+        Resume::Guest => {}
+        // SAFETY: ends only this host thread; its stacks stay mapped (never reused).
+        Resume::ExitThread => unsafe {
+            libc::syscall(libc::SYS_exit, 0);
+        },
+        // SAFETY: exit_group ends the sandbox with the guest's status.
+        Resume::ExitProcess(code) => unsafe { libc::_exit(i32::from(code)) },
+        // SAFETY: as above; death by signal N is reported as 128+N, like a shell.
+        Resume::KilledBy(sig) => unsafe { libc::_exit(128 + sig as i32) },
+    }
+}
+
+extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_void, nested: u64) {
+    let Some(g) = GLOBALS.get() else { return };
+    let frame = Frame { uc: uc.cast() };
+    let block = current_block();
+    let tid = block.tid.load(Ordering::Relaxed);
+    match signo {
+        libc::SIGSYS => {
+            // SAFETY: SIGSYS from seccomp carries si_call_addr (offset 16) and si_syscall
+            // (offset 24) in its siginfo (include/uapi/asm-generic/siginfo.h).
+            let (call_addr, nr) = unsafe {
+                let p = info as *const u8;
+                (
+                    (p.add(16) as *const u64).read(),
+                    (p.add(24) as *const i32).read(),
+                )
+            };
+            if nested != 0 || (g.text.0..g.text.1).contains(&call_addr) {
+                report_and_exit(&format!(
+                    "meridian: internal error: host system call {nr} from the library OS is not on the \
+                     allowlist (at {call_addr:#x}); please report this\n"
+                ));
+            }
+            let mut ctx = frame.regs();
+            let r = g.handler.syscall(tid, nr as u64, &mut ctx, frame.fpu());
+            frame.set_regs(&ctx);
+            finish(r);
+        }
+        libc::SIGSEGV | libc::SIGBUS | libc::SIGFPE | libc::SIGILL | libc::SIGTRAP => {
+            let mut ctx = frame.regs();
+            // SAFETY: fault signals carry si_addr.
+            let (code, addr) = unsafe { ((*info).si_code, (*info).si_addr() as u64) };
+            if nested != 0 {
+                let (insn, fixup) = usercopy::fixup_addresses();
+                if ctx.rip == insn {
+                    ctx.rip = fixup;
+                    frame.set_regs(&ctx);
+                    return;
+                }
+                report_and_exit(&format!(
+                    "meridian: internal error: signal {signo} in the library OS at {:#x} (address {addr:#x})\n",
+                    ctx.rip
+                ));
+            }
+            let r = g
+                .handler
+                .fault(tid, signo as u32, code, addr, &mut ctx, frame.fpu());
+            frame.set_regs(&ctx);
+            finish(r);
+        }
+        _ => {
+            if signo != KICK_SIGNAL {
+                g.handler.forward_signal(signo as u32);
+            }
+            if nested == 0 {
+                let mut ctx = frame.regs();
+                let r = g.handler.interrupt(tid, &mut ctx, frame.fpu());
+                frame.set_regs(&ctx);
+                finish(r);
+            }
+        }
+    }
+}

@@ -1,0 +1,644 @@
+//! Meridian's platform for a Linux host, in-process: the guest runs in the runner's own
+//! process and threads, and every guest system call reaches the shim through seccomp.
+//!
+//! Start-up order ([`LinuxPlatform::new`], then [`LinuxPlatform::lock_down`], then
+//! [`LinuxPlatform::run`]): check the CPU, reserve the guest address range, open host volume
+//! roots, install the signal handlers and the main thread's signal stack, install the
+//! filter (no_new_privs), and jump to the guest. This crate is the only one with host
+//! system calls and nearly all of Meridian's `unsafe`; each block says why it is sound.
+//! It uses `libc` rather than `rustix` because most of what it needs (signal handlers with
+//! a custom entry, sigaltstack, seccomp, raw clone-free thread entry) is outside rustix.
+
+pub mod bpf;
+pub mod filter;
+pub mod host;
+pub mod intercept;
+mod threads;
+pub mod usercopy;
+
+use meridian_abi::CpuContext;
+use meridian_core::Error;
+use meridian_core::platform::{
+    HostFd, HostIo, HostStat, HostVolumes, Platform, Prot, Readiness, TermQuery, TrapHandler,
+    WaitOutcome,
+};
+use meridian_core::time::{ClockKind, Nanos};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Lowest guest address (`vm.mmap_min_addr` is 64 KiB on Debian).
+pub const GUEST_LOW: u64 = 0x1_0000;
+/// End of the guest range: the low 64 TiB of the 128 TiB user address space. The runner's
+/// static-pie image, heap and stacks live above it.
+pub const GUEST_HIGH: u64 = 0x4000_0000_0000;
+
+/// Start-up failures, each with what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The CPU or kernel lacks FSGSBASE.
+    #[error(
+        "this CPU or kernel does not allow the FSGSBASE instructions (Linux 5.9+ on a CPU with FSGSBASE is required)"
+    )]
+    NoFsGsBase,
+    /// Something of the runner already occupies the guest range.
+    #[error(
+        "the runner's own memory overlaps the guest range {GUEST_LOW:#x}-{GUEST_HIGH:#x}; run with address-space randomisation left on"
+    )]
+    RangeBusy,
+    /// A host call failed.
+    #[error("{what}: {source}")]
+    Host {
+        /// What was being done.
+        what: &'static str,
+        /// The host error.
+        source: std::io::Error,
+    },
+    /// The filter could not be built.
+    #[error("building the seccomp filter: {0}")]
+    Filter(#[from] bpf::AsmError),
+}
+
+fn host_err(what: &'static str) -> impl FnOnce(std::io::Error) -> SetupError {
+    move |source| SetupError::Host { what, source }
+}
+
+/// The Linux host platform.
+pub struct LinuxPlatform {
+    volumes: Option<host::Volumes>,
+    text: (u64, u64),
+    vdso: Option<(u64, u64)>,
+    cpus: u32,
+}
+
+fn own_text() -> (u64, u64) {
+    // SAFETY: getauxval has no preconditions.
+    let (phdr, phnum) = unsafe {
+        (
+            libc::getauxval(libc::AT_PHDR),
+            libc::getauxval(libc::AT_PHNUM),
+        )
+    };
+    // SAFETY: AT_PHDR points at this executable's program headers, AT_PHNUM of them.
+    let phdrs =
+        unsafe { core::slice::from_raw_parts(phdr as *const libc::Elf64_Phdr, phnum as usize) };
+    let bias = phdrs
+        .iter()
+        .find(|p| p.p_type == libc::PT_PHDR)
+        .map_or(0, |p| phdr - p.p_vaddr);
+    let mut lo = u64::MAX;
+    let mut hi = 0;
+    for p in phdrs
+        .iter()
+        .filter(|p| p.p_type == libc::PT_LOAD && p.p_flags & libc::PF_X != 0)
+    {
+        lo = lo.min(bias + p.p_vaddr);
+        hi = hi.max(bias + p.p_vaddr + p.p_memsz);
+    }
+    (lo & !0xfff, hi.next_multiple_of(0x1000))
+}
+
+fn vdso_text() -> Option<(u64, u64)> {
+    // SAFETY: getauxval has no preconditions.
+    let base = unsafe { libc::getauxval(libc::AT_SYSINFO_EHDR) };
+    if base == 0 {
+        return None;
+    }
+    // SAFETY: the vDSO is a mapped ELF image; its header and program headers are readable.
+    unsafe {
+        let eh = &*(base as *const libc::Elf64_Ehdr);
+        let ph = core::slice::from_raw_parts(
+            (base + eh.e_phoff) as *const libc::Elf64_Phdr,
+            eh.e_phnum as usize,
+        );
+        let load = ph.iter().find(|p| p.p_type == libc::PT_LOAD)?;
+        Some((base, (base + load.p_memsz).next_multiple_of(0x1000)))
+    }
+}
+
+impl LinuxPlatform {
+    /// Prepare the host: check the CPU, reserve the guest range, open volume roots.
+    pub fn new(volume_dirs: &[std::path::PathBuf]) -> Result<LinuxPlatform, SetupError> {
+        const HWCAP2_FSGSBASE: u64 = 1 << 1;
+        // SAFETY: getauxval has no preconditions.
+        if unsafe { libc::getauxval(libc::AT_HWCAP2) } & HWCAP2_FSGSBASE == 0 {
+            return Err(SetupError::NoFsGsBase);
+        }
+        let text = own_text();
+        if text.0 < GUEST_HIGH {
+            return Err(SetupError::RangeBusy);
+        }
+        // SAFETY: reserving address space with MAP_FIXED_NOREPLACE never replaces a mapping.
+        let r = unsafe {
+            libc::mmap(
+                GUEST_LOW as *mut libc::c_void,
+                (GUEST_HIGH - GUEST_LOW) as usize,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE
+                    | libc::MAP_ANONYMOUS
+                    | libc::MAP_NORESERVE
+                    | libc::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(SetupError::RangeBusy);
+        }
+        let volumes = if volume_dirs.is_empty() {
+            None
+        } else {
+            Some(host::Volumes::open(volume_dirs).map_err(host_err("opening host volumes"))?)
+        };
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        Ok(LinuxPlatform {
+            volumes,
+            text,
+            vdso: vdso_text(),
+            cpus,
+        })
+    }
+
+    /// The filter this platform will install.
+    pub fn filter_spec(&self) -> filter::FilterSpec {
+        filter::FilterSpec {
+            text: self.text,
+            vdso: self.vdso,
+            host_volumes: self.volumes.is_some(),
+        }
+    }
+
+    /// Install handlers, the main thread's signal stack and the seccomp filter. After this
+    /// the process can make only allowlisted host calls from its own text.
+    pub fn lock_down(
+        &'static self,
+        handler: &'static dyn TrapHandler<CpuContext>,
+        main_tid: u32,
+    ) -> Result<(), SetupError> {
+        intercept::set_globals(intercept::Globals {
+            handler,
+            text: self.text,
+        });
+        let block =
+            intercept::setup_thread(main_tid).map_err(host_err("setting up the signal stack"))?;
+        intercept::remember_block(block);
+        threads::register_main(main_tid, block);
+        intercept::install_handlers().map_err(host_err("installing signal handlers"))?;
+        let prog = filter::build(&self.filter_spec())?;
+        let fprog = libc::sock_fprog {
+            len: prog.len() as u16,
+            filter: prog.as_ptr() as *mut libc::sock_filter,
+        };
+        // SAFETY: prctl with constant arguments.
+        if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+            return Err(host_err("setting no_new_privs")(
+                std::io::Error::last_os_error(),
+            ));
+        }
+        // SAFETY: `fprog` points at `prog`, alive for the call; SockFilter has the layout of
+        // struct sock_filter (u16, u8, u8, u32).
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                libc::SECCOMP_FILTER_FLAG_TSYNC,
+                &fprog as *const libc::sock_fprog,
+            )
+        };
+        if r != 0 {
+            return Err(host_err("installing the seccomp filter")(
+                std::io::Error::last_os_error(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Run guest code on the calling (main) thread. Never returns: the process ends when the
+    /// guest does.
+    pub fn run(&self, ctx: &CpuContext) -> ! {
+        intercept::enter_guest(ctx, 0)
+    }
+}
+
+fn prot_bits(p: Prot) -> i32 {
+    (if p.read { libc::PROT_READ } else { 0 })
+        | (if p.write { libc::PROT_WRITE } else { 0 })
+        | (if p.exec { libc::PROT_EXEC } else { 0 })
+}
+
+fn in_guest(addr: u64, len: u64) -> bool {
+    addr >= GUEST_LOW && addr.checked_add(len).is_some_and(|end| end <= GUEST_HIGH)
+}
+
+fn check_mmap(r: *mut libc::c_void) -> Result<(), Error> {
+    if r == libc::MAP_FAILED {
+        Err(host::last_error())
+    } else {
+        Ok(())
+    }
+}
+
+fn clock_id(c: ClockKind) -> libc::clockid_t {
+    match c {
+        ClockKind::Realtime => libc::CLOCK_REALTIME,
+        ClockKind::Monotonic => libc::CLOCK_MONOTONIC,
+        ClockKind::ProcessCpu => libc::CLOCK_PROCESS_CPUTIME_ID,
+        ClockKind::ThreadCpu => libc::CLOCK_THREAD_CPUTIME_ID,
+        ClockKind::Boottime => libc::CLOCK_BOOTTIME,
+    }
+}
+
+fn timespec_of(n: Nanos) -> libc::timespec {
+    libc::timespec {
+        tv_sec: n.secs() as i64,
+        tv_nsec: n.subsec_nanos() as i64,
+    }
+}
+
+impl HostIo for LinuxPlatform {
+    fn host_read(&self, fd: HostFd, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Error> {
+        // SAFETY: reading into a buffer we own, of its length.
+        let n = unsafe {
+            match offset {
+                Some(off) => libc::pread(fd.0, buf.as_mut_ptr().cast(), buf.len(), off as i64),
+                None => libc::read(fd.0, buf.as_mut_ptr().cast(), buf.len()),
+            }
+        };
+        if n < 0 {
+            Err(host::last_error())
+        } else {
+            Ok(n as usize)
+        }
+    }
+
+    fn host_write(&self, fd: HostFd, data: &[u8], offset: Option<u64>) -> Result<usize, Error> {
+        if offset.is_some() {
+            return Err(Error::ReadOnly);
+        }
+        // SAFETY: writing from a buffer we own, of its length.
+        let n = unsafe { libc::write(fd.0, data.as_ptr().cast(), data.len()) };
+        if n < 0 {
+            Err(host::last_error())
+        } else {
+            Ok(n as usize)
+        }
+    }
+
+    fn host_stat(&self, fd: HostFd) -> Result<HostStat, Error> {
+        host::fstat(fd.0)
+    }
+
+    fn host_poll(
+        &self,
+        fds: &[(HostFd, bool, bool)],
+        timeout: Option<Nanos>,
+    ) -> Result<Vec<Readiness>, Error> {
+        let mut p: Vec<libc::pollfd> = fds
+            .iter()
+            .map(|&(fd, r, w)| libc::pollfd {
+                fd: fd.0,
+                events: (if r { libc::POLLIN } else { 0 }) | (if w { libc::POLLOUT } else { 0 }),
+                revents: 0,
+            })
+            .collect();
+        let ts = timeout.map(timespec_of);
+        // SAFETY: ppoll over our own array with an optional timeout; no signal mask change.
+        let n = unsafe {
+            libc::ppoll(
+                p.as_mut_ptr(),
+                p.len() as libc::nfds_t,
+                ts.as_ref().map_or(core::ptr::null(), |t| t as *const _),
+                core::ptr::null(),
+            )
+        };
+        if n < 0 {
+            let e = host::last_error();
+            return if e == Error::Host(libc::EINTR) {
+                Err(Error::Interrupted)
+            } else {
+                Err(e)
+            };
+        }
+        Ok(p.iter()
+            .map(|q| Readiness {
+                readable: q.revents & libc::POLLIN != 0,
+                writable: q.revents & libc::POLLOUT != 0,
+                hangup: q.revents & libc::POLLHUP != 0,
+                error: q.revents & (libc::POLLERR | libc::POLLNVAL) != 0,
+            })
+            .collect())
+    }
+
+    fn host_term(&self, fd: HostFd, query: TermQuery, out: &mut [u8]) -> Result<(), Error> {
+        let (req, need) = match query {
+            TermQuery::GetAttrs => (libc::TCGETS, 60),
+            TermQuery::WindowSize => (libc::TIOCGWINSZ, 8),
+            TermQuery::ForegroundGroup => (libc::TIOCGPGRP, 4),
+        };
+        let mut buf = [0u8; 64];
+        // SAFETY: the terminal ioctls write at most `need` (<= 60) bytes into `buf`.
+        let r = unsafe { libc::ioctl(fd.0, req, buf.as_mut_ptr()) };
+        if r < 0 {
+            let e = host::last_error();
+            return Err(if e == Error::Host(libc::ENOTTY) {
+                Error::NotTty
+            } else {
+                e
+            });
+        }
+        let n = need.min(out.len());
+        out[..n].copy_from_slice(&buf[..n]);
+        Ok(())
+    }
+
+    fn host_close(&self, fd: HostFd) {
+        if fd.0 > 2 {
+            // SAFETY: closing a descriptor the sandbox opened.
+            unsafe { libc::close(fd.0) };
+        }
+    }
+
+    fn host_volumes(&self) -> Option<&dyn HostVolumes> {
+        self.volumes.as_ref().map(|v| v as &dyn HostVolumes)
+    }
+}
+
+impl Platform for LinuxPlatform {
+    type Context = CpuContext;
+
+    fn spawn_thread(&self, tid: u32, ctx: CpuContext, fs_base: u64) -> Result<(), Error> {
+        threads::spawn(tid, ctx, fs_base)
+    }
+
+    fn guest_fs_base(&self) -> u64 {
+        intercept::current_block().guest_fs.load(Ordering::Relaxed)
+    }
+
+    fn set_guest_fs_base(&self, base: u64) {
+        intercept::current_block()
+            .guest_fs
+            .store(base, Ordering::Relaxed);
+    }
+
+    fn kick_thread(&self, tid: u32) {
+        threads::kick(tid);
+    }
+
+    fn cpu_count(&self) -> u32 {
+        self.cpus
+    }
+
+    fn read_guest(&self, addr: u64, buf: &mut [u8]) -> Result<(), Error> {
+        if !in_guest(addr, buf.len() as u64) {
+            return Err(Error::Fault);
+        }
+        // SAFETY: `buf` is ours; the source is inside the guest range (faults are caught).
+        if unsafe { usercopy::copy(buf.as_mut_ptr(), addr as *const u8, buf.len()) } {
+            Ok(())
+        } else {
+            Err(Error::Fault)
+        }
+    }
+
+    fn write_guest(&self, addr: u64, data: &[u8]) -> Result<(), Error> {
+        if !in_guest(addr, data.len() as u64) {
+            return Err(Error::Fault);
+        }
+        // SAFETY: `data` is ours; the destination is inside the guest range (faults caught).
+        if unsafe { usercopy::copy(addr as *mut u8, data.as_ptr(), data.len()) } {
+            Ok(())
+        } else {
+            Err(Error::Fault)
+        }
+    }
+
+    fn guest_range(&self) -> core::ops::Range<u64> {
+        GUEST_LOW..GUEST_HIGH
+    }
+
+    fn map_anonymous(&self, addr: u64, len: u64, prot: Prot, shared: bool) -> Result<(), Error> {
+        if !in_guest(addr, len) {
+            return Err(Error::NoMemory);
+        }
+        let share = if shared {
+            libc::MAP_SHARED
+        } else {
+            libc::MAP_PRIVATE
+        };
+        // SAFETY: replaces memory inside the guest range only, which the library OS never uses.
+        check_mmap(unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                len as usize,
+                prot_bits(prot),
+                share | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        })
+    }
+
+    fn map_host_file(
+        &self,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        fd: HostFd,
+        offset: u64,
+        shared: bool,
+    ) -> Result<(), Error> {
+        if !in_guest(addr, len) {
+            return Err(Error::NoMemory);
+        }
+        let share = if shared {
+            libc::MAP_SHARED
+        } else {
+            libc::MAP_PRIVATE
+        };
+        // SAFETY: as in `map_anonymous`; the host descriptor is the sandbox's own.
+        check_mmap(unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                len as usize,
+                prot_bits(prot),
+                share | libc::MAP_FIXED,
+                fd.0,
+                offset as i64,
+            )
+        })
+    }
+
+    fn protect(&self, addr: u64, len: u64, prot: Prot) -> Result<(), Error> {
+        if !in_guest(addr, len) {
+            return Err(Error::NoMemory);
+        }
+        // SAFETY: changes protection inside the guest range only.
+        if unsafe { libc::mprotect(addr as *mut libc::c_void, len as usize, prot_bits(prot)) } != 0
+        {
+            return Err(host::last_error());
+        }
+        Ok(())
+    }
+
+    fn unmap(&self, addr: u64, len: u64) -> Result<(), Error> {
+        if !in_guest(addr, len) {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: re-reserves guest-range memory as inaccessible; the range stays ours.
+        check_mmap(unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                len as usize,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        })
+    }
+
+    fn discard(&self, addr: u64, len: u64) -> Result<(), Error> {
+        if !in_guest(addr, len) {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: drops guest-range page contents only.
+        if unsafe { libc::madvise(addr as *mut libc::c_void, len as usize, libc::MADV_DONTNEED) }
+            != 0
+        {
+            return Err(host::last_error());
+        }
+        Ok(())
+    }
+
+    fn move_mapping(&self, old: u64, old_len: u64, new: u64, new_len: u64) -> Result<(), Error> {
+        if !in_guest(old, old_len) || !in_guest(new, new_len) {
+            return Err(Error::NoMemory);
+        }
+        // SAFETY: moves guest-range pages to a guest-range destination (MREMAP_FIXED).
+        let r = unsafe {
+            libc::mremap(
+                old as *mut libc::c_void,
+                old_len as usize,
+                new_len as usize,
+                libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+                new as *mut libc::c_void,
+            )
+        };
+        check_mmap(r)?;
+        // The old range must stay reserved for the guest.
+        if old + old_len <= new || new + new_len <= old {
+            self.unmap(old, old_len)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn now(&self, clock: ClockKind) -> Nanos {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: valid out pointer.
+        unsafe { libc::clock_gettime(clock_id(clock), &mut ts) };
+        Nanos::from_parts(ts.tv_sec.max(0) as u64, ts.tv_nsec.max(0) as u64)
+    }
+
+    fn resolution(&self, clock: ClockKind) -> Nanos {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: valid out pointer.
+        unsafe { libc::clock_getres(clock_id(clock), &mut ts) };
+        Nanos::from_parts(ts.tv_sec.max(0) as u64, ts.tv_nsec.max(0) as u64)
+    }
+
+    fn fill_random(&self, buf: &mut [u8]) {
+        let mut done = 0;
+        while done < buf.len() {
+            let rest = &mut buf[done..];
+            // SAFETY: getrandom into our buffer.
+            let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
+            if n > 0 {
+                done += n as usize;
+            }
+        }
+    }
+
+    fn wait(&self, word: &AtomicU32, expected: u32, timeout: Option<Nanos>) -> WaitOutcome {
+        threads::wait_on(word as *const AtomicU32 as u64, expected, timeout, true)
+    }
+
+    fn wake(&self, word: &AtomicU32, count: u32) {
+        threads::wake(word as *const AtomicU32 as u64, count, u32::MAX);
+    }
+
+    fn guest_wait(
+        &self,
+        addr: u64,
+        expected: u32,
+        timeout: Option<Nanos>,
+        bitset: u32,
+    ) -> Result<WaitOutcome, Error> {
+        if !in_guest(addr, 4) || addr % 4 != 0 {
+            return Err(Error::Fault);
+        }
+        let mut cur = [0u8; 4];
+        self.read_guest(addr, &mut cur)?;
+        if u32::from_le_bytes(cur) != expected {
+            return Err(Error::WouldBlock);
+        }
+        Ok(threads::wait_guest(addr, expected, timeout, bitset))
+    }
+
+    fn guest_wake(&self, addr: u64, count: u32, bitset: u32) -> Result<u32, Error> {
+        if !in_guest(addr, 4) || addr % 4 != 0 {
+            return Err(Error::Fault);
+        }
+        Ok(threads::wake(addr, count, bitset))
+    }
+
+    fn guest_requeue(
+        &self,
+        addr: u64,
+        wake: u32,
+        requeue: u32,
+        addr2: u64,
+        expected: Option<u32>,
+    ) -> Result<u32, Error> {
+        if !in_guest(addr, 4) || !in_guest(addr2, 4) {
+            return Err(Error::Fault);
+        }
+        threads::requeue(addr, wake, requeue, addr2, expected)
+    }
+
+    fn sleep(&self, duration: Nanos) -> WaitOutcome {
+        let word = AtomicU32::new(0);
+        match threads::wait_on(&word as *const AtomicU32 as u64, 0, Some(duration), true) {
+            WaitOutcome::Woken => WaitOutcome::TimedOut,
+            other => other,
+        }
+    }
+}
+
+/// AT_HWCAP and AT_HWCAP2 of the host, passed on to the guest.
+pub fn host_hwcaps() -> (u64, u64) {
+    // SAFETY: getauxval has no preconditions.
+    unsafe {
+        (
+            libc::getauxval(libc::AT_HWCAP),
+            libc::getauxval(libc::AT_HWCAP2),
+        )
+    }
+}
+
+/// Total and free RAM of the host in bytes (sysinfo(2)).
+pub fn host_memory() -> (u64, u64) {
+    // SAFETY: a zeroed sysinfo is valid plain data and the pointer is to our local.
+    unsafe {
+        let mut si: libc::sysinfo = core::mem::zeroed();
+        if libc::sysinfo(&mut si) != 0 {
+            return (0, 0);
+        }
+        let unit = u64::from(si.mem_unit.max(1));
+        (si.totalram * unit, si.freeram * unit)
+    }
+}

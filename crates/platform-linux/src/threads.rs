@@ -1,0 +1,223 @@
+//! Guest threads on host threads, and the waits that a guest signal can cut short.
+
+use crate::intercept::{self, KICK_SIGNAL, ThreadBlock};
+use meridian_abi::CpuContext;
+use meridian_core::Error;
+use meridian_core::platform::WaitOutcome;
+use meridian_core::time::Nanos;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+
+/// Host stack of a guest thread's host side (only used before entering the guest).
+const HOST_THREAD_STACK_BYTES: usize = 64 * 1024;
+const FUTEX2_SIZE_U32: u32 = 0x02;
+const FUTEX2_PRIVATE: u32 = 128;
+const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
+
+static BLOCKS: Mutex<Option<HashMap<u32, usize>>> = Mutex::new(None);
+
+fn register(tid: u32, b: &'static ThreadBlock) {
+    if let Ok(mut m) = BLOCKS.lock() {
+        m.get_or_insert_with(HashMap::new)
+            .insert(tid, b as *const ThreadBlock as usize);
+    }
+}
+
+/// Register the main thread's block (set up by the caller).
+pub fn register_main(tid: u32, b: &'static ThreadBlock) {
+    register(tid, b);
+}
+
+/// Start guest thread `tid` on a new host thread.
+pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
+    let r = std::thread::Builder::new()
+        .stack_size(HOST_THREAD_STACK_BYTES)
+        .spawn(move || {
+            let block = match intercept::setup_thread(tid) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("meridian: cannot set up guest thread {tid}: {e}");
+                    std::process::exit(125);
+                }
+            };
+            intercept::remember_block(block);
+            register(tid, block);
+            intercept::enter_guest(&ctx, fs)
+        });
+    r.map(|_| ()).map_err(|_| Error::Host(libc::EAGAIN))
+}
+
+/// Interrupt guest thread `tid`: cut its wait short and signal its host thread.
+pub fn kick(tid: u32) {
+    let ptr = BLOCKS
+        .lock()
+        .ok()
+        .and_then(|m| m.as_ref().and_then(|m| m.get(&tid).copied()));
+    let Some(ptr) = ptr else { return };
+    // SAFETY: blocks are never freed once registered.
+    let b = unsafe { &*(ptr as *const ThreadBlock) };
+    b.kick.store(1, Ordering::Release);
+    wake(&b.kick as *const _ as u64, u32::MAX, FUTEX_BITSET_MATCH_ANY);
+    // SAFETY: tgkill to a thread of this very process.
+    unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), b.host_tid, KICK_SIGNAL) };
+}
+
+#[repr(C)]
+struct FutexWaitv {
+    val: u64,
+    uaddr: u64,
+    flags: u32,
+    reserved: u32,
+}
+
+fn deadline(timeout: Option<Nanos>) -> Option<libc::timespec> {
+    timeout.map(|t| {
+        let mut now = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: valid out pointer.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+        let total = Nanos::from_parts(now.tv_sec as u64, now.tv_nsec as u64)
+            .0
+            .saturating_add(t.0);
+        libc::timespec {
+            tv_sec: (total / 1_000_000_000) as i64,
+            tv_nsec: (total % 1_000_000_000) as i64,
+        }
+    })
+}
+
+/// Wait while the word at `addr` holds `expected`, or until this thread is kicked.
+pub fn wait_on(
+    addr: u64,
+    expected: u32,
+    timeout: Option<Nanos>,
+    _interruptible: bool,
+) -> WaitOutcome {
+    let block = intercept::current_block();
+    if block.kick.swap(0, Ordering::AcqRel) != 0 {
+        return WaitOutcome::Interrupted;
+    }
+    let flags = FUTEX2_SIZE_U32 | FUTEX2_PRIVATE;
+    let waiters = [
+        FutexWaitv {
+            val: u64::from(expected),
+            uaddr: addr,
+            flags,
+            reserved: 0,
+        },
+        FutexWaitv {
+            val: 0,
+            uaddr: &block.kick as *const _ as u64,
+            flags,
+            reserved: 0,
+        },
+    ];
+    let dl = deadline(timeout);
+    // SAFETY: futex_waitv over two valid waiters; the deadline is absolute CLOCK_MONOTONIC.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_futex_waitv,
+            waiters.as_ptr(),
+            2u32,
+            0u32,
+            dl.as_ref().map_or(core::ptr::null(), |t| t as *const _),
+            libc::CLOCK_MONOTONIC,
+        )
+    };
+    if block.kick.swap(0, Ordering::AcqRel) != 0 {
+        return WaitOutcome::Interrupted;
+    }
+    if r >= 0 {
+        return WaitOutcome::Woken;
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::ETIMEDOUT) => WaitOutcome::TimedOut,
+        Some(libc::EINTR) => WaitOutcome::Interrupted,
+        _ => WaitOutcome::Woken,
+    }
+}
+
+/// Guest futex wait with a bitset.
+pub fn wait_guest(addr: u64, expected: u32, timeout: Option<Nanos>, bitset: u32) -> WaitOutcome {
+    if bitset == FUTEX_BITSET_MATCH_ANY {
+        return wait_on(addr, expected, timeout, true);
+    }
+    let dl = deadline(timeout);
+    // SAFETY: private FUTEX_WAIT_BITSET on a guest word (checked in range by the caller).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            addr,
+            libc::FUTEX_WAIT_BITSET | libc::FUTEX_PRIVATE_FLAG,
+            expected,
+            dl.as_ref().map_or(core::ptr::null(), |t| t as *const _),
+            0u64,
+            bitset,
+        )
+    };
+    if r == 0 {
+        return WaitOutcome::Woken;
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::ETIMEDOUT) => WaitOutcome::TimedOut,
+        Some(libc::EINTR) => WaitOutcome::Interrupted,
+        _ => WaitOutcome::Woken,
+    }
+}
+
+/// Wake up to `count` waiters on `addr`.
+pub fn wake(addr: u64, count: u32, bitset: u32) -> u32 {
+    // SAFETY: private FUTEX_WAKE_BITSET; waking touches no memory.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            addr,
+            libc::FUTEX_WAKE_BITSET | libc::FUTEX_PRIVATE_FLAG,
+            count.min(i32::MAX as u32),
+            0u64,
+            0u64,
+            bitset,
+        )
+    };
+    r.max(0) as u32
+}
+
+/// FUTEX_REQUEUE / FUTEX_CMP_REQUEUE.
+pub fn requeue(
+    addr: u64,
+    wake: u32,
+    requeue: u32,
+    addr2: u64,
+    expected: Option<u32>,
+) -> Result<u32, Error> {
+    let (op, val3) = match expected {
+        Some(v) => (libc::FUTEX_CMP_REQUEUE, v),
+        None => (libc::FUTEX_REQUEUE, 0),
+    };
+    // SAFETY: private requeue between two guest words (checked in range by the caller).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            addr,
+            op | libc::FUTEX_PRIVATE_FLAG,
+            wake.min(i32::MAX as u32),
+            requeue.min(i32::MAX as u32) as u64,
+            addr2,
+            val3,
+        )
+    };
+    if r < 0 {
+        let e = std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL);
+        return Err(if e == libc::EAGAIN {
+            Error::WouldBlock
+        } else {
+            Error::Host(e)
+        });
+    }
+    Ok(r as u32)
+}

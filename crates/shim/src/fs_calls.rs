@@ -1,0 +1,1232 @@
+//! File system calls: open/read/write/stat/directories/links/descriptors.
+//!
+//! Handlers validate, call the core (vfs and nodes), and copy out; blocking I/O on pipes
+//! goes through [`Kernel::block_on`] so that it waits for a readiness change and is cut
+//! short by signals.
+
+use crate::errno::{SysError, SysResult};
+use crate::{Kernel, LinuxPlatform, Thread};
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use meridian_abi::layout::{Stat, Timespec, push_dirent64};
+use meridian_abi::signal::sig;
+use meridian_abi::{Errno, layout};
+use meridian_core::Error;
+use meridian_core::file::{FdEntry, OpenFile};
+use meridian_core::fs::vfs::Resolved;
+use meridian_core::fs::{FileType, Metadata, NodeRef};
+use meridian_core::pipe::Pipe;
+use meridian_core::platform::WaitOutcome;
+use meridian_core::time::Nanos;
+
+/// `AT_FDCWD` as the u64 the registers hold.
+pub const AT_FDCWD: u64 = (-100i64) as u64;
+/// `AT_SYMLINK_NOFOLLOW`.
+pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+/// `AT_REMOVEDIR`.
+pub const AT_REMOVEDIR: u64 = 0x200;
+const AT_SYMLINK_FOLLOW: u64 = 0x400;
+const AT_EMPTY_PATH: u64 = 0x1000;
+const AT_EACCESS: u64 = 0x200;
+
+/// open(2) flags (include/uapi/asm-generic/fcntl.h).
+#[allow(missing_docs)]
+pub mod o {
+    pub const ACCMODE: u64 = 3;
+    pub const WRONLY: u64 = 1;
+    pub const RDWR: u64 = 2;
+    pub const CREAT: u64 = 0o100;
+    pub const EXCL: u64 = 0o200;
+    pub const NOCTTY: u64 = 0o400;
+    pub const TRUNC: u64 = 0o1000;
+    pub const APPEND: u64 = 0o2000;
+    pub const NONBLOCK: u64 = 0o4000;
+    pub const DSYNC: u64 = 0o10000;
+    pub const ASYNC: u64 = 0o20000;
+    pub const DIRECT: u64 = 0o40000;
+    pub const LARGEFILE: u64 = 0o100000;
+    pub const DIRECTORY: u64 = 0o200000;
+    pub const NOFOLLOW: u64 = 0o400000;
+    pub const NOATIME: u64 = 0o1000000;
+    pub const CLOEXEC: u64 = 0o2000000;
+    pub const SYNC: u64 = 0o4010000;
+    pub const PATH: u64 = 0o10000000;
+    pub const TMPFILE: u64 = 0o20000000;
+    /// Flags fcntl(F_SETFL) may change.
+    pub const SETFL_MASK: u64 = APPEND | NONBLOCK | ASYNC | DIRECT | NOATIME;
+}
+
+/// Convert core metadata to the ABI's stat fields.
+pub fn stat_of(m: &Metadata) -> Stat {
+    let ts = |n: Nanos| Timespec {
+        sec: n.secs() as i64,
+        nsec: n.subsec_nanos() as i64,
+    };
+    Stat {
+        dev: m.dev,
+        ino: m.ino,
+        nlink: m.nlink,
+        mode: m.mode,
+        uid: m.uid,
+        gid: m.gid,
+        rdev: m.rdev,
+        size: m.size,
+        blksize: if m.blksize == 0 { 4096 } else { m.blksize },
+        blocks: m.blocks,
+        atime: ts(m.atime),
+        mtime: ts(m.mtime),
+        ctime: ts(m.ctime),
+    }
+}
+
+fn fd_arg(fd: u64) -> Result<u32, SysError> {
+    u32::try_from(fd as i64).map_err(|_| SysError(Errno::EBADF))
+}
+
+impl<P: LinuxPlatform> Kernel<P> {
+    /// The open file at `fd`.
+    pub fn file(&self, fd: u64) -> Result<Arc<OpenFile>, SysError> {
+        let fd = fd_arg(fd)?;
+        Ok(self.fds.lock().get(fd)?.file.clone())
+    }
+
+    /// Install a new description.
+    pub fn install(&self, file: Arc<OpenFile>, cloexec: bool) -> SysResult {
+        Ok(u64::from(
+            self.fds.lock().insert(FdEntry { file, cloexec }, 0)?,
+        ))
+    }
+
+    /// The directory a `*at` call is relative to.
+    fn base_of(&self, dirfd: u64) -> Result<Vec<u8>, SysError> {
+        if dirfd == AT_FDCWD || dirfd as i32 == -100 {
+            return Ok(self.cwd.lock().clone());
+        }
+        let f = self.file(dirfd)?;
+        if f.node.file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR.into());
+        }
+        Ok(f.path.clone())
+    }
+
+    /// Resolve a guest path relative to `dirfd`.
+    pub fn resolve_at(&self, dirfd: u64, path: &[u8], follow: bool) -> Result<Resolved, SysError> {
+        let base = self.base_of(dirfd)?;
+        Ok(self.vfs.resolve(&base, path, follow)?)
+    }
+
+    fn parent_at(&self, dirfd: u64, path: &[u8]) -> Result<(Resolved, Vec<u8>), SysError> {
+        if path.is_empty() {
+            return Err(Errno::ENOENT.into());
+        }
+        let base = self.base_of(dirfd)?;
+        let (dir, name) = self.vfs.resolve_parent(&base, path)?;
+        Ok((dir, name))
+    }
+
+    /// Run `op` until it does not report `WouldBlock`, waiting for readiness changes in
+    /// between; a deliverable signal ends the wait with EINTR.
+    pub fn block_on<T>(
+        &self,
+        t: &Thread,
+        nonblock: bool,
+        timeout: Option<Nanos>,
+        mut op: impl FnMut() -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let deadline = timeout.map(|d| {
+            self.p
+                .now(meridian_core::time::ClockKind::Monotonic)
+                .0
+                .saturating_add(d.0)
+        });
+        loop {
+            let seen = self.epoch.current();
+            match op() {
+                Err(Error::WouldBlock) if !nonblock => {}
+                other => return other,
+            }
+            if self.signal_pending(t) {
+                return Err(Error::Interrupted);
+            }
+            let left = match deadline {
+                Some(d) => {
+                    let now = self.p.now(meridian_core::time::ClockKind::Monotonic).0;
+                    if now >= d {
+                        return Err(Error::TimedOut);
+                    }
+                    Some(Nanos(d - now))
+                }
+                None => None,
+            };
+            if self.p.wait(self.epoch.word(), seen, left) == WaitOutcome::Interrupted
+                && self.signal_pending(t)
+            {
+                return Err(Error::Interrupted);
+            }
+        }
+    }
+
+    fn read_node(
+        &self,
+        t: &Thread,
+        f: &OpenFile,
+        buf: &mut [u8],
+        pos: Option<u64>,
+    ) -> Result<usize, Error> {
+        if !f.readable {
+            return Err(Error::BadFd);
+        }
+        let node = &f.node;
+        if node.file_type() == FileType::Directory {
+            return Err(Error::IsDir);
+        }
+        let nonblock = u64::from(f.status()) & o::NONBLOCK != 0;
+        if !node.seekable() {
+            if pos.is_some() {
+                return Err(Error::NotSeekable);
+            }
+            let n = self.block_on(t, nonblock, None, || node.read_at(0, buf))?;
+            if n > 0 {
+                self.notify();
+            }
+            return Ok(n);
+        }
+        match pos {
+            Some(p) => node.read_at(p, buf),
+            None => {
+                let mut off = f.offset.lock();
+                let n = node.read_at(*off, buf)?;
+                *off += n as u64;
+                Ok(n)
+            }
+        }
+    }
+
+    fn write_node(
+        &self,
+        t: &Thread,
+        f: &OpenFile,
+        data: &[u8],
+        pos: Option<u64>,
+    ) -> Result<usize, Error> {
+        if !f.writable {
+            return Err(Error::BadFd);
+        }
+        let node = &f.node;
+        let status = u64::from(f.status());
+        if !node.seekable() {
+            if pos.is_some() {
+                return Err(Error::NotSeekable);
+            }
+            let nonblock = status & o::NONBLOCK != 0;
+            let mut done = 0;
+            while done < data.len() {
+                let rest = data.get(done..).unwrap_or_default();
+                match self.block_on(t, nonblock && done == 0, None, || node.write_at(0, rest)) {
+                    Ok(n) => {
+                        done += n;
+                        self.notify();
+                    }
+                    Err(Error::WouldBlock) if done > 0 => break,
+                    Err(Error::BrokenPipe) => {
+                        t.pending.fetch_or(
+                            meridian_abi::signal::sigbit(sig::SIGPIPE),
+                            core::sync::atomic::Ordering::AcqRel,
+                        );
+                        return Err(Error::BrokenPipe);
+                    }
+                    Err(Error::Interrupted) if done > 0 => break,
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(done);
+        }
+        match pos {
+            Some(p) => node.write_at(p, data),
+            None => {
+                let mut off = f.offset.lock();
+                if status & o::APPEND != 0 {
+                    *off = node.metadata()?.size;
+                }
+                let n = node.write_at(*off, data)?;
+                *off += n as u64;
+                Ok(n)
+            }
+        }
+    }
+
+    /// read(2) / pread64(2).
+    pub fn sys_read(
+        &self,
+        t: &Thread,
+        fd: u64,
+        buf: u64,
+        count: u64,
+        pos: Option<u64>,
+    ) -> SysResult {
+        let f = self.file(fd)?;
+        if pos.is_some_and(|p| (p as i64) < 0) {
+            return Err(Errno::EINVAL.into());
+        }
+        let len = (count as usize).min(crate::mem::MAX_IO_CHUNK_BYTES);
+        let mut data = vec![0u8; len];
+        let n = self.read_node(t, &f, &mut data, pos)?;
+        self.write_mem(buf, data.get(..n).unwrap_or_default())?;
+        Ok(n as u64)
+    }
+
+    /// write(2) / pwrite64(2).
+    pub fn sys_write(
+        &self,
+        t: &Thread,
+        fd: u64,
+        buf: u64,
+        count: u64,
+        pos: Option<u64>,
+    ) -> SysResult {
+        let f = self.file(fd)?;
+        let mut total = 0usize;
+        let mut left = count as usize;
+        let mut at = buf;
+        while left > 0 {
+            let chunk = left.min(crate::mem::MAX_IO_CHUNK_BYTES);
+            let data = match self.read_mem(at, chunk) {
+                Ok(d) => d,
+                Err(e) if total == 0 => return Err(e),
+                Err(_) => break,
+            };
+            let n = match self.write_node(t, &f, &data, pos.map(|p| p + total as u64)) {
+                Ok(n) => n,
+                Err(e) if total == 0 => return Err(e.into()),
+                Err(_) => break,
+            };
+            total += n;
+            if n < chunk {
+                break;
+            }
+            left -= n;
+            at += n as u64;
+        }
+        if count == 0 {
+            self.write_node(t, &f, &[], pos)?;
+        }
+        Ok(total as u64)
+    }
+
+    /// readv(2) / preadv(2).
+    pub fn sys_readv(
+        &self,
+        t: &Thread,
+        fd: u64,
+        iov: u64,
+        cnt: u64,
+        pos: Option<u64>,
+    ) -> SysResult {
+        let f = self.file(fd)?;
+        let vecs = self.read_iovec(iov, cnt)?;
+        let total: u64 = vecs.iter().map(|v| v.1).sum();
+        let mut data = vec![0u8; (total as usize).min(crate::mem::MAX_IO_CHUNK_BYTES)];
+        let n = self.read_node(t, &f, &mut data, pos)?;
+        let mut off = 0usize;
+        for (base, len) in vecs {
+            if off >= n {
+                break;
+            }
+            let take = (len as usize).min(n - off);
+            self.write_mem(base, data.get(off..off + take).unwrap_or_default())?;
+            off += take;
+        }
+        Ok(n as u64)
+    }
+
+    /// writev(2) / pwritev(2): gathered, then written as one write (atomic for pipes).
+    pub fn sys_writev(
+        &self,
+        t: &Thread,
+        fd: u64,
+        iov: u64,
+        cnt: u64,
+        pos: Option<u64>,
+    ) -> SysResult {
+        let f = self.file(fd)?;
+        let vecs = self.read_iovec(iov, cnt)?;
+        let mut data = Vec::new();
+        for (base, len) in vecs {
+            if data.len() + len as usize > crate::mem::MAX_IO_CHUNK_BYTES * 16 {
+                return Err(Errno::EINVAL.into());
+            }
+            data.extend_from_slice(&self.read_mem(base, len as usize)?);
+        }
+        Ok(self.write_node(t, &f, &data, pos)? as u64)
+    }
+
+    /// lseek(2).
+    pub fn sys_lseek(&self, fd: u64, offset: u64, whence: u64) -> SysResult {
+        const SEEK_SET: u64 = 0;
+        const SEEK_CUR: u64 = 1;
+        const SEEK_END: u64 = 2;
+        const SEEK_DATA: u64 = 3;
+        const SEEK_HOLE: u64 = 4;
+        let f = self.file(fd)?;
+        if !f.node.seekable() {
+            return Err(Errno::ESPIPE.into());
+        }
+        let mut off = f.offset.lock();
+        let delta = offset as i64;
+        let size = || f.node.metadata().map(|m| m.size as i64);
+        let new = match whence {
+            SEEK_SET => delta,
+            SEEK_CUR => (*off as i64)
+                .checked_add(delta)
+                .ok_or(SysError(Errno::EOVERFLOW))?,
+            SEEK_END => size()?
+                .checked_add(delta)
+                .ok_or(SysError(Errno::EOVERFLOW))?,
+            SEEK_DATA => {
+                if delta >= size()? {
+                    return Err(Errno::ENXIO.into());
+                }
+                delta
+            }
+            SEEK_HOLE => {
+                let s = size()?;
+                if delta >= s + 1 {
+                    return Err(Errno::ENXIO.into());
+                }
+                s
+            }
+            _ => return Err(Errno::EINVAL.into()),
+        };
+        if new < 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        *off = new as u64;
+        if whence == SEEK_SET && new == 0 {
+            *f.dir_snapshot.lock() = None;
+        }
+        Ok(new as u64)
+    }
+
+    /// close(2).
+    pub fn sys_close(&self, fd: u64) -> SysResult {
+        let e = self.fds.lock().remove(fd_arg(fd)?)?;
+        drop(e);
+        self.notify();
+        Ok(0)
+    }
+
+    /// openat(2).
+    pub fn sys_openat(&self, dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult {
+        let path = self.read_path(path)?;
+        self.open_path(dirfd, &path, flags, mode)
+    }
+
+    /// Open `path` as openat(2) does.
+    pub fn open_path(&self, dirfd: u64, path: &[u8], flags: u64, mode: u64) -> SysResult {
+        if flags & o::TMPFILE == o::TMPFILE {
+            return Err(Errno::EOPNOTSUPP.into());
+        }
+        if path.is_empty() {
+            return Err(Errno::ENOENT.into());
+        }
+        let acc = flags & o::ACCMODE;
+        if acc == 3 {
+            return Err(Errno::EINVAL.into());
+        }
+        let opath = flags & o::PATH != 0;
+        let (readable, writable) = if opath {
+            (false, false)
+        } else {
+            (acc != o::WRONLY, acc != 0)
+        };
+        let nofollow = flags & o::NOFOLLOW != 0;
+        let r = if flags & o::CREAT != 0 && !opath {
+            self.open_create(dirfd, path, flags, mode)?
+        } else {
+            self.resolve_at(dirfd, path, !nofollow)?
+        };
+        let ft = r.node.file_type();
+        if ft == FileType::Symlink && !opath {
+            return Err(Errno::ELOOP.into());
+        }
+        if flags & o::DIRECTORY != 0 && ft != FileType::Directory {
+            return Err(Errno::ENOTDIR.into());
+        }
+        if ft == FileType::Directory && writable {
+            return Err(Errno::EISDIR.into());
+        }
+        if r.read_only && (writable || (flags & o::TRUNC != 0 && !opath)) && ft == FileType::Regular
+        {
+            return Err(Errno::EROFS.into());
+        }
+        let node = if opath {
+            r.node.clone()
+        } else {
+            r.node.clone().open(writable)?
+        };
+        if flags & o::TRUNC != 0 && writable && ft == FileType::Regular {
+            node.truncate(0)?;
+        }
+        let status = (flags & !(o::CREAT | o::EXCL | o::NOCTTY | o::TRUNC | o::CLOEXEC)) as u32;
+        let file = OpenFile::new(node, r.path, readable, writable, status);
+        self.install(file, flags & o::CLOEXEC != 0)
+    }
+
+    fn open_create(
+        &self,
+        dirfd: u64,
+        path: &[u8],
+        flags: u64,
+        mode: u64,
+    ) -> Result<Resolved, SysError> {
+        let (dir, name) = self.parent_at(dirfd, path)?;
+        if path.ends_with(b"/") {
+            return Err(Errno::EISDIR.into());
+        }
+        match dir.node.lookup(&name) {
+            Ok(existing) => {
+                if flags & o::EXCL != 0 {
+                    return Err(Errno::EEXIST.into());
+                }
+                if existing.file_type() == FileType::Symlink {
+                    if flags & o::NOFOLLOW != 0 {
+                        return Err(Errno::ELOOP.into());
+                    }
+                    return self.resolve_at(dirfd, path, true).or_else(|e| {
+                        // A dangling symlink: create its target.
+                        if e.0 == Errno::ENOENT {
+                            self.create_symlink_target(dirfd, path, mode)
+                        } else {
+                            Err(e)
+                        }
+                    });
+                }
+                let _ = existing;
+                Ok(self.resolve_at(dirfd, path, true)?)
+            }
+            Err(Error::NotFound) => {
+                if dir.read_only {
+                    return Err(Errno::EROFS.into());
+                }
+                let perm = (mode as u32)
+                    & 0o7777
+                    & !self.umask.load(core::sync::atomic::Ordering::Relaxed);
+                let node = dir.node.create(&name, FileType::Regular, perm)?;
+                let mut p = dir.path.clone();
+                if p.last() != Some(&b'/') {
+                    p.push(b'/');
+                }
+                p.extend_from_slice(&name);
+                Ok(Resolved {
+                    node,
+                    path: p,
+                    read_only: false,
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn create_symlink_target(
+        &self,
+        dirfd: u64,
+        path: &[u8],
+        mode: u64,
+    ) -> Result<Resolved, SysError> {
+        let r = self.resolve_at(dirfd, path, false)?;
+        let target = r.node.read_link()?;
+        let base = r.path.rsplit_once_slash();
+        self.open_create(AT_FDCWD, &join(&base, &target), o::CREAT | o::EXCL, mode)
+    }
+
+    /// fstat(2).
+    pub fn sys_fstat(&self, fd: u64, out: u64) -> SysResult {
+        let f = self.file(fd)?;
+        let m = f.node.metadata()?;
+        self.write_mem(out, &stat_of(&m).encode())?;
+        Ok(0)
+    }
+
+    fn stat_target(&self, dirfd: u64, path: u64, flags: u64) -> Result<Metadata, SysError> {
+        let p = self.read_path(path)?;
+        if p.is_empty() {
+            if flags & AT_EMPTY_PATH == 0 {
+                return Err(Errno::ENOENT.into());
+            }
+            if dirfd == AT_FDCWD {
+                return Ok(self
+                    .vfs
+                    .resolve(&self.cwd.lock().clone(), b".", true)?
+                    .node
+                    .metadata()?);
+            }
+            return Ok(self.file(dirfd)?.node.metadata()?);
+        }
+        let r = self.resolve_at(dirfd, &p, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+        Ok(r.node.metadata()?)
+    }
+
+    /// newfstatat(2) (and stat/lstat).
+    pub fn sys_newfstatat(&self, dirfd: u64, path: u64, out: u64, flags: u64) -> SysResult {
+        if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800) != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let m = self.stat_target(dirfd, path, flags)?;
+        self.write_mem(out, &stat_of(&m).encode())?;
+        Ok(0)
+    }
+
+    /// statx(2).
+    pub fn sys_statx(&self, dirfd: u64, path: u64, flags: u64, out: u64) -> SysResult {
+        let m = self.stat_target(dirfd, path, flags)?;
+        self.write_mem(out, &stat_of(&m).encode_statx())?;
+        Ok(0)
+    }
+
+    /// getdents64(2).
+    pub fn sys_getdents64(&self, fd: u64, buf: u64, count: u64) -> SysResult {
+        let f = self.file(fd)?;
+        if f.node.file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR.into());
+        }
+        let mut snap = f.dir_snapshot.lock();
+        let mut off = f.offset.lock();
+        if snap.is_none() || *off == 0 {
+            let me = f.node.metadata()?;
+            let parent_ino = self
+                .vfs
+                .resolve(&f.path, b"..", true)
+                .and_then(|r| r.node.metadata())
+                .map_or(me.ino, |m| m.ino);
+            let mut all = vec![
+                meridian_core::fs::DirEntry {
+                    name: b".".to_vec(),
+                    ino: me.ino,
+                    file_type: FileType::Directory,
+                },
+                meridian_core::fs::DirEntry {
+                    name: b"..".to_vec(),
+                    ino: parent_ino,
+                    file_type: FileType::Directory,
+                },
+            ];
+            all.extend(f.node.read_dir()?);
+            *snap = Some(all);
+        }
+        let entries = snap.as_ref().map_or(&[][..], |v| v.as_slice());
+        let mut out = vec![0u8; (count as usize).min(1 << 20)];
+        let mut used = 0;
+        let mut i = *off as usize;
+        while let Some(e) = entries.get(i) {
+            if !push_dirent64(
+                &mut out,
+                &mut used,
+                e.ino,
+                (i + 1) as u64,
+                e.file_type.dirent_type(),
+                &e.name,
+            ) {
+                if used == 0 {
+                    return Err(Errno::EINVAL.into());
+                }
+                break;
+            }
+            i += 1;
+        }
+        *off = i as u64;
+        self.write_mem(buf, out.get(..used).unwrap_or_default())?;
+        Ok(used as u64)
+    }
+
+    /// readlinkat(2).
+    pub fn sys_readlinkat(&self, dirfd: u64, path: u64, buf: u64, size: u64) -> SysResult {
+        if (size as i64) <= 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let p = self.read_path(path)?;
+        let r = self.resolve_at(dirfd, &p, false)?;
+        let target = r.node.read_link()?;
+        let n = target.len().min(size as usize);
+        self.write_mem(buf, target.get(..n).unwrap_or_default())?;
+        Ok(n as u64)
+    }
+
+    /// faccessat2(2): the guest is root; only existence, read-only mounts and the execute
+    /// bit are checked.
+    pub fn sys_faccessat(&self, dirfd: u64, path: u64, mode: u64, flags: u64) -> SysResult {
+        const W_OK: u64 = 2;
+        const X_OK: u64 = 1;
+        if mode & !7 != 0 || flags & !(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH) != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let p = self.read_path(path)?;
+        let r = self.resolve_at(dirfd, &p, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+        if mode & W_OK != 0 && r.read_only {
+            return Err(Errno::EROFS.into());
+        }
+        if mode & X_OK != 0 {
+            let m = r.node.metadata()?;
+            if m.mode & 0o111 == 0 && r.node.file_type() != FileType::Directory {
+                return Err(Errno::EACCES.into());
+            }
+        }
+        Ok(0)
+    }
+
+    /// fcntl(2).
+    pub fn sys_fcntl(&self, fd: u64, cmd: u64, arg: u64) -> SysResult {
+        const F_DUPFD: u64 = 0;
+        const F_GETFD: u64 = 1;
+        const F_SETFD: u64 = 2;
+        const F_GETFL: u64 = 3;
+        const F_SETFL: u64 = 4;
+        const F_GETLK: u64 = 5;
+        const F_SETLK: u64 = 6;
+        const F_SETLKW: u64 = 7;
+        const F_OFD_GETLK: u64 = 36;
+        const F_OFD_SETLK: u64 = 37;
+        const F_OFD_SETLKW: u64 = 38;
+        const F_DUPFD_CLOEXEC: u64 = 1030;
+        const F_GETPIPE_SZ: u64 = 1032;
+        const F_UNLCK: u16 = 2;
+        let fdn = fd_arg(fd)?;
+        match cmd {
+            F_DUPFD | F_DUPFD_CLOEXEC => {
+                let mut fds = self.fds.lock();
+                let file = fds.get(fdn)?.file.clone();
+                let min = u32::try_from(arg).map_err(|_| SysError(Errno::EINVAL))?;
+                Ok(u64::from(fds.insert(
+                    FdEntry {
+                        file,
+                        cloexec: cmd == F_DUPFD_CLOEXEC,
+                    },
+                    min,
+                )?))
+            }
+            F_GETFD => Ok(u64::from(self.fds.lock().get(fdn)?.cloexec)),
+            F_SETFD => {
+                self.fds.lock().get_mut(fdn)?.cloexec = arg & 1 != 0;
+                Ok(0)
+            }
+            F_GETFL => {
+                let f = self.file(fd)?;
+                let acc = match (f.readable, f.writable) {
+                    (true, true) => o::RDWR,
+                    (false, true) => o::WRONLY,
+                    _ => 0,
+                };
+                Ok((u64::from(f.status()) & !o::ACCMODE) | acc | o::LARGEFILE)
+            }
+            F_SETFL => {
+                let f = self.file(fd)?;
+                let cur = u64::from(f.status());
+                let new = (cur & !o::SETFL_MASK) | (arg & o::SETFL_MASK);
+                f.status
+                    .store(new as u32, core::sync::atomic::Ordering::Relaxed);
+                Ok(0)
+            }
+            F_GETLK | F_OFD_GETLK => {
+                self.file(fd)?;
+                // One process holds every lock: report the range as unlocked.
+                let mut b = self.read_mem(arg, 32)?;
+                if let Some(t) = b.get_mut(0..2) {
+                    t.copy_from_slice(&F_UNLCK.to_le_bytes());
+                }
+                self.write_mem(arg, &b)?;
+                Ok(0)
+            }
+            F_SETLK | F_SETLKW | F_OFD_SETLK | F_OFD_SETLKW => {
+                self.file(fd)?;
+                Ok(0)
+            }
+            F_GETPIPE_SZ => Ok(meridian_core::pipe::PIPE_CAPACITY_BYTES as u64),
+            _ => {
+                self.report_once(
+                    0x1_0000 + cmd,
+                    format_args!("fcntl command {cmd} is not supported: returning EINVAL"),
+                );
+                Err(Errno::EINVAL.into())
+            }
+        }
+    }
+
+    /// flock(2): one process, so every lock is granted.
+    pub fn sys_flock(&self, fd: u64) -> SysResult {
+        self.file(fd).map(|_| 0)
+    }
+
+    /// fsync(2): in-memory and read-only files have nothing to write back.
+    pub fn sys_fsync(&self, fd: u64) -> SysResult {
+        self.file(fd).map(|_| 0)
+    }
+
+    /// fadvise64(2).
+    pub fn sys_fadvise(&self, fd: u64) -> SysResult {
+        let f = self.file(fd)?;
+        if !f.node.seekable() {
+            return Err(Errno::ESPIPE.into());
+        }
+        Ok(0)
+    }
+
+    /// dup(2).
+    pub fn sys_dup(&self, fd: u64) -> SysResult {
+        let mut fds = self.fds.lock();
+        let file = fds.get(fd_arg(fd)?)?.file.clone();
+        Ok(u64::from(fds.insert(
+            FdEntry {
+                file,
+                cloexec: false,
+            },
+            0,
+        )?))
+    }
+
+    /// dup2(2).
+    pub fn sys_dup2(&self, old: u64, new: u64) -> SysResult {
+        if old == new {
+            self.file(old)?;
+            return Ok(new);
+        }
+        self.sys_dup3(old, new, 0)
+    }
+
+    /// dup3(2).
+    pub fn sys_dup3(&self, old: u64, new: u64, flags: u64) -> SysResult {
+        if flags & !o::CLOEXEC != 0 || old == new {
+            return Err(Errno::EINVAL.into());
+        }
+        let newfd = fd_arg(new)?;
+        let prev = {
+            let mut fds = self.fds.lock();
+            let file = fds.get(fd_arg(old)?)?.file.clone();
+            fds.insert_at(
+                newfd,
+                FdEntry {
+                    file,
+                    cloexec: flags & o::CLOEXEC != 0,
+                },
+            )?
+        };
+        drop(prev);
+        self.notify();
+        Ok(new)
+    }
+
+    /// pipe2(2).
+    pub fn sys_pipe2(&self, out: u64, flags: u64) -> SysResult {
+        if flags & !(o::CLOEXEC | o::NONBLOCK | o::DIRECT) != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let (r, w) = Pipe::new_pair();
+        let status = (flags & o::NONBLOCK) as u32;
+        let cloexec = flags & o::CLOEXEC != 0;
+        let rf = OpenFile::new(r, Vec::new(), true, false, status);
+        let wf = OpenFile::new(w, Vec::new(), false, true, status | o::WRONLY as u32);
+        let (a, b) = {
+            let mut fds = self.fds.lock();
+            let a = fds.insert(FdEntry { file: rf, cloexec }, 0)?;
+            match fds.insert(FdEntry { file: wf, cloexec }, 0) {
+                Ok(b) => (a, b),
+                Err(e) => {
+                    let _ = fds.remove(a);
+                    return Err(e.into());
+                }
+            }
+        };
+        let mut buf = [0u8; 8];
+        buf[..4].copy_from_slice(&a.to_le_bytes());
+        buf[4..].copy_from_slice(&b.to_le_bytes());
+        if let Err(e) = self.write_mem(out, &buf) {
+            let mut fds = self.fds.lock();
+            let _ = fds.remove(a);
+            let _ = fds.remove(b);
+            return Err(e);
+        }
+        Ok(0)
+    }
+
+    /// getcwd(2).
+    pub fn sys_getcwd(&self, buf: u64, size: u64) -> SysResult {
+        let mut cwd = self.cwd.lock().clone();
+        cwd.push(0);
+        if (size as usize) < cwd.len() {
+            return Err(Errno::ERANGE.into());
+        }
+        self.write_mem(buf, &cwd)?;
+        Ok(cwd.len() as u64)
+    }
+
+    /// chdir(2).
+    pub fn sys_chdir(&self, path: u64) -> SysResult {
+        let p = self.read_path(path)?;
+        let r = self.resolve_at(AT_FDCWD, &p, true)?;
+        if r.node.file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR.into());
+        }
+        *self.cwd.lock() = r.path;
+        Ok(0)
+    }
+
+    /// fchdir(2).
+    pub fn sys_fchdir(&self, fd: u64) -> SysResult {
+        let f = self.file(fd)?;
+        if f.node.file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR.into());
+        }
+        *self.cwd.lock() = f.path.clone();
+        Ok(0)
+    }
+
+    /// mkdirat(2).
+    pub fn sys_mkdirat(&self, dirfd: u64, path: u64, mode: u64) -> SysResult {
+        let p = self.read_path(path)?;
+        let (dir, name) = self.parent_at(dirfd, &p)?;
+        if dir.node.lookup(&name).is_ok() {
+            return Err(Errno::EEXIST.into());
+        }
+        if dir.read_only {
+            return Err(Errno::EROFS.into());
+        }
+        let perm = (mode as u32) & 0o7777 & !self.umask.load(core::sync::atomic::Ordering::Relaxed);
+        dir.node.create(&name, FileType::Directory, perm)?;
+        Ok(0)
+    }
+
+    /// mknodat(2): regular files and FIFOs.
+    pub fn sys_mknodat(&self, dirfd: u64, path: u64, mode: u64) -> SysResult {
+        let ft = match FileType::from_mode(mode as u32) {
+            None | Some(FileType::Regular) => FileType::Regular,
+            Some(FileType::Fifo) => FileType::Fifo,
+            Some(_) => return Err(Errno::EPERM.into()),
+        };
+        let p = self.read_path(path)?;
+        let (dir, name) = self.parent_at(dirfd, &p)?;
+        if dir.node.lookup(&name).is_ok() {
+            return Err(Errno::EEXIST.into());
+        }
+        if dir.read_only {
+            return Err(Errno::EROFS.into());
+        }
+        let perm = (mode as u32) & 0o7777 & !self.umask.load(core::sync::atomic::Ordering::Relaxed);
+        dir.node.create(&name, ft, perm)?;
+        Ok(0)
+    }
+
+    /// unlinkat(2).
+    pub fn sys_unlinkat(&self, dirfd: u64, path: u64, flags: u64) -> SysResult {
+        if flags & !AT_REMOVEDIR != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let p = self.read_path(path)?;
+        let (dir, name) = self.parent_at(dirfd, &p)?;
+        let rmdir = flags & AT_REMOVEDIR != 0;
+        let target = dir.node.lookup(&name)?;
+        if dir.read_only {
+            return Err(Errno::EROFS.into());
+        }
+        if !rmdir && p.ends_with(b"/") {
+            return Err(if target.file_type() == FileType::Directory {
+                Errno::EISDIR
+            } else {
+                Errno::ENOTDIR
+            }
+            .into());
+        }
+        let mut child = dir.path.clone();
+        if child.last() != Some(&b'/') {
+            child.push(b'/');
+        }
+        child.extend_from_slice(&name);
+        if self.vfs.is_mount_point(&child) {
+            return Err(Errno::EBUSY.into());
+        }
+        dir.node.unlink(&name, rmdir)?;
+        Ok(0)
+    }
+
+    /// renameat2(2).
+    pub fn sys_renameat2(
+        &self,
+        olddir: u64,
+        old: u64,
+        newdir: u64,
+        new: u64,
+        flags: u64,
+    ) -> SysResult {
+        const RENAME_NOREPLACE: u64 = 1;
+        if flags & !RENAME_NOREPLACE != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let op = self.read_path(old)?;
+        let np = self.read_path(new)?;
+        let (od, on) = self.parent_at(olddir, &op)?;
+        let (nd, nn) = self.parent_at(newdir, &np)?;
+        od.node.lookup(&on)?;
+        if od.read_only || nd.read_only {
+            return Err(Errno::EROFS.into());
+        }
+        if flags & RENAME_NOREPLACE != 0 && nd.node.lookup(&nn).is_ok() {
+            return Err(Errno::EEXIST.into());
+        }
+        od.node.rename(&on, &nd.node, &nn)?;
+        Ok(0)
+    }
+
+    /// linkat(2).
+    pub fn sys_linkat(
+        &self,
+        olddir: u64,
+        old: u64,
+        newdir: u64,
+        new: u64,
+        flags: u64,
+    ) -> SysResult {
+        if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let op = self.read_path(old)?;
+        let np = self.read_path(new)?;
+        let src = self.resolve_at(olddir, &op, flags & AT_SYMLINK_FOLLOW != 0)?;
+        let (nd, nn) = self.parent_at(newdir, &np)?;
+        if nd.node.lookup(&nn).is_ok() {
+            return Err(Errno::EEXIST.into());
+        }
+        if nd.read_only {
+            return Err(Errno::EROFS.into());
+        }
+        nd.node.link(&nn, &src.node)?;
+        Ok(0)
+    }
+
+    /// symlinkat(2).
+    pub fn sys_symlinkat(&self, target: u64, dirfd: u64, path: u64) -> SysResult {
+        let tp = self.read_path(target)?;
+        if tp.is_empty() {
+            return Err(Errno::ENOENT.into());
+        }
+        let p = self.read_path(path)?;
+        let (dir, name) = self.parent_at(dirfd, &p)?;
+        if dir.node.lookup(&name).is_ok() {
+            return Err(Errno::EEXIST.into());
+        }
+        if dir.read_only {
+            return Err(Errno::EROFS.into());
+        }
+        dir.node.symlink(&name, &tp)?;
+        Ok(0)
+    }
+
+    /// fchmodat(2).
+    pub fn sys_fchmodat(&self, dirfd: u64, path: u64, mode: u64) -> SysResult {
+        let p = self.read_path(path)?;
+        let r = self.resolve_at(dirfd, &p, true)?;
+        if r.read_only {
+            return Err(Errno::EROFS.into());
+        }
+        r.node.set_mode((mode as u32) & 0o7777)?;
+        Ok(0)
+    }
+
+    /// fchmod(2).
+    pub fn sys_fchmod(&self, fd: u64, mode: u64) -> SysResult {
+        let f = self.file(fd)?;
+        f.node.set_mode((mode as u32) & 0o7777)?;
+        Ok(0)
+    }
+
+    /// chown family: ownership is not stored yet; the guest is root and owns everything,
+    /// so changing to root is a no-op that succeeds and anything else is EPERM.
+    pub fn sys_chown_path(&self, dirfd: u64, path: u64, flags: u64) -> SysResult {
+        let p = self.read_path(path)?;
+        let r = self.resolve_at(dirfd, &p, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+        if r.read_only {
+            return Err(Errno::EROFS.into());
+        }
+        Ok(0)
+    }
+
+    /// fchown(2), see [`Self::sys_chown_path`].
+    pub fn sys_fchown(&self, fd: u64) -> SysResult {
+        self.file(fd).map(|_| 0)
+    }
+
+    /// umask(2).
+    pub fn sys_umask(&self, mask: u64) -> SysResult {
+        Ok(u64::from(self.umask.swap(
+            (mask as u32) & 0o777,
+            core::sync::atomic::Ordering::Relaxed,
+        )))
+    }
+
+    /// truncate(2).
+    pub fn sys_truncate(&self, path: u64, len: u64) -> SysResult {
+        if (len as i64) < 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let p = self.read_path(path)?;
+        let r = self.resolve_at(AT_FDCWD, &p, true)?;
+        if r.node.file_type() == FileType::Directory {
+            return Err(Errno::EISDIR.into());
+        }
+        if r.read_only {
+            return Err(Errno::EROFS.into());
+        }
+        r.node.truncate(len)?;
+        Ok(0)
+    }
+
+    /// ftruncate(2).
+    pub fn sys_ftruncate(&self, fd: u64, len: u64) -> SysResult {
+        if (len as i64) < 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let f = self.file(fd)?;
+        if !f.writable {
+            return Err(Errno::EINVAL.into());
+        }
+        f.node.truncate(len)?;
+        Ok(0)
+    }
+
+    /// fallocate(2), mode 0: extend the file.
+    pub fn sys_fallocate(&self, fd: u64, mode: u64, offset: u64, len: u64) -> SysResult {
+        if mode != 0 {
+            return Err(Errno::EOPNOTSUPP.into());
+        }
+        let f = self.file(fd)?;
+        if !f.writable {
+            return Err(Errno::EBADF.into());
+        }
+        let end = offset.checked_add(len).ok_or(SysError(Errno::EFBIG))?;
+        if f.node.metadata()?.size < end {
+            f.node.truncate(end)?;
+        }
+        Ok(0)
+    }
+
+    /// utimensat(2).
+    pub fn sys_utimensat(&self, dirfd: u64, path: u64, times: u64, flags: u64) -> SysResult {
+        const UTIME_NOW: i64 = (1 << 30) - 1;
+        const UTIME_OMIT: i64 = (1 << 30) - 2;
+        let node = if path == 0 {
+            self.file(dirfd)?.node.clone()
+        } else {
+            let p = self.read_path(path)?;
+            let r = self.resolve_at(dirfd, &p, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+            if r.read_only {
+                return Err(Errno::EROFS.into());
+            }
+            r.node
+        };
+        let now = self.p.now(meridian_core::time::ClockKind::Realtime);
+        let (a, m) = if times == 0 {
+            (Some(now), Some(now))
+        } else {
+            let b = self.read_mem(times, 32)?;
+            let conv = |t: Timespec| -> Result<Option<Nanos>, SysError> {
+                match t.nsec {
+                    UTIME_NOW => Ok(Some(now)),
+                    UTIME_OMIT => Ok(None),
+                    n if (0..1_000_000_000).contains(&n) => {
+                        Ok(Some(Nanos::from_parts(t.sec.max(0) as u64, n as u64)))
+                    }
+                    _ => Err(Errno::EINVAL.into()),
+                }
+            };
+            (
+                conv(Timespec::decode(&b))?,
+                conv(Timespec::decode(b.get(16..).unwrap_or_default()))?,
+            )
+        };
+        node.set_times(a, m)?;
+        Ok(0)
+    }
+
+    /// utimes(2).
+    pub fn sys_utimes(&self, path: u64, times: u64) -> SysResult {
+        let p = self.read_path(path)?;
+        let r = self.resolve_at(AT_FDCWD, &p, true)?;
+        let (a, m) = if times == 0 {
+            let now = self.p.now(meridian_core::time::ClockKind::Realtime);
+            (now, now)
+        } else {
+            let b = self.read_mem(times, 32)?;
+            let tv = |o: usize| {
+                Nanos::from_parts(
+                    layout::get_u64(&b, o),
+                    layout::get_u64(&b, o + 8).saturating_mul(1000),
+                )
+            };
+            (tv(0), tv(16))
+        };
+        r.node.set_times(Some(a), Some(m))?;
+        Ok(0)
+    }
+
+    /// statfs(2) / fstatfs(2): fixed, plausible figures (a tmpfs-like filesystem).
+    pub fn sys_statfs(&self, out: u64) -> SysResult {
+        const TMPFS_MAGIC: u64 = 0x0102_1994;
+        let mut b = [0u8; 120];
+        let mut f = layout::Fields(&mut b);
+        f.u64(0, TMPFS_MAGIC);
+        f.u64(8, 4096);
+        f.u64(16, 1 << 20);
+        f.u64(24, 1 << 19);
+        f.u64(32, 1 << 19);
+        f.u64(40, 1 << 20);
+        f.u64(48, 1 << 19);
+        f.u64(64, 255);
+        f.u64(72, 4096);
+        self.write_mem(out, &b)?;
+        Ok(0)
+    }
+
+    /// memfd_create(2): an unlinked in-memory file.
+    pub fn sys_memfd_create(&self, name: u64, flags: u64) -> SysResult {
+        const MFD_CLOEXEC: u64 = 1;
+        let n = self.read_cstr(name, 249)?;
+        let node = self.new_anonymous_file()?;
+        let mut path = b"/memfd:".to_vec();
+        path.extend_from_slice(&n);
+        let file = OpenFile::new(node, path, true, true, o::RDWR as u32);
+        self.install(file, flags & MFD_CLOEXEC != 0)
+    }
+
+    fn new_anonymous_file(&self) -> Result<NodeRef, SysError> {
+        let tmp = self.vfs.resolve(b"/", b"/dev/shm", true)?;
+        let name = alloc::format!(
+            ".memfd-{}",
+            self.p.now(meridian_core::time::ClockKind::Monotonic).0
+        );
+        let node = tmp.node.create(name.as_bytes(), FileType::Regular, 0o600)?;
+        tmp.node.unlink(name.as_bytes(), false)?;
+        Ok(node)
+    }
+}
+
+trait SplitSlash {
+    fn rsplit_once_slash(&self) -> Vec<u8>;
+}
+
+impl SplitSlash for Vec<u8> {
+    fn rsplit_once_slash(&self) -> Vec<u8> {
+        match self.iter().rposition(|&b| b == b'/') {
+            Some(0) | None => b"/".to_vec(),
+            Some(i) => self.get(..i).unwrap_or_default().to_vec(),
+        }
+    }
+}
+
+fn join(dir: &[u8], rel: &[u8]) -> Vec<u8> {
+    if rel.first() == Some(&b'/') {
+        return rel.to_vec();
+    }
+    let mut p = dir.to_vec();
+    if p.last() != Some(&b'/') {
+        p.push(b'/');
+    }
+    p.extend_from_slice(rel);
+    p
+}

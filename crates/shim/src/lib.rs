@@ -1,0 +1,233 @@
+//! Meridian's Linux shim: the Linux system-call ABI over the core's North API.
+//!
+//! [`Kernel`] is the library OS instance for one sandboxed process. The platform calls it
+//! through [`meridian_core::platform::TrapHandler`] on each guest system call, fault and
+//! interruption; it decodes registers ([`table`]), dispatches to a `sys_*` handler (files in
+//! [`fs_calls`], memory in [`mm_calls`], processes/threads/time in [`task_calls`], signals in
+//! [`signal`], readiness in [`poll`]), and writes the result back. Guest memory is reached
+//! only through the platform's fallible accessors ([`mem`]). The ELF loader is [`loader`],
+//! the synthetic /proc is [`procfs`]. Depends on the ABI crate and the core; no `unsafe`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
+extern crate alloc;
+
+pub mod errno;
+pub mod fs_calls;
+pub mod loader;
+pub mod mem;
+pub mod mm_calls;
+pub mod poll;
+pub mod procfs;
+pub mod setup;
+pub mod signal;
+pub mod table;
+pub mod task_calls;
+pub mod trace;
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use meridian_abi::CpuContext;
+use meridian_core::file::FdTable;
+use meridian_core::fs::vfs::Vfs;
+use meridian_core::mm::AddressSpace;
+use meridian_core::platform::{Platform, Resume, TrapHandler};
+use meridian_core::sync::Epoch;
+use spin::Mutex;
+
+/// The platform bound every shim item uses: a platform whose registers are Linux x86-64's.
+pub trait LinuxPlatform: Platform<Context = CpuContext> {}
+impl<T: Platform<Context = CpuContext>> LinuxPlatform for T {}
+
+/// Per-thread state.
+pub struct Thread {
+    /// Thread id (the guest's `gettid`).
+    pub tid: u32,
+    /// Blocked signals.
+    pub sigmask: AtomicU64,
+    /// Signals pending for this thread.
+    pub pending: AtomicU64,
+    /// `set_tid_address` / `CLONE_CHILD_CLEARTID` word.
+    pub clear_child_tid: AtomicU64,
+    /// sigaltstack: (sp, size, flags).
+    pub altstack: Mutex<(u64, u64, u32)>,
+    /// Robust futex list head (recorded only).
+    pub robust_list: AtomicU64,
+    /// Mask to restore after a signal interrupts rt_sigsuspend.
+    pub saved_mask: AtomicU64,
+    /// Whether `saved_mask` is in force.
+    pub has_saved_mask: core::sync::atomic::AtomicBool,
+}
+
+impl Thread {
+    /// A thread with `tid` and signal mask `mask`.
+    pub fn new(tid: u32, mask: u64) -> Arc<Thread> {
+        Arc::new(Thread {
+            tid,
+            sigmask: AtomicU64::new(mask),
+            pending: AtomicU64::new(0),
+            clear_child_tid: AtomicU64::new(0),
+            altstack: Mutex::new((0, 0, 2)),
+            robust_list: AtomicU64::new(0),
+            saved_mask: AtomicU64::new(0),
+            has_saved_mask: core::sync::atomic::AtomicBool::new(false),
+        })
+    }
+}
+
+/// Settings of a sandboxed process that the runner decides.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Print one line per guest syscall on stderr.
+    pub trace: bool,
+    /// AT_HWCAP / AT_HWCAP2 of the host CPU.
+    pub hwcap: (u64, u64),
+    /// Host name (uname).
+    pub hostname: Vec<u8>,
+    /// Kernel release reported by uname.
+    pub release: Vec<u8>,
+    /// Total and free memory reported to the guest (bytes).
+    pub memory: (u64, u64),
+}
+
+/// The library OS instance for one sandboxed process.
+pub struct Kernel<P: LinuxPlatform> {
+    /// The platform.
+    pub p: &'static P,
+    /// The filesystem.
+    pub vfs: Vfs,
+    /// Settings.
+    pub config: Config,
+    /// Process id.
+    pub pid: u32,
+    /// Descriptor table.
+    pub fds: Mutex<FdTable>,
+    /// Current directory (canonical path).
+    pub cwd: Mutex<Vec<u8>>,
+    /// File mode creation mask.
+    pub umask: AtomicU32,
+    /// Address space bookkeeping.
+    pub mm: Mutex<AddressSpace>,
+    /// Signal dispositions and process-wide pending signals.
+    pub signals: signal::SignalState,
+    /// Live threads.
+    pub threads: Mutex<BTreeMap<u32, Arc<Thread>>>,
+    next_tid: AtomicU32,
+    /// Readiness changes.
+    pub epoch: Epoch,
+    /// The executable's canonical path, argv and envp (for /proc/self).
+    pub image: Mutex<loader::ImageInfo>,
+    reported: Mutex<BTreeSet<u64>>,
+    /// Resource limits: (resource, soft, hard).
+    pub rlimits: Mutex<BTreeMap<u32, (u64, u64)>>,
+    /// Start time (monotonic), for /proc/uptime-like answers.
+    pub started: u64,
+}
+
+impl<P: LinuxPlatform> Kernel<P> {
+    /// A kernel over `vfs` with no threads yet.
+    pub fn new(p: &'static P, vfs: Vfs, config: Config) -> Self {
+        let lo = p.guest_range();
+        Kernel {
+            p,
+            vfs,
+            config,
+            pid: 1,
+            fds: Mutex::new(FdTable::new(task_calls::DEFAULT_NOFILE as usize)),
+            cwd: Mutex::new(alloc::vec![b'/']),
+            umask: AtomicU32::new(0o022),
+            mm: Mutex::new(AddressSpace::new(lo.start, lo.end)),
+            signals: signal::SignalState::new(),
+            threads: Mutex::new(BTreeMap::new()),
+            next_tid: AtomicU32::new(1),
+            epoch: Epoch::new(),
+            image: Mutex::new(loader::ImageInfo::default()),
+            reported: Mutex::new(BTreeSet::new()),
+            rlimits: Mutex::new(task_calls::default_rlimits()),
+            started: p.now(meridian_core::time::ClockKind::Monotonic).0,
+        }
+    }
+
+    /// Allocate a thread id and register its state.
+    pub fn new_thread(&self, mask: u64) -> Arc<Thread> {
+        let tid = self.next_tid.fetch_add(1, Ordering::Relaxed);
+        let t = Thread::new(tid, mask);
+        self.threads.lock().insert(tid, t.clone());
+        t
+    }
+
+    /// Look up a live thread.
+    pub fn thread(&self, tid: u32) -> Option<Arc<Thread>> {
+        self.threads.lock().get(&tid).cloned()
+    }
+
+    /// Report an unsupported feature once on stderr (keyed by `key`).
+    pub fn report_once(&self, key: u64, what: core::fmt::Arguments<'_>) {
+        if self.reported.lock().insert(key) {
+            let msg = alloc::format!("meridian: {what}\n");
+            let _ = self
+                .p
+                .host_write(meridian_core::platform::HostFd(2), msg.as_bytes(), None);
+        }
+    }
+
+    /// Wake everything waiting for a readiness change.
+    pub fn notify(&self) {
+        self.epoch.bump();
+        self.p.wake(self.epoch.word(), u32::MAX);
+    }
+}
+
+impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
+    fn syscall(&self, tid: u32, nr: u64, ctx: &mut CpuContext, fpu: &mut [u8]) -> Resume {
+        let Some(t) = self.thread(tid) else {
+            return Resume::ExitThread;
+        };
+        match table::dispatch(self, &t, nr, ctx, fpu) {
+            table::Outcome::Return(r) => {
+                ctx.rax = match r {
+                    Ok(v) => v,
+                    Err(e) => e.0.to_return(),
+                };
+                self.deliver_signals(&t, ctx, fpu, Some(nr))
+            }
+            table::Outcome::ContextSet => self.deliver_signals(&t, ctx, fpu, None),
+            table::Outcome::Exit(r) => r,
+        }
+    }
+
+    fn fault(
+        &self,
+        tid: u32,
+        signo: u32,
+        code: i32,
+        addr: u64,
+        ctx: &mut CpuContext,
+        fpu: &mut [u8],
+    ) -> Resume {
+        let Some(t) = self.thread(tid) else {
+            return Resume::KilledBy(signo);
+        };
+        self.deliver_fault(&t, signo, code, addr, ctx, fpu)
+    }
+
+    fn interrupt(&self, tid: u32, ctx: &mut CpuContext, fpu: &mut [u8]) -> Resume {
+        let Some(t) = self.thread(tid) else {
+            return Resume::Guest;
+        };
+        self.deliver_signals(&t, ctx, fpu, None)
+    }
+
+    fn forward_signal(&self, signo: u32) {
+        self.signals.raise_process(signo);
+    }
+}

@@ -1,0 +1,304 @@
+//! Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise, msync.
+
+use crate::errno::{SysError, SysResult};
+use crate::{Kernel, LinuxPlatform};
+use meridian_abi::Errno;
+use meridian_core::fs::FileType;
+use meridian_core::mm::{Area, Backing, PAGE_BYTES, page_up};
+use meridian_core::platform::Prot;
+
+const PROT_READ: u64 = 1;
+const PROT_WRITE: u64 = 2;
+const PROT_EXEC: u64 = 4;
+const MAP_SHARED: u64 = 0x01;
+const MAP_SHARED_VALIDATE: u64 = 0x03;
+const MAP_FIXED: u64 = 0x10;
+const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_FIXED_NOREPLACE: u64 = 0x100000;
+const MREMAP_MAYMOVE: u64 = 1;
+const MREMAP_FIXED: u64 = 2;
+
+/// Decode `PROT_*`.
+pub fn prot_of(p: u64) -> Result<Prot, SysError> {
+    if p & !(PROT_READ | PROT_WRITE | PROT_EXEC | 0x0100_0000 | 0x0200_0000) != 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    Ok(Prot {
+        read: p & (PROT_READ | PROT_WRITE | PROT_EXEC) != 0,
+        write: p & PROT_WRITE != 0,
+        exec: p & PROT_EXEC != 0,
+    })
+}
+
+impl<P: LinuxPlatform> Kernel<P> {
+    /// mmap(2).
+    pub fn sys_mmap(
+        &self,
+        addr: u64,
+        len: u64,
+        prot: u64,
+        flags: u64,
+        fd: u64,
+        off: u64,
+    ) -> SysResult {
+        let prot = prot_of(prot)?;
+        let len = page_up(len)
+            .filter(|&l| l > 0)
+            .ok_or(SysError(Errno::EINVAL))?;
+        if off % PAGE_BYTES != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let kind = flags & MAP_SHARED_VALIDATE;
+        if kind == 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let shared = kind == MAP_SHARED || kind == MAP_SHARED_VALIDATE;
+        let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+        let mut mm = self.mm.lock();
+        let start = if fixed {
+            if addr % PAGE_BYTES != 0 || !mm.in_range(addr, addr.saturating_add(len)) {
+                return Err(Errno::EINVAL.into());
+            }
+            if flags & MAP_FIXED_NOREPLACE != 0 && !mm.is_free(addr, addr + len) {
+                return Err(Errno::EEXIST.into());
+            }
+            addr
+        } else {
+            mm.find_free(len, addr & !(PAGE_BYTES - 1))?
+        };
+        if flags & MAP_ANONYMOUS != 0 {
+            self.p.map_anonymous(start, len, prot, shared)?;
+            mm.insert(
+                start,
+                Area {
+                    end: start + len,
+                    prot,
+                    shared,
+                    backing: Backing::Anonymous,
+                },
+            );
+            return Ok(start);
+        }
+        let f = self.file(fd)?;
+        if !f.readable || (shared && prot.write && !f.writable) {
+            return Err(Errno::EACCES.into());
+        }
+        let node = f.node.clone();
+        if node.file_type() != FileType::Regular && node.file_type() != FileType::CharDevice {
+            return Err(Errno::ENODEV.into());
+        }
+        let ino = node.metadata().map(|m| m.ino).unwrap_or(0);
+        if let Some(hfd) = node.host_fd() {
+            // Host-volume files are read-only to the guest: a private mapping is exact.
+            if shared && prot.write {
+                return Err(Errno::EACCES.into());
+            }
+            self.p.map_host_file(start, len, prot, hfd, off, false)?;
+        } else {
+            // In-memory files: a private copy. TODO(issue 4): MAP_SHARED of tmpfs files needs
+            // shared pages; writes through such a mapping are not seen by read(2) yet.
+            self.p.map_anonymous(start, len, Prot::RW, false)?;
+            let mut buf = alloc::vec![0u8; len as usize];
+            let mut done = 0usize;
+            while done < buf.len() {
+                match node.read_at(off + done as u64, buf.get_mut(done..).unwrap_or_default()) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => done += n,
+                }
+            }
+            self.p
+                .write_guest(start, buf.get(..done).unwrap_or_default())?;
+            self.p.protect(start, len, prot)?;
+        }
+        mm.insert(
+            start,
+            Area {
+                end: start + len,
+                prot,
+                shared,
+                backing: Backing::File {
+                    path: f.path.clone(),
+                    offset: off,
+                    ino,
+                },
+            },
+        );
+        Ok(start)
+    }
+
+    /// munmap(2).
+    pub fn sys_munmap(&self, addr: u64, len: u64) -> SysResult {
+        let len = page_up(len)
+            .filter(|&l| l > 0)
+            .ok_or(SysError(Errno::EINVAL))?;
+        let mut mm = self.mm.lock();
+        if addr % PAGE_BYTES != 0 || !mm.in_range(addr, addr.saturating_add(len)) {
+            return Err(Errno::EINVAL.into());
+        }
+        self.p.unmap(addr, len)?;
+        mm.remove(addr, addr + len);
+        Ok(0)
+    }
+
+    /// mprotect(2).
+    pub fn sys_mprotect(&self, addr: u64, len: u64, prot: u64) -> SysResult {
+        let prot = prot_of(prot)?;
+        if addr % PAGE_BYTES != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let len = page_up(len).ok_or(SysError(Errno::ENOMEM))?;
+        if len == 0 {
+            return Ok(0);
+        }
+        let mut mm = self.mm.lock();
+        let end = addr.checked_add(len).ok_or(SysError(Errno::ENOMEM))?;
+        if !mm.is_mapped(addr, end) {
+            return Err(Errno::ENOMEM.into());
+        }
+        self.p.protect(addr, len, prot)?;
+        mm.protect(addr, end, prot)?;
+        Ok(0)
+    }
+
+    /// brk(2): grows or shrinks the heap after the loaded program; returns the break.
+    pub fn sys_brk(&self, want: u64) -> SysResult {
+        let mut mm = self.mm.lock();
+        let cur = mm.brk;
+        if want < mm.brk_start {
+            return Ok(cur);
+        }
+        let (Some(old_top), Some(new_top)) = (page_up(cur), page_up(want)) else {
+            return Ok(cur);
+        };
+        if new_top > old_top {
+            if !mm.is_free(old_top, new_top) || !mm.in_range(old_top, new_top) {
+                return Ok(cur);
+            }
+            if self
+                .p
+                .map_anonymous(old_top, new_top - old_top, Prot::RW, false)
+                .is_err()
+            {
+                return Ok(cur);
+            }
+            let start = page_up(mm.brk_start).unwrap_or(old_top);
+            mm.insert(
+                start,
+                Area {
+                    end: new_top,
+                    prot: Prot::RW,
+                    shared: false,
+                    backing: Backing::Heap,
+                },
+            );
+        } else if new_top < old_top {
+            let _ = self.p.unmap(new_top, old_top - new_top);
+            mm.remove(new_top, old_top);
+        }
+        mm.brk = want;
+        Ok(want)
+    }
+
+    /// mremap(2).
+    pub fn sys_mremap(
+        &self,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: u64,
+        new_addr: u64,
+    ) -> SysResult {
+        if old % PAGE_BYTES != 0 || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | 4) != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let old_len = page_up(old_len).ok_or(SysError(Errno::EINVAL))?;
+        let new_len = page_up(new_len)
+            .filter(|&l| l > 0)
+            .ok_or(SysError(Errno::EINVAL))?;
+        let mut mm = self.mm.lock();
+        let Some((_, area)) = mm.find(old) else {
+            return Err(Errno::EFAULT.into());
+        };
+        let area = area.clone();
+        if !mm.is_mapped(old, old + old_len) {
+            return Err(Errno::EFAULT.into());
+        }
+        if new_len <= old_len && flags & MREMAP_FIXED == 0 {
+            if new_len < old_len {
+                self.p.unmap(old + new_len, old_len - new_len)?;
+                mm.remove(old + new_len, old + old_len);
+            }
+            return Ok(old);
+        }
+        // Grow in place when the pages after are free.
+        let anonymous = matches!(area.backing, Backing::Anonymous | Backing::Heap) && !area.shared;
+        if flags & MREMAP_FIXED == 0
+            && anonymous
+            && mm.is_free(old + old_len, old + new_len)
+            && mm.in_range(old, old + new_len)
+        {
+            self.p
+                .map_anonymous(old + old_len, new_len - old_len, area.prot, false)?;
+            mm.insert(
+                old,
+                Area {
+                    end: old + new_len,
+                    ..area
+                },
+            );
+            return Ok(old);
+        }
+        if flags & MREMAP_MAYMOVE == 0 {
+            return Err(Errno::ENOMEM.into());
+        }
+        let dest = if flags & MREMAP_FIXED != 0 {
+            if new_addr % PAGE_BYTES != 0
+                || !mm.in_range(new_addr, new_addr.saturating_add(new_len))
+            {
+                return Err(Errno::EINVAL.into());
+            }
+            new_addr
+        } else {
+            mm.find_free(new_len, 0)?
+        };
+        self.p.move_mapping(old, old_len, dest, new_len)?;
+        mm.remove(old, old + old_len);
+        let backing = area.backing.clone();
+        mm.insert(
+            dest,
+            Area {
+                end: dest + new_len,
+                prot: area.prot,
+                shared: area.shared,
+                backing,
+            },
+        );
+        Ok(dest)
+    }
+
+    /// madvise(2).
+    pub fn sys_madvise(&self, addr: u64, len: u64, advice: u64) -> SysResult {
+        const MADV_DONTNEED: u64 = 4;
+        const MADV_FREE: u64 = 8;
+        if addr % PAGE_BYTES != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let len = page_up(len).ok_or(SysError(Errno::EINVAL))?;
+        if (advice == MADV_DONTNEED || advice == MADV_FREE) && len > 0 {
+            let mm = self.mm.lock();
+            if !mm.is_mapped(addr, addr + len) {
+                return Err(Errno::ENOMEM.into());
+            }
+            self.p.discard(addr, len)?;
+        }
+        Ok(0)
+    }
+
+    /// msync(2).
+    pub fn sys_msync(&self, addr: u64, _len: u64, flags: u64) -> SysResult {
+        if addr % PAGE_BYTES != 0 || flags & !7 != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        Ok(0)
+    }
+}

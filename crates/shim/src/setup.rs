@@ -1,0 +1,283 @@
+//! Building a sandbox: the filesystem of the policy, stdio, /proc, and the first program.
+
+use crate::loader::LoadError;
+use crate::{Config, Kernel, LinuxPlatform};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::any::Any;
+use meridian_abi::CpuContext;
+use meridian_core::Error;
+use meridian_core::file::{FdEntry, OpenFile};
+use meridian_core::fs::tmpfs::TmpFs;
+use meridian_core::fs::vfs::Vfs;
+use meridian_core::fs::{FileType, Metadata, Node, NodeRef};
+use meridian_core::platform::{HostFd, HostIo, Readiness};
+use meridian_core::time::ClockKind;
+
+/// A host stream the guest uses as a descriptor (its stdin, stdout, stderr).
+pub struct StdioNode {
+    fd: HostFd,
+    io: &'static dyn HostIo,
+}
+
+impl Node for StdioNode {
+    fn metadata(&self) -> meridian_core::error::Result<Metadata> {
+        let s = self.io.host_stat(self.fd)?;
+        Ok(Metadata {
+            dev: s.dev,
+            ino: s.ino,
+            mode: s.mode,
+            nlink: s.nlink,
+            uid: 0,
+            gid: 0,
+            rdev: s.rdev,
+            size: s.size,
+            blocks: s.blocks,
+            blksize: s.blksize,
+            atime: s.atime,
+            mtime: s.mtime,
+            ctime: s.ctime,
+        })
+    }
+    fn file_type(&self) -> FileType {
+        self.io
+            .host_stat(self.fd)
+            .ok()
+            .and_then(|s| FileType::from_mode(s.mode))
+            .unwrap_or(FileType::CharDevice)
+    }
+    fn read_at(&self, _pos: u64, buf: &mut [u8]) -> meridian_core::error::Result<usize> {
+        self.io.host_read(self.fd, buf, None).map_err(interrupted)
+    }
+    fn write_at(&self, _pos: u64, data: &[u8]) -> meridian_core::error::Result<usize> {
+        self.io.host_write(self.fd, data, None).map_err(|e| {
+            if e == Error::Host(32) {
+                Error::BrokenPipe
+            } else {
+                interrupted(e)
+            }
+        })
+    }
+    fn open(self: Arc<Self>, _write: bool) -> meridian_core::error::Result<NodeRef> {
+        Ok(self)
+    }
+    fn readiness(&self) -> Readiness {
+        Readiness {
+            readable: true,
+            writable: true,
+            hangup: false,
+            error: false,
+        }
+    }
+    fn seekable(&self) -> bool {
+        false
+    }
+    fn host_fd(&self) -> Option<HostFd> {
+        Some(self.fd)
+    }
+    fn anon_name(&self) -> Option<Vec<u8>> {
+        Some(alloc::format!("/dev/fd/{}", self.fd.0).into_bytes())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+fn interrupted(e: Error) -> Error {
+    const EINTR: i32 = 4;
+    if e == Error::Host(EINTR) {
+        Error::Interrupted
+    } else {
+        e
+    }
+}
+
+/// One mount of the sandbox.
+#[derive(Clone, Debug)]
+pub enum MountSpec {
+    /// A host volume (already opened by the platform as volume `vol`).
+    Host {
+        /// Guest path.
+        guest: Vec<u8>,
+        /// Volume index.
+        vol: u32,
+        /// Read-only.
+        read_only: bool,
+    },
+    /// A symbolic link in the root (e.g. `/bin -> usr/bin`, as on the host).
+    Symlink {
+        /// Guest path.
+        guest: Vec<u8>,
+        /// Target.
+        target: Vec<u8>,
+    },
+    /// An in-memory directory.
+    Tmpfs {
+        /// Guest path.
+        guest: Vec<u8>,
+    },
+}
+
+/// Everything needed to start a sandbox.
+#[derive(Clone, Debug, Default)]
+pub struct BootSpec {
+    /// Mounts, in order.
+    pub mounts: Vec<MountSpec>,
+    /// Files of the synthetic /etc: (name, contents).
+    pub etc: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Program as given (looked up on PATH when it has no `/`).
+    pub program: Vec<u8>,
+    /// argv (argv[0] included).
+    pub argv: Vec<Vec<u8>>,
+    /// Environment.
+    pub envp: Vec<Vec<u8>>,
+    /// Working directory.
+    pub workdir: Vec<u8>,
+    /// /proc/cpuinfo and /proc/meminfo contents.
+    pub cpuinfo: Vec<u8>,
+    /// See `cpuinfo`.
+    pub meminfo: Vec<u8>,
+}
+
+/// Why a sandbox could not be started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BootError {
+    /// Building the filesystem failed at this path.
+    Filesystem(Vec<u8>, Error),
+    /// The working directory does not exist in the sandbox.
+    Workdir(Vec<u8>),
+    /// The program could not be loaded.
+    Load(LoadError),
+}
+
+/// Build the kernel and load the first program; returns the kernel and the main thread's
+/// registers. The caller installs the kernel as the platform's trap handler.
+pub fn boot<P: LinuxPlatform>(
+    p: &'static P,
+    config: Config,
+    spec: &BootSpec,
+) -> Result<(Arc<Kernel<P>>, CpuContext), BootError> {
+    let fs_err = |path: &[u8]| {
+        let path = path.to_vec();
+        move |e: Error| BootError::Filesystem(path, e)
+    };
+    let clock: meridian_core::fs::tmpfs::Clock = Arc::new(move || p.now(ClockKind::Realtime));
+    let rootfs = TmpFs::new(1, clock.clone());
+    let root = rootfs.root();
+    for d in [
+        &b"tmp"[..],
+        b"root",
+        b"run",
+        b"etc",
+        b"home",
+        b"var",
+        b"dev",
+        b"proc",
+    ] {
+        TmpFs::add_dir(&root, d, if d == b"tmp" { 0o1777 } else { 0o755 }).map_err(fs_err(d))?;
+    }
+    let vfs = Vfs::new(root.clone());
+    let etc = vfs
+        .resolve(b"/", b"/etc", true)
+        .map_err(fs_err(b"/etc"))?
+        .node;
+    for (name, data) in &spec.etc {
+        TmpFs::add_file(&etc, name, data, 0o644).map_err(fs_err(name))?;
+    }
+    for m in &spec.mounts {
+        match m {
+            MountSpec::Host {
+                guest,
+                vol,
+                read_only,
+            } => {
+                let node =
+                    meridian_core::fs::hostfs::volume_root(p, *vol).map_err(fs_err(guest))?;
+                vfs.mount(guest, node, *read_only).map_err(fs_err(guest))?;
+            }
+            MountSpec::Symlink { guest, target } => {
+                let (dir, name) = vfs.resolve_parent(b"/", guest).map_err(fs_err(guest))?;
+                TmpFs::add_symlink(&dir.node, &name, target).map_err(fs_err(guest))?;
+            }
+            MountSpec::Tmpfs { guest } => {
+                let t = TmpFs::new_with_root_mode(3, clock.clone(), 0o1777);
+                vfs.mount(guest, t.root(), false).map_err(fs_err(guest))?;
+            }
+        }
+    }
+    let devfs = TmpFs::new(2, clock.clone());
+    let entropy: meridian_core::fs::dev::Entropy = Arc::new(move |b: &mut [u8]| p.fill_random(b));
+    let dev = meridian_core::fs::dev::dev_dir(&devfs, entropy).map_err(fs_err(b"/dev"))?;
+    if p.host_term(
+        HostFd(0),
+        meridian_core::platform::TermQuery::WindowSize,
+        &mut [0u8; 8],
+    )
+    .is_ok()
+    {
+        meridian_core::fs::dev::add_tty(
+            &dev,
+            Arc::new(StdioNode {
+                fd: HostFd(0),
+                io: p,
+            }),
+        )
+        .map_err(fs_err(b"/dev/tty"))?;
+    }
+    vfs.mount(b"/dev", dev, false).map_err(fs_err(b"/dev"))?;
+
+    let kernel = Arc::new(Kernel::new(p, vfs, config));
+    let procfs = TmpFs::new(meridian_core::fs::synthetic::PROC_DEV, clock);
+    let proc_root = crate::procfs::build(
+        &procfs,
+        Arc::downgrade(&kernel),
+        spec.cpuinfo.clone(),
+        spec.meminfo.clone(),
+    )
+    .map_err(fs_err(b"/proc"))?;
+    kernel
+        .vfs
+        .mount(b"/proc", proc_root, true)
+        .map_err(fs_err(b"/proc"))?;
+
+    {
+        let mut fds = kernel.fds.lock();
+        for fd in 0..3 {
+            let node: NodeRef = Arc::new(StdioNode {
+                fd: HostFd(fd),
+                io: p,
+            });
+            let (r, w) = (fd == 0, fd != 0);
+            let file = OpenFile::new(node, Vec::new(), r, w, if w { 1 } else { 0 });
+            fds.insert_at(
+                fd as u32,
+                FdEntry {
+                    file,
+                    cloexec: false,
+                },
+            )
+            .map_err(fs_err(b"stdio"))?;
+        }
+    }
+    let wd = kernel
+        .vfs
+        .resolve(b"/", &spec.workdir, true)
+        .map_err(|_| BootError::Workdir(spec.workdir.clone()))?;
+    if wd.node.file_type() != FileType::Directory {
+        return Err(BootError::Workdir(spec.workdir.clone()));
+    }
+    *kernel.cwd.lock() = wd.path;
+    let path_var = spec
+        .envp
+        .iter()
+        .find_map(|e| e.strip_prefix(b"PATH="))
+        .unwrap_or(b"/usr/local/bin:/usr/bin:/bin");
+    let (node, path) = kernel
+        .find_program(&spec.program, path_var)
+        .map_err(BootError::Load)?;
+    let _main = kernel.new_thread(0);
+    let ctx = kernel
+        .load_program(node, path, spec.argv.clone(), spec.envp.clone())
+        .map_err(BootError::Load)?;
+    Ok((kernel, ctx))
+}

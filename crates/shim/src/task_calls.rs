@@ -1,0 +1,651 @@
+//! Threads, identity, time, limits and other process-wide calls.
+
+use crate::errno::{SysError, SysResult};
+use crate::{Kernel, LinuxPlatform, Thread};
+use alloc::collections::BTreeMap;
+use core::sync::atomic::Ordering;
+use meridian_abi::layout::{Fields, Timespec};
+use meridian_abi::{CpuContext, Errno};
+use meridian_core::Error;
+use meridian_core::platform::{Resume, WaitOutcome};
+use meridian_core::time::{ClockKind, Nanos};
+
+/// Default RLIMIT_NOFILE soft limit.
+pub const DEFAULT_NOFILE: u64 = 1024;
+const RLIMIT_STACK: u32 = 3;
+const RLIMIT_NOFILE: u32 = 7;
+const RLIM_INFINITY: u64 = u64::MAX;
+const RLIMIT_COUNT: u32 = 16;
+
+/// Limits a new sandbox starts with (what a login shell on Debian has).
+pub fn default_rlimits() -> BTreeMap<u32, (u64, u64)> {
+    let mut m = BTreeMap::new();
+    for r in 0..RLIMIT_COUNT {
+        m.insert(r, (RLIM_INFINITY, RLIM_INFINITY));
+    }
+    m.insert(RLIMIT_STACK, (8 << 20, RLIM_INFINITY));
+    m.insert(RLIMIT_NOFILE, (DEFAULT_NOFILE, 4096));
+    m.insert(4, (0, RLIM_INFINITY)); // RLIMIT_CORE: no core dumps
+    m
+}
+
+const CLONE_VM: u64 = 0x100;
+const CLONE_FS: u64 = 0x200;
+const CLONE_FILES: u64 = 0x400;
+const CLONE_SIGHAND: u64 = 0x800;
+const CLONE_VFORK: u64 = 0x4000;
+const CLONE_THREAD: u64 = 0x10000;
+const CLONE_SYSVSEM: u64 = 0x40000;
+const CLONE_SETTLS: u64 = 0x80000;
+const CLONE_PARENT_SETTID: u64 = 0x100000;
+const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+const CLONE_DETACHED: u64 = 0x400000;
+const CLONE_CHILD_SETTID: u64 = 0x1000000;
+const THREAD_FLAGS_ALLOWED: u64 = CLONE_VM
+    | CLONE_FS
+    | CLONE_FILES
+    | CLONE_SIGHAND
+    | CLONE_THREAD
+    | CLONE_SYSVSEM
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_CLEARTID
+    | CLONE_DETACHED
+    | CLONE_CHILD_SETTID;
+
+fn clock_of(id: u64) -> Result<ClockKind, SysError> {
+    Ok(match id {
+        0 | 5 | 8 => ClockKind::Realtime,
+        1 | 4 | 6 => ClockKind::Monotonic,
+        2 => ClockKind::ProcessCpu,
+        3 => ClockKind::ThreadCpu,
+        7 | 9 => ClockKind::Boottime,
+        _ => return Err(Errno::EINVAL.into()),
+    })
+}
+
+fn encode_ts(n: Nanos) -> [u8; 16] {
+    Timespec {
+        sec: n.secs() as i64,
+        nsec: n.subsec_nanos() as i64,
+    }
+    .encode()
+}
+
+impl<P: LinuxPlatform> Kernel<P> {
+    /// clone(2) for threads.
+    pub fn sys_clone(
+        &self,
+        t: &Thread,
+        ctx: &CpuContext,
+        flags: u64,
+        stack: u64,
+        ptid: u64,
+        ctid: u64,
+        tls: u64,
+    ) -> SysResult {
+        let need = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND;
+        if flags & need != need
+            || flags & !(THREAD_FLAGS_ALLOWED | 0xff) != 0
+            || flags & CLONE_VFORK != 0
+        {
+            self.report_once(0x2_0000, format_args!("clone without CLONE_THREAD (new processes) is not supported yet: returning ENOSYS"));
+            return Err(Errno::ENOSYS.into());
+        }
+        let child = self.new_thread(t.sigmask.load(Ordering::Acquire));
+        let tid = child.tid;
+        if flags & CLONE_PARENT_SETTID != 0 {
+            self.write_u32(ptid, tid)?;
+        }
+        if flags & CLONE_CHILD_SETTID != 0 {
+            self.write_u32(ctid, tid)?;
+        }
+        if flags & CLONE_CHILD_CLEARTID != 0 {
+            child.clear_child_tid.store(ctid, Ordering::Release);
+        }
+        let mut cctx = *ctx;
+        cctx.rax = 0;
+        if stack != 0 {
+            cctx.rsp = stack;
+        }
+        let fs = if flags & CLONE_SETTLS != 0 {
+            tls
+        } else {
+            self.p.guest_fs_base()
+        };
+        if let Err(e) = self.p.spawn_thread(tid, cctx, fs) {
+            self.threads.lock().remove(&tid);
+            return Err(e.into());
+        }
+        Ok(u64::from(tid))
+    }
+
+    /// exit(2): end the thread; the last thread ends the process.
+    pub fn sys_exit(&self, t: &Thread, code: u64) -> Resume {
+        let ctid = t.clear_child_tid.load(Ordering::Acquire);
+        if ctid != 0 && self.write_u32(ctid, 0).is_ok() {
+            let _ = self.p.guest_wake(ctid, 1, u32::MAX);
+        }
+        let left = {
+            let mut th = self.threads.lock();
+            th.remove(&t.tid);
+            th.len()
+        };
+        if left == 0 {
+            Resume::ExitProcess(code as u8)
+        } else {
+            Resume::ExitThread
+        }
+    }
+
+    /// set_tid_address(2).
+    pub fn sys_set_tid_address(&self, t: &Thread, addr: u64) -> SysResult {
+        t.clear_child_tid.store(addr, Ordering::Release);
+        Ok(u64::from(t.tid))
+    }
+
+    /// set_robust_list(2).
+    pub fn sys_set_robust_list(&self, t: &Thread, head: u64, len: u64) -> SysResult {
+        if len != 24 {
+            return Err(Errno::EINVAL.into());
+        }
+        t.robust_list.store(head, Ordering::Release);
+        Ok(0)
+    }
+
+    /// get_robust_list(2).
+    pub fn sys_get_robust_list(&self, t: &Thread, tid: u64, head: u64, len: u64) -> SysResult {
+        let th = if tid == 0 {
+            self.thread(t.tid)
+        } else {
+            self.thread(tid as u32)
+        }
+        .ok_or(SysError(Errno::ESRCH))?;
+        self.write_u64(head, th.robust_list.load(Ordering::Acquire))?;
+        self.write_u64(len, 24)?;
+        Ok(0)
+    }
+
+    /// arch_prctl(2).
+    pub fn sys_arch_prctl(&self, code: u64, addr: u64) -> SysResult {
+        const ARCH_SET_FS: u64 = 0x1002;
+        const ARCH_GET_FS: u64 = 0x1003;
+        match code {
+            ARCH_SET_FS => {
+                self.p.set_guest_fs_base(addr);
+                Ok(0)
+            }
+            ARCH_GET_FS => {
+                self.write_u64(addr, self.p.guest_fs_base())?;
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL.into()),
+        }
+    }
+
+    /// futex(2).
+    pub fn sys_futex(
+        &self,
+        t: &Thread,
+        addr: u64,
+        op: u64,
+        val: u64,
+        timeout: u64,
+        addr2: u64,
+        val3: u64,
+    ) -> SysResult {
+        const FUTEX_WAIT: u64 = 0;
+        const FUTEX_WAKE: u64 = 1;
+        const FUTEX_REQUEUE: u64 = 3;
+        const FUTEX_CMP_REQUEUE: u64 = 4;
+        const FUTEX_WAIT_BITSET: u64 = 9;
+        const FUTEX_WAKE_BITSET: u64 = 10;
+        const FUTEX_CLOCK_REALTIME: u64 = 256;
+        let cmd = op & 0x7f;
+        let val32 = val as u32;
+        match cmd {
+            FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+                let bitset = if cmd == FUTEX_WAIT {
+                    u32::MAX
+                } else {
+                    val3 as u32
+                };
+                if bitset == 0 {
+                    return Err(Errno::EINVAL.into());
+                }
+                let to = if timeout == 0 {
+                    None
+                } else {
+                    let ts = Timespec::decode(&self.read_mem(timeout, 16)?);
+                    if ts.nsec < 0 || ts.nsec >= 1_000_000_000 || ts.sec < 0 {
+                        return Err(Errno::EINVAL.into());
+                    }
+                    if cmd == FUTEX_WAIT {
+                        Some(Nanos(ts.as_nanos()))
+                    } else {
+                        // Absolute deadline on the chosen clock.
+                        let clock = if op & FUTEX_CLOCK_REALTIME != 0 {
+                            ClockKind::Realtime
+                        } else {
+                            ClockKind::Monotonic
+                        };
+                        Some(Nanos(ts.as_nanos().saturating_sub(self.p.now(clock).0)))
+                    }
+                };
+                if self.signal_pending(t) {
+                    return Err(Errno::EINTR.into());
+                }
+                match self.p.guest_wait(addr, val32, to, bitset) {
+                    Ok(WaitOutcome::Woken) => Ok(0),
+                    Ok(WaitOutcome::TimedOut) => Err(Errno::ETIMEDOUT.into()),
+                    Ok(WaitOutcome::Interrupted) => Err(Errno::EINTR.into()),
+                    Err(Error::WouldBlock) => Err(Errno::EAGAIN.into()),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            FUTEX_WAKE | FUTEX_WAKE_BITSET => {
+                let bitset = if cmd == FUTEX_WAKE {
+                    u32::MAX
+                } else {
+                    val3 as u32
+                };
+                if bitset == 0 {
+                    return Err(Errno::EINVAL.into());
+                }
+                Ok(u64::from(self.p.guest_wake(addr, val32, bitset)?))
+            }
+            FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+                let expected = if cmd == FUTEX_CMP_REQUEUE {
+                    Some(val3 as u32)
+                } else {
+                    None
+                };
+                match self
+                    .p
+                    .guest_requeue(addr, val32, timeout as u32, addr2, expected)
+                {
+                    Ok(n) => Ok(u64::from(n)),
+                    Err(Error::WouldBlock) => Err(Errno::EAGAIN.into()),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            _ => {
+                self.report_once(
+                    0x3_0000 + cmd,
+                    format_args!("futex operation {cmd} is not supported: returning ENOSYS"),
+                );
+                Err(Errno::ENOSYS.into())
+            }
+        }
+    }
+
+    /// sched_getaffinity(2).
+    pub fn sys_sched_getaffinity(&self, size: u64, mask: u64) -> SysResult {
+        let n = self.p.cpu_count().clamp(1, 1024) as usize;
+        let bytes = n.div_ceil(64) * 8;
+        if (size as usize) < bytes || size % 8 != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let mut m = alloc::vec![0u8; bytes];
+        for i in 0..n {
+            if let Some(b) = m.get_mut(i / 8) {
+                *b |= 1 << (i % 8);
+            }
+        }
+        self.write_mem(mask, &m)?;
+        Ok(bytes as u64)
+    }
+
+    /// getcpu(2).
+    pub fn sys_getcpu(&self, cpu: u64, node: u64) -> SysResult {
+        if cpu != 0 {
+            self.write_u32(cpu, 0)?;
+        }
+        if node != 0 {
+            self.write_u32(node, 0)?;
+        }
+        Ok(0)
+    }
+
+    /// clock_gettime(2).
+    pub fn sys_clock_gettime(&self, id: u64, out: u64) -> SysResult {
+        let c = clock_of(id)?;
+        self.write_mem(out, &encode_ts(self.p.now(c)))?;
+        Ok(0)
+    }
+
+    /// clock_getres(2).
+    pub fn sys_clock_getres(&self, id: u64, out: u64) -> SysResult {
+        let c = clock_of(id)?;
+        if out != 0 {
+            self.write_mem(out, &encode_ts(self.p.resolution(c)))?;
+        }
+        Ok(0)
+    }
+
+    /// gettimeofday(2).
+    pub fn sys_gettimeofday(&self, tv: u64, tz: u64) -> SysResult {
+        let now = self.p.now(ClockKind::Realtime);
+        if tv != 0 {
+            self.write_mem(
+                tv,
+                &Timespec {
+                    sec: now.secs() as i64,
+                    nsec: (now.subsec_nanos() / 1000) as i64,
+                }
+                .encode(),
+            )?;
+        }
+        if tz != 0 {
+            self.write_mem(tz, &[0u8; 8])?;
+        }
+        Ok(0)
+    }
+
+    /// time(2).
+    pub fn sys_time(&self, out: u64) -> SysResult {
+        let s = self.p.now(ClockKind::Realtime).secs();
+        if out != 0 {
+            self.write_u64(out, s)?;
+        }
+        Ok(s)
+    }
+
+    fn sleep_for(&self, t: &Thread, d: Nanos) -> Result<Nanos, SysError> {
+        let start = self.p.now(ClockKind::Monotonic).0;
+        let end = start.saturating_add(d.0);
+        loop {
+            let now = self.p.now(ClockKind::Monotonic).0;
+            if now >= end {
+                return Ok(Nanos(0));
+            }
+            if self.signal_pending(t) {
+                return Err(Errno::EINTR.into());
+            }
+            if self.p.sleep(Nanos(end - now)) == WaitOutcome::Interrupted && self.signal_pending(t)
+            {
+                return Err(Errno::EINTR.into());
+            }
+        }
+    }
+
+    /// nanosleep(2).
+    pub fn sys_nanosleep(&self, t: &Thread, req: u64, rem: u64) -> SysResult {
+        let ts = Timespec::decode(&self.read_mem(req, 16)?);
+        if ts.nsec < 0 || ts.nsec >= 1_000_000_000 || ts.sec < 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let r = self.sleep_for(t, Nanos(ts.as_nanos()));
+        if r.is_err() && rem != 0 {
+            self.write_mem(rem, &encode_ts(Nanos(0)))?;
+        }
+        r.map(|_| 0)
+    }
+
+    /// clock_nanosleep(2).
+    pub fn sys_clock_nanosleep(
+        &self,
+        t: &Thread,
+        id: u64,
+        flags: u64,
+        req: u64,
+        rem: u64,
+    ) -> SysResult {
+        const TIMER_ABSTIME: u64 = 1;
+        let c = clock_of(id)?;
+        let ts = Timespec::decode(&self.read_mem(req, 16)?);
+        if ts.nsec < 0 || ts.nsec >= 1_000_000_000 || ts.sec < 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let d = if flags & TIMER_ABSTIME != 0 {
+            ts.as_nanos().saturating_sub(self.p.now(c).0)
+        } else {
+            ts.as_nanos()
+        };
+        let r = self.sleep_for(t, Nanos(d));
+        if r.is_err() && rem != 0 && flags & TIMER_ABSTIME == 0 {
+            self.write_mem(rem, &encode_ts(Nanos(0)))?;
+        }
+        r.map(|_| 0)
+    }
+
+    /// pause(2).
+    pub fn sys_pause(&self, t: &Thread) -> SysResult {
+        loop {
+            if self.signal_pending(t) {
+                return Err(Errno::EINTR.into());
+            }
+            self.p.sleep(Nanos(3_600_000_000_000));
+        }
+    }
+
+    /// rt_sigsuspend(2).
+    pub fn sys_rt_sigsuspend(&self, t: &Thread, mask: u64, size: u64) -> SysResult {
+        if size != 8 {
+            return Err(Errno::EINVAL.into());
+        }
+        let m = self.read_u64(mask)?;
+        let old = t
+            .sigmask
+            .swap(m & !meridian_abi::signal::UNBLOCKABLE, Ordering::AcqRel);
+        // The handler's frame records `old`, so its sigreturn restores it (sigsuspend(2)).
+        t.saved_mask.store(old, Ordering::Release);
+        t.has_saved_mask.store(true, Ordering::Release);
+        self.sys_pause(t)
+    }
+
+    /// uname(2).
+    pub fn sys_uname(&self, out: u64) -> SysResult {
+        let b = meridian_abi::layout::encode_utsname([
+            b"Linux",
+            &self.config.hostname,
+            &self.config.release,
+            b"#1 SMP Meridian",
+            b"x86_64",
+            b"(none)",
+        ]);
+        self.write_mem(out, &b)?;
+        Ok(0)
+    }
+
+    /// sysinfo(2).
+    pub fn sys_sysinfo(&self, out: u64) -> SysResult {
+        let up = (self
+            .p
+            .now(ClockKind::Monotonic)
+            .0
+            .saturating_sub(self.started))
+            / 1_000_000_000;
+        let procs = self.threads.lock().len() as u16;
+        self.write_mem(
+            out,
+            &meridian_abi::layout::encode_sysinfo(
+                up,
+                self.config.memory.0,
+                self.config.memory.1,
+                procs,
+            ),
+        )?;
+        Ok(0)
+    }
+
+    /// times(2).
+    pub fn sys_times(&self, out: u64) -> SysResult {
+        const CLK_TCK: u64 = 100;
+        let cpu = self.p.now(ClockKind::ProcessCpu).0 / (1_000_000_000 / CLK_TCK);
+        if out != 0 {
+            let mut b = [0u8; 32];
+            Fields(&mut b).u64(0, cpu);
+            self.write_mem(out, &b)?;
+        }
+        Ok(self.p.now(ClockKind::Monotonic).0 / (1_000_000_000 / CLK_TCK))
+    }
+
+    /// getrusage(2): CPU time as user time.
+    pub fn sys_getrusage(&self, who: u64, out: u64) -> SysResult {
+        let cpu = match who as i64 {
+            0 => self.p.now(ClockKind::ProcessCpu),
+            1 => self.p.now(ClockKind::ThreadCpu),
+            -1 => Nanos(0),
+            _ => return Err(Errno::EINVAL.into()),
+        };
+        let mut b = [0u8; 144];
+        let mut f = Fields(&mut b);
+        f.u64(0, cpu.secs());
+        f.u64(8, cpu.subsec_nanos() / 1000);
+        self.write_mem(out, &b)?;
+        Ok(0)
+    }
+
+    /// prlimit64(2) on the process itself.
+    pub fn sys_prlimit64(&self, pid: u64, res: u64, new: u64, old: u64) -> SysResult {
+        if pid != 0 && pid != u64::from(self.pid) {
+            return Err(Errno::ESRCH.into());
+        }
+        let r = u32::try_from(res)
+            .ok()
+            .filter(|&r| r < RLIMIT_COUNT)
+            .ok_or(SysError(Errno::EINVAL))?;
+        let mut lim = self.rlimits.lock();
+        let cur = lim
+            .get(&r)
+            .copied()
+            .unwrap_or((RLIM_INFINITY, RLIM_INFINITY));
+        if old != 0 {
+            let mut b = [0u8; 16];
+            let mut f = Fields(&mut b);
+            f.u64(0, cur.0);
+            f.u64(8, cur.1);
+            self.write_mem(old, &b)?;
+        }
+        if new != 0 {
+            let b = self.read_mem(new, 16)?;
+            let (soft, hard) = (
+                meridian_abi::layout::get_u64(&b, 0),
+                meridian_abi::layout::get_u64(&b, 8),
+            );
+            if soft > hard {
+                return Err(Errno::EINVAL.into());
+            }
+            if hard > cur.1 {
+                return Err(Errno::EPERM.into());
+            }
+            lim.insert(r, (soft, hard));
+            if r == RLIMIT_NOFILE {
+                self.fds.lock().set_limit(soft.min(1 << 20) as usize);
+            }
+        }
+        Ok(0)
+    }
+
+    /// getrandom(2).
+    pub fn sys_getrandom(&self, buf: u64, len: u64, flags: u64) -> SysResult {
+        if flags & !7 != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let n = (len as usize).min(33_554_431);
+        let mut b = alloc::vec![0u8; n];
+        self.p.fill_random(&mut b);
+        self.write_mem(buf, &b)?;
+        Ok(n as u64)
+    }
+
+    /// getgroups(2): no supplementary groups.
+    pub fn sys_getgroups(&self, size: u64, _list: u64) -> SysResult {
+        if (size as i32) < 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        Ok(0)
+    }
+
+    /// getresuid/getresgid: all zero (root in the sandbox).
+    pub fn sys_getres(&self, a: u64, b: u64, c: u64) -> SysResult {
+        for p in [a, b, c] {
+            self.write_u32(p, 0)?;
+        }
+        Ok(0)
+    }
+
+    /// setuid/setgid: only to the current id (0).
+    pub fn sys_set_id(&self, id: u64) -> SysResult {
+        if id as u32 == 0 {
+            Ok(0)
+        } else {
+            Err(Errno::EPERM.into())
+        }
+    }
+
+    /// getpgid/getsid: the process is its own group and session leader.
+    pub fn sys_getpgid(&self, pid: u64) -> SysResult {
+        if pid == 0 || pid == u64::from(self.pid) {
+            Ok(u64::from(self.pid))
+        } else {
+            Err(Errno::ESRCH.into())
+        }
+    }
+
+    /// setpgid(2).
+    pub fn sys_setpgid(&self, pid: u64, pgid: u64) -> SysResult {
+        let me = u64::from(self.pid);
+        if (pid == 0 || pid == me) && (pgid == 0 || pgid == me) {
+            Ok(0)
+        } else {
+            Err(Errno::EPERM.into())
+        }
+    }
+
+    /// prctl(2).
+    pub fn sys_prctl(&self, option: u64, arg: u64) -> SysResult {
+        const PR_SET_PDEATHSIG: u64 = 1;
+        const PR_GET_DUMPABLE: u64 = 3;
+        const PR_SET_DUMPABLE: u64 = 4;
+        const PR_SET_NAME: u64 = 15;
+        const PR_GET_NAME: u64 = 16;
+        match option {
+            PR_SET_NAME => {
+                let name = self.read_cstr(arg, 4096)?;
+                let mut n = name;
+                n.truncate(15);
+                self.image.lock().comm = n;
+                Ok(0)
+            }
+            PR_GET_NAME => {
+                let mut b = self.image.lock().comm.clone();
+                b.resize(16, 0);
+                self.write_mem(arg, &b)?;
+                Ok(0)
+            }
+            PR_SET_PDEATHSIG | PR_SET_DUMPABLE => Ok(0),
+            PR_GET_DUMPABLE => Ok(1),
+            _ => {
+                self.report_once(
+                    0x4_0000 + option,
+                    format_args!("prctl option {option} is not supported: returning EINVAL"),
+                );
+                Err(Errno::EINVAL.into())
+            }
+        }
+    }
+
+    /// kill(2): only the process itself (and its group) exist.
+    pub fn sys_kill(&self, pid: u64, sig: u64) -> SysResult {
+        let p = pid as i64;
+        let me = i64::from(self.pid);
+        if p == me || p == 0 || p == -1 || p == -me {
+            self.send_to_process(sig as u32)
+        } else {
+            Err(Errno::ESRCH.into())
+        }
+    }
+
+    /// tgkill(2).
+    pub fn sys_tgkill(&self, tgid: u64, tid: u64, sig: u64) -> SysResult {
+        if tgid as i64 <= 0 || tid as i64 <= 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        if tgid != u64::from(self.pid) {
+            return Err(Errno::ESRCH.into());
+        }
+        self.send_to_thread(tid as u32, sig as u32)
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The project's test command: host dependencies, formatting, lints, tests, and the check that
+# docs/syscalls.md matches the syscall table. Run from anywhere: `bash scripts/test.sh`.
+#
+# MERIDIAN_NATIVE_ONLY=1 makes the dual-run tests (busybox, python3) run only the native side.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "test dependencies (scripts/test-deps.sh)"
+bash scripts/test-deps.sh
+
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace
+
+step "syscall table is current (docs/syscalls.md)"
+cargo run -q -p meridian -- syscalls --check docs/syscalls.md
+
+step "all checks passed"
