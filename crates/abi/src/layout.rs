@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(get_u64(&b, 88), 5);
         assert_eq!(get_u64(&b, 96), 6);
         let x = s.encode_statx();
-        assert_eq!(get_u16(&x, 28), 0o100644 & 0xffff);
+        assert_eq!(get_u16(&x, 28), 0o100644);
         assert_eq!(get_u64(&x, 112), 5);
     }
 

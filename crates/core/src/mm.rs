@@ -83,12 +83,13 @@ impl AddressSpace {
     /// highest free range (top-down, as Linux's default mmap layout).
     pub fn find_free(&self, len: u64, hint: u64) -> Result<u64> {
         let len = page_up(len).ok_or(Error::NoMemory)?;
-        if hint != 0 && hint % PAGE_BYTES == 0 {
-            if let Some(end) = hint.checked_add(len) {
-                if self.in_range(hint, end) && self.is_free(hint, end) {
-                    return Ok(hint);
-                }
-            }
+        if hint != 0
+            && hint.is_multiple_of(PAGE_BYTES)
+            && let Some(end) = hint.checked_add(len)
+            && self.in_range(hint, end)
+            && self.is_free(hint, end)
+        {
+            return Ok(hint);
         }
         let mut top = self.high;
         for (&start, area) in self.areas.iter().rev() {

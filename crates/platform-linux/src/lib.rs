@@ -182,6 +182,17 @@ impl LinuxPlatform {
         intercept::remember_block(block);
         threads::register_main(main_tid, block);
         intercept::install_handlers().map_err(host_err("installing signal handlers"))?;
+        // glibc installs its own signal handlers and sets up thread machinery on the first
+        // pthread_create; do that now, while rt_sigaction is still allowed.
+        std::thread::Builder::new()
+            .stack_size(threads::HOST_THREAD_STACK_BYTES)
+            .spawn(|| ())
+            .map_err(host_err("starting a warm-up thread"))?
+            .join()
+            .map_err(|_| SetupError::Host {
+                what: "warm-up thread",
+                source: std::io::Error::other("panicked"),
+            })?;
         let prog = filter::build(&self.filter_spec())?;
         let fprog = libc::sock_fprog {
             len: prog.len() as u16,
@@ -578,7 +589,7 @@ impl Platform for LinuxPlatform {
         timeout: Option<Nanos>,
         bitset: u32,
     ) -> Result<WaitOutcome, Error> {
-        if !in_guest(addr, 4) || addr % 4 != 0 {
+        if !in_guest(addr, 4) || !addr.is_multiple_of(4) {
             return Err(Error::Fault);
         }
         let mut cur = [0u8; 4];
@@ -590,7 +601,7 @@ impl Platform for LinuxPlatform {
     }
 
     fn guest_wake(&self, addr: u64, count: u32, bitset: u32) -> Result<u32, Error> {
-        if !in_guest(addr, 4) || addr % 4 != 0 {
+        if !in_guest(addr, 4) || !addr.is_multiple_of(4) {
             return Err(Error::Fault);
         }
         Ok(threads::wake(addr, count, bitset))

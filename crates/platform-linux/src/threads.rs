@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
 /// Host stack of a guest thread's host side (only used before entering the guest).
-const HOST_THREAD_STACK_BYTES: usize = 64 * 1024;
+pub const HOST_THREAD_STACK_BYTES: usize = 64 * 1024;
 const FUTEX2_SIZE_U32: u32 = 0x02;
 const FUTEX2_PRIVATE: u32 = 128;
 const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
@@ -43,6 +43,14 @@ pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
             };
             intercept::remember_block(block);
             register(tid, block);
+            // The creator runs inside the SIGSYS handler, so this thread inherited a mask
+            // with SIGSYS blocked; guest code must run with every host signal deliverable.
+            // SAFETY: sets this thread's mask from an empty set we own.
+            unsafe {
+                let mut empty: libc::sigset_t = core::mem::zeroed();
+                libc::sigemptyset(&mut empty);
+                libc::pthread_sigmask(libc::SIG_SETMASK, &empty, core::ptr::null_mut());
+            }
             intercept::enter_guest(&ctx, fs)
         });
     r.map(|_| ()).map_err(|_| Error::Host(libc::EAGAIN))

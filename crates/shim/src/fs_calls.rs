@@ -391,7 +391,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             }
             SEEK_HOLE => {
                 let s = size()?;
-                if delta >= s + 1 {
+                if delta > s {
                     return Err(Errno::ENXIO.into());
                 }
                 s

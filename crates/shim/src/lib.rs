@@ -9,6 +9,8 @@
 //! the synthetic /proc is [`procfs`]. Depends on the ABI crate and the core; no `unsafe`.
 #![no_std]
 #![forbid(unsafe_code)]
+// Handlers take the Linux argument lists as they are (up to six registers plus the thread).
+#![allow(clippy::too_many_arguments, clippy::type_complexity)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -195,10 +195,10 @@ impl<P: LinuxPlatform> Kernel<P> {
             };
             p.push(b'/');
             p.extend_from_slice(prog);
-            if let Ok(r) = self.vfs.resolve(&cwd, &p, true) {
-                if r.node.file_type() == FileType::Regular {
-                    return Ok((r.node, r.path));
-                }
+            if let Ok(r) = self.vfs.resolve(&cwd, &p, true)
+                && r.node.file_type() == FileType::Regular
+            {
+                return Ok((r.node, r.path));
             }
         }
         Err(LoadError::NotFound(prog.to_vec()))
@@ -573,6 +573,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -45,7 +45,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         let len = page_up(len)
             .filter(|&l| l > 0)
             .ok_or(SysError(Errno::EINVAL))?;
-        if off % PAGE_BYTES != 0 {
+        if !off.is_multiple_of(PAGE_BYTES) {
             return Err(Errno::EINVAL.into());
         }
         let kind = flags & MAP_SHARED_VALIDATE;
@@ -56,7 +56,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
         let mut mm = self.mm.lock();
         let start = if fixed {
-            if addr % PAGE_BYTES != 0 || !mm.in_range(addr, addr.saturating_add(len)) {
+            if !addr.is_multiple_of(PAGE_BYTES) || !mm.in_range(addr, addr.saturating_add(len)) {
                 return Err(Errno::EINVAL.into());
             }
             if flags & MAP_FIXED_NOREPLACE != 0 && !mm.is_free(addr, addr + len) {
@@ -132,7 +132,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             .filter(|&l| l > 0)
             .ok_or(SysError(Errno::EINVAL))?;
         let mut mm = self.mm.lock();
-        if addr % PAGE_BYTES != 0 || !mm.in_range(addr, addr.saturating_add(len)) {
+        if !addr.is_multiple_of(PAGE_BYTES) || !mm.in_range(addr, addr.saturating_add(len)) {
             return Err(Errno::EINVAL.into());
         }
         self.p.unmap(addr, len)?;
@@ -143,7 +143,7 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// mprotect(2).
     pub fn sys_mprotect(&self, addr: u64, len: u64, prot: u64) -> SysResult {
         let prot = prot_of(prot)?;
-        if addr % PAGE_BYTES != 0 {
+        if !addr.is_multiple_of(PAGE_BYTES) {
             return Err(Errno::EINVAL.into());
         }
         let len = page_up(len).ok_or(SysError(Errno::ENOMEM))?;
@@ -208,7 +208,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         flags: u64,
         new_addr: u64,
     ) -> SysResult {
-        if old % PAGE_BYTES != 0 || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | 4) != 0 {
+        if !old.is_multiple_of(PAGE_BYTES) || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | 4) != 0 {
             return Err(Errno::EINVAL.into());
         }
         let old_len = page_up(old_len).ok_or(SysError(Errno::EINVAL))?;
@@ -252,7 +252,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Err(Errno::ENOMEM.into());
         }
         let dest = if flags & MREMAP_FIXED != 0 {
-            if new_addr % PAGE_BYTES != 0
+            if !new_addr.is_multiple_of(PAGE_BYTES)
                 || !mm.in_range(new_addr, new_addr.saturating_add(new_len))
             {
                 return Err(Errno::EINVAL.into());
@@ -280,7 +280,7 @@ impl<P: LinuxPlatform> Kernel<P> {
     pub fn sys_madvise(&self, addr: u64, len: u64, advice: u64) -> SysResult {
         const MADV_DONTNEED: u64 = 4;
         const MADV_FREE: u64 = 8;
-        if addr % PAGE_BYTES != 0 {
+        if !addr.is_multiple_of(PAGE_BYTES) {
             return Err(Errno::EINVAL.into());
         }
         let len = page_up(len).ok_or(SysError(Errno::EINVAL))?;
@@ -296,7 +296,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// msync(2).
     pub fn sys_msync(&self, addr: u64, _len: u64, flags: u64) -> SysResult {
-        if addr % PAGE_BYTES != 0 || flags & !7 != 0 {
+        if !addr.is_multiple_of(PAGE_BYTES) || flags & !7 != 0 {
             return Err(Errno::EINVAL.into());
         }
         Ok(0)

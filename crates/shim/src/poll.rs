@@ -197,10 +197,8 @@ impl<P: LinuxPlatform> Kernel<P> {
                     ready += 1;
                 }
             }
-            let left = match deadline {
-                Some(d) => Some(Nanos(d.saturating_sub(self.p.now(ClockKind::Monotonic).0))),
-                None => None,
-            };
+            let left =
+                deadline.map(|d| Nanos(d.saturating_sub(self.p.now(ClockKind::Monotonic).0)));
             let may_wait = ready == 0 && left.is_none_or(|l| l.0 > 0);
             if !host.is_empty() {
                 let q: Vec<(HostFd, bool, bool)> = host

@@ -167,14 +167,13 @@ impl<P: LinuxPlatform> Kernel<P> {
                 DefaultAction::Ignore | DefaultAction::Continue | DefaultAction::Stop => None,
             };
         }
-        if let Some(nr) = restart_nr {
-            if ctx.rax == Errno::EINTR.to_return()
-                && act.flags & sa::SA_RESTART != 0
-                && restartable(nr)
-            {
-                ctx.rax = nr;
-                ctx.rip = ctx.rip.wrapping_sub(2);
-            }
+        if let Some(nr) = restart_nr
+            && ctx.rax == Errno::EINTR.to_return()
+            && act.flags & sa::SA_RESTART != 0
+            && restartable(nr)
+        {
+            ctx.rax = nr;
+            ctx.rip = ctx.rip.wrapping_sub(2);
         }
         let current = t.sigmask.load(Ordering::Acquire);
         let frame_mask = if t.has_saved_mask.swap(false, Ordering::AcqRel) {
@@ -189,10 +188,10 @@ impl<P: LinuxPlatform> Kernel<P> {
                     mask |= sigbit(sig);
                 }
                 t.sigmask.store(mask & !UNBLOCKABLE, Ordering::Release);
-                if act.flags & sa::SA_RESETHAND != 0 {
-                    if let Some(a) = self.signals.actions.lock().get_mut(sig as usize - 1) {
-                        *a = SigAction::default();
-                    }
+                if act.flags & sa::SA_RESETHAND != 0
+                    && let Some(a) = self.signals.actions.lock().get_mut(sig as usize - 1)
+                {
+                    *a = SigAction::default();
                 }
                 Some(Resume::Guest)
             }

@@ -283,7 +283,7 @@ impl<P: LinuxPlatform> Kernel<P> {
     pub fn sys_sched_getaffinity(&self, size: u64, mask: u64) -> SysResult {
         let n = self.p.cpu_count().clamp(1, 1024) as usize;
         let bytes = n.div_ceil(64) * 8;
-        if (size as usize) < bytes || size % 8 != 0 {
+        if (size as usize) < bytes || !size.is_multiple_of(8) {
             return Err(Errno::EINVAL.into());
         }
         let mut m = alloc::vec![0u8; bytes];

@@ -63,6 +63,10 @@ pub struct Outcome {
     pub stderr: Vec<u8>,
     /// The exit code, or 128+N if the process died by signal N (137 after a timeout kill).
     pub status: i32,
+    /// The signal that killed the process itself, if it did not exit. `meridian` reports a
+    /// guest's death by signal N as exit code 128+N, so a `Some` here for a sandboxed run means
+    /// the runner itself died.
+    pub signal: Option<i32>,
     /// The run was killed because it exceeded its timeout.
     pub timed_out: bool,
 }
@@ -179,6 +183,7 @@ pub fn run(mut cmd: impl BorrowMut<Command>, stdin: &[u8], timeout: Duration) ->
         stdout,
         stderr,
         status: exit_code(status),
+        signal: status.signal(),
         timed_out,
     }
 }
@@ -310,15 +315,16 @@ impl DualRun {
         let sandbox = self.sandbox.as_ref()?;
         let mut report = String::new();
         if sandbox.status != self.native.status {
-            report += &format!(
-                "  exit status: native {}, sandbox {}{}\n",
-                self.native.status,
-                sandbox.status,
-                if sandbox.timed_out {
-                    " (timed out)"
-                } else {
-                    ""
+            let why = match (sandbox.timed_out, sandbox.signal) {
+                (true, _) => " (timed out)".to_owned(),
+                (false, Some(signal)) => {
+                    format!(" (the meridian process itself was killed by signal {signal})")
                 }
+                (false, None) => String::new(),
+            };
+            report += &format!(
+                "  exit status: native {}, sandbox {}{why}\n",
+                self.native.status, sandbox.status,
             );
         }
         if sandbox.stdout != self.native.stdout {
