@@ -107,10 +107,12 @@ mod tests {
 
     #[test]
     fn words_round_trip() {
-        let mut c = CpuContext::default();
-        c.r8 = 1;
-        c.rip = 17;
-        c.cr2 = 23;
+        let c = CpuContext {
+            r8: 1,
+            rip: 17,
+            cr2: 23,
+            ..CpuContext::default()
+        };
         let w = c.to_words();
         assert_eq!(w[0], 1);
         assert_eq!(w[16], 17);
