@@ -268,8 +268,6 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
     let mut ops = vec![
         Op::Load(data::ARCH),
         Op::Jeq(AUDIT_ARCH_X86_64, To::Next, To::L(L_KILL)),
-        Op::Load(data::NR),
-        Op::Jge(X32_SYSCALL_BIT, To::L(L_KILL), To::Next),
     ];
     ip_in_range(&mut ops, spec.text, L_OURS, L_RANGE_BASE);
     if let Some(vdso) = spec.vdso {
@@ -287,6 +285,9 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
 
     ops.push(Op::Label(L_OURS));
     ops.push(Op::Load(data::NR));
+    // Guest code may use any number (x32 ones included): it is trapped and gets ENOSYS from
+    // the shim. Meridian's own text never makes x32 calls.
+    ops.push(Op::Jge(X32_SYSCALL_BIT, To::L(L_KILL), To::Next));
     ops.push(Op::Jeq(
         libc::SYS_clone3 as u32,
         To::Next,
