@@ -105,11 +105,10 @@ pub const ALLOWLIST: &[Allowed] = &[
         "reads of host-volume files at an offset"
     ),
     allow!(SYS_close, Core, "closing host-volume files"),
-    allow!(SYS_fstat, Core, "stat of stdio and host-volume files"),
     allow!(
         SYS_newfstatat,
-        HostVolumes,
-        "lookups in host volumes (relative to a pre-opened volume root)"
+        Core,
+        "fstat of stdio and host-volume files (glibc's fstat is newfstatat(fd, \"\", AT_EMPTY_PATH))"
     ),
     allow!(
         SYS_openat2,
@@ -126,7 +125,6 @@ pub const ALLOWLIST: &[Allowed] = &[
         HostVolumes,
         "symlink targets in host volumes (resolved by the library OS)"
     ),
-    allow!(SYS_lseek, Core, "positioning host files"),
     allow!(
         SYS_mmap,
         Core,
@@ -145,8 +143,6 @@ pub const ALLOWLIST: &[Allowed] = &[
     ),
     allow!(SYS_clock_gettime, Core, "clocks (vDSO fallback)"),
     allow!(SYS_clock_getres, Core, "clock resolution"),
-    allow!(SYS_clock_nanosleep, Core, "guest sleeps"),
-    allow!(SYS_sched_yield, Core, "guest sched_yield, spin back-off"),
     allow!(
         SYS_sched_getaffinity,
         Core,
@@ -189,7 +185,6 @@ pub const ALLOWLIST: &[Allowed] = &[
         Core,
         "interrupting a blocked guest thread of this process"
     ),
-    allow!(SYS_poll, Core, "readiness of stdio"),
     allow!(SYS_ppoll, Core, "readiness of stdio"),
     allow!(
         SYS_ioctl,
@@ -339,6 +334,30 @@ fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule) {
             ops.push(Op::Jump(L_DENY_OURS));
         }
     }
+}
+
+/// The allowlist as the Markdown table of SECURITY.md.
+pub fn allowlist_markdown() -> String {
+    let mut out =
+        String::from("| syscall | feature | argument constraint | reason |\n|---|---|---|---|\n");
+    for a in ALLOWLIST {
+        let constraint = match a.arg {
+            None => String::new(),
+            Some(ArgRule::AllSet(i, mask)) => format!("arg{i} has all of {mask:#x}"),
+            Some(ArgRule::OneOf(i, values)) => {
+                let v: Vec<String> = values.iter().map(|v| format!("{v:#x}")).collect();
+                format!("arg{i} one of {}", v.join(", "))
+            }
+        };
+        let name = a.name.trim_start_matches("SYS_");
+        out.push_str(&format!(
+            "| `{name}` | {} | {constraint} | {} |\n",
+            a.feature.name(),
+            a.reason.replace('|', "\\|")
+        ));
+    }
+    out.push_str(&format!("\n{} entries.\n", ALLOWLIST.len()));
+    out
 }
 
 #[cfg(test)]
@@ -493,6 +512,32 @@ mod tests {
                 libc::SECCOMP_RET_TRAP,
                 "{ip:#x}"
             );
+        }
+    }
+
+    /// SECURITY.md's table is this table: regenerate with `MERIDIAN_BLESS=1 cargo test`.
+    #[test]
+    fn security_md_allowlist_is_current() {
+        const BEGIN: &str =
+            "<!-- allowlist:begin (generated from crates/platform-linux/src/filter.rs) -->\n";
+        const END: &str = "<!-- allowlist:end -->";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../SECURITY.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let (head, rest) = doc
+            .split_once(BEGIN)
+            .expect("SECURITY.md lacks the allowlist:begin marker");
+        let (current, tail) = rest
+            .split_once(END)
+            .expect("SECURITY.md lacks the allowlist:end marker");
+        let want = allowlist_markdown();
+        if current != want {
+            if std::env::var_os("MERIDIAN_BLESS").is_some() {
+                std::fs::write(path, format!("{head}{BEGIN}{want}{END}{tail}")).unwrap();
+            } else {
+                panic!(
+                    "SECURITY.md's allowlist is out of date; run `MERIDIAN_BLESS=1 cargo test -p meridian-platform-linux`"
+                );
+            }
         }
     }
 

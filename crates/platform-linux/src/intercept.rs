@@ -201,7 +201,10 @@ pub fn install_handlers() -> std::io::Result<()> {
         // SAFETY: a zeroed sigaction is a valid starting point.
         let mut sa: libc::sigaction = unsafe { core::mem::zeroed() };
         sa.sa_sigaction = meridian_signal_entry as *const () as usize;
-        sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+        // SA_NODEFER: a fault inside a handler (a guest copy that hits an unmapped page, a
+        // disallowed host call) must reach the handler again for its fixup or report, rather
+        // than meet a blocked signal, which the kernel turns into a silent kill.
+        sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
         // SAFETY: the mask pointer is to our own local.
         unsafe { libc::sigemptyset(&mut sa.sa_mask) };
         // SAFETY: installing a handler whose entry is the trampoline above.
@@ -218,30 +221,11 @@ pub fn install_handlers() -> std::io::Result<()> {
 
 /// Jump into guest code with `ctx` and FS base `fs`. Never returns.
 pub fn enter_guest(ctx: &CpuContext, fs: u64) -> ! {
+    // The block's `guest_fs` is filled by the signal entry on the first trap.
     let words = ctx.to_words();
-    current_block_of_thread_set_guest_fs(fs);
     // SAFETY: the guest context was prepared by the shim; from here the thread runs guest
     // code and comes back only through signals.
     unsafe { meridian_enter_guest(words.as_ptr(), fs) }
-}
-
-thread_local! {
-    static BLOCK: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
-}
-
-/// Remember the calling thread's block (for use outside handlers).
-pub fn remember_block(b: &'static ThreadBlock) {
-    BLOCK.with(|c| c.set(b as *const ThreadBlock as usize));
-}
-
-fn current_block_of_thread_set_guest_fs(fs: u64) {
-    let p = BLOCK.with(|c| c.get());
-    if p != 0 {
-        // SAFETY: set by `remember_block` to a live, never-freed block.
-        unsafe { &*(p as *const ThreadBlock) }
-            .guest_fs
-            .store(fs, Ordering::Relaxed);
-    }
 }
 
 /// Pointers into a host signal frame.

@@ -179,7 +179,6 @@ impl LinuxPlatform {
         });
         let block =
             intercept::setup_thread(main_tid).map_err(host_err("setting up the signal stack"))?;
-        intercept::remember_block(block);
         threads::register_main(main_tid, block);
         intercept::install_handlers().map_err(host_err("installing signal handlers"))?;
         // glibc installs its own signal handlers and sets up thread machinery on the first
@@ -575,7 +574,7 @@ impl Platform for LinuxPlatform {
     }
 
     fn wait(&self, word: &AtomicU32, expected: u32, timeout: Option<Nanos>) -> WaitOutcome {
-        threads::wait_on(word as *const AtomicU32 as u64, expected, timeout, true)
+        threads::wait_on(word as *const AtomicU32 as u64, expected, timeout)
     }
 
     fn wake(&self, word: &AtomicU32, count: u32) {
@@ -623,7 +622,7 @@ impl Platform for LinuxPlatform {
 
     fn sleep(&self, duration: Nanos) -> WaitOutcome {
         let word = AtomicU32::new(0);
-        match threads::wait_on(&word as *const AtomicU32 as u64, 0, Some(duration), true) {
+        match threads::wait_on(&word as *const AtomicU32 as u64, 0, Some(duration)) {
             WaitOutcome::Woken => WaitOutcome::TimedOut,
             other => other,
         }

@@ -41,7 +41,6 @@ pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
                     std::process::exit(125);
                 }
             };
-            intercept::remember_block(block);
             register(tid, block);
             // The creator runs inside the SIGSYS handler, so this thread inherited a mask
             // with SIGSYS blocked; guest code must run with every host signal deliverable.
@@ -98,12 +97,7 @@ fn deadline(timeout: Option<Nanos>) -> Option<libc::timespec> {
 }
 
 /// Wait while the word at `addr` holds `expected`, or until this thread is kicked.
-pub fn wait_on(
-    addr: u64,
-    expected: u32,
-    timeout: Option<Nanos>,
-    _interruptible: bool,
-) -> WaitOutcome {
+pub fn wait_on(addr: u64, expected: u32, timeout: Option<Nanos>) -> WaitOutcome {
     let block = intercept::current_block();
     if block.kick.swap(0, Ordering::AcqRel) != 0 {
         return WaitOutcome::Interrupted;
@@ -151,7 +145,7 @@ pub fn wait_on(
 /// Guest futex wait with a bitset.
 pub fn wait_guest(addr: u64, expected: u32, timeout: Option<Nanos>, bitset: u32) -> WaitOutcome {
     if bitset == FUTEX_BITSET_MATCH_ANY {
-        return wait_on(addr, expected, timeout, true);
+        return wait_on(addr, expected, timeout);
     }
     let dl = deadline(timeout);
     // SAFETY: private FUTEX_WAIT_BITSET on a guest word (checked in range by the caller).

@@ -502,7 +502,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                         }
                     });
                 }
-                let _ = existing;
+                // Resolved again through the VFS so that a mount point keeps its mount's root.
                 Ok(self.resolve_at(dirfd, path, true)?)
             }
             Err(Error::NotFound) => {

@@ -162,13 +162,7 @@ struct Loaded {
 impl<P: LinuxPlatform> Kernel<P> {
     fn read_head(&self, node: &NodeRef) -> Result<Vec<u8>, SysError> {
         let mut head = vec![0u8; 4096];
-        let mut n = 0;
-        while n < head.len() {
-            match node.read_at(n as u64, head.get_mut(n..).unwrap_or_default())? {
-                0 => break,
-                k => n += k,
-            }
-        }
+        let n = meridian_core::fs::read_full(node.as_ref(), 0, &mut head)?;
         head.truncate(n);
         Ok(head)
     }
@@ -298,39 +292,19 @@ impl<P: LinuxPlatform> Kernel<P> {
             let file_pages_end = page_up(file_end).ok_or(LoadError::NoMemory)?;
             if p.filesz > 0 {
                 let len = file_pages_end - start;
+                // Writable until the .bss tail below is zeroed; `prot` is applied after.
+                let staging = Prot {
+                    write: true,
+                    ..prot
+                };
                 match host {
                     Some(fd) => self
                         .p
-                        .map_host_file(
-                            start,
-                            len,
-                            Prot {
-                                write: true,
-                                ..prot
-                            },
-                            fd,
-                            off,
-                            false,
-                        )
+                        .map_host_file(start, len, staging, fd, off, false)
                         .map_err(|_| LoadError::NoMemory)?,
-                    None => {
-                        self.p
-                            .map_anonymous(start, len, Prot::RW, false)
-                            .map_err(|_| LoadError::NoMemory)?;
-                        let mut buf = vec![0u8; (file_end - start) as usize];
-                        let mut done = 0;
-                        while done < buf.len() {
-                            match node
-                                .read_at(off + done as u64, buf.get_mut(done..).unwrap_or_default())
-                            {
-                                Ok(0) | Err(_) => break,
-                                Ok(n) => done += n,
-                            }
-                        }
-                        self.p
-                            .write_guest(start, &buf)
-                            .map_err(|_| LoadError::NoMemory)?;
-                    }
+                    None => self
+                        .map_file_copy(start, len, staging, node, off)
+                        .map_err(|_| LoadError::NoMemory)?,
                 }
                 // Zero the tail of the last file page that belongs to .bss.
                 let tail = file_pages_end - file_end;

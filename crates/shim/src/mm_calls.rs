@@ -3,7 +3,7 @@
 use crate::errno::{SysError, SysResult};
 use crate::{Kernel, LinuxPlatform};
 use meridian_abi::Errno;
-use meridian_core::fs::FileType;
+use meridian_core::fs::{FileType, NodeRef};
 use meridian_core::mm::{Area, Backing, PAGE_BYTES, page_up};
 use meridian_core::platform::Prot;
 
@@ -97,18 +97,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         } else {
             // In-memory files: a private copy. TODO(issue 4): MAP_SHARED of tmpfs files needs
             // shared pages; writes through such a mapping are not seen by read(2) yet.
-            self.p.map_anonymous(start, len, Prot::RW, false)?;
-            let mut buf = alloc::vec![0u8; len as usize];
-            let mut done = 0usize;
-            while done < buf.len() {
-                match node.read_at(off + done as u64, buf.get_mut(done..).unwrap_or_default()) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => done += n,
-                }
-            }
-            self.p
-                .write_guest(start, buf.get(..done).unwrap_or_default())?;
-            self.p.protect(start, len, prot)?;
+            self.map_file_copy(start, len, prot, &node, off)?;
         }
         mm.insert(
             start,
@@ -124,6 +113,25 @@ impl<P: LinuxPlatform> Kernel<P> {
             },
         );
         Ok(start)
+    }
+
+    /// Map `[start, start+len)` with a private copy of `node`'s bytes from `off` (zero past
+    /// the end of the file): how in-memory files are mapped and loaded.
+    pub fn map_file_copy(
+        &self,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        node: &NodeRef,
+        off: u64,
+    ) -> Result<(), SysError> {
+        self.p.map_anonymous(start, len, Prot::RW, false)?;
+        let mut buf = alloc::vec![0u8; len as usize];
+        let n = meridian_core::fs::read_full(node.as_ref(), off, &mut buf)?;
+        self.p
+            .write_guest(start, buf.get(..n).unwrap_or_default())?;
+        self.p.protect(start, len, prot)?;
+        Ok(())
     }
 
     /// munmap(2).

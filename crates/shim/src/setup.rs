@@ -18,6 +18,20 @@ use meridian_core::time::ClockKind;
 pub struct StdioNode {
     fd: HostFd,
     io: &'static dyn HostIo,
+    /// Looked up once: `file_type` is asked on every read and write.
+    file_type: FileType,
+}
+
+impl StdioNode {
+    /// A node for host descriptor `fd`.
+    pub fn new(fd: HostFd, io: &'static dyn HostIo) -> Arc<StdioNode> {
+        let file_type = io
+            .host_stat(fd)
+            .ok()
+            .and_then(|s| FileType::from_mode(s.mode))
+            .unwrap_or(FileType::CharDevice);
+        Arc::new(StdioNode { fd, io, file_type })
+    }
 }
 
 impl Node for StdioNode {
@@ -40,11 +54,7 @@ impl Node for StdioNode {
         })
     }
     fn file_type(&self) -> FileType {
-        self.io
-            .host_stat(self.fd)
-            .ok()
-            .and_then(|s| FileType::from_mode(s.mode))
-            .unwrap_or(FileType::CharDevice)
+        self.file_type
     }
     fn read_at(&self, _pos: u64, buf: &mut [u8]) -> meridian_core::error::Result<usize> {
         self.io.host_read(self.fd, buf, None).map_err(interrupted)
@@ -215,14 +225,8 @@ pub fn boot<P: LinuxPlatform>(
     )
     .is_ok()
     {
-        meridian_core::fs::dev::add_tty(
-            &dev,
-            Arc::new(StdioNode {
-                fd: HostFd(0),
-                io: p,
-            }),
-        )
-        .map_err(fs_err(b"/dev/tty"))?;
+        meridian_core::fs::dev::add_tty(&dev, StdioNode::new(HostFd(0), p))
+            .map_err(fs_err(b"/dev/tty"))?;
     }
     vfs.mount(b"/dev", dev, false).map_err(fs_err(b"/dev"))?;
 
@@ -243,10 +247,7 @@ pub fn boot<P: LinuxPlatform>(
     {
         let mut fds = kernel.fds.lock();
         for fd in 0..3 {
-            let node: NodeRef = Arc::new(StdioNode {
-                fd: HostFd(fd),
-                io: p,
-            });
+            let node: NodeRef = StdioNode::new(HostFd(fd), p);
             let (r, w) = (fd == 0, fd != 0);
             let file = OpenFile::new(node, Vec::new(), r, w, if w { 1 } else { 0 });
             fds.insert_at(

@@ -207,3 +207,15 @@ pub trait Node: Send + Sync + Any {
     /// `self` as `Any`, for same-filesystem checks in rename and link.
     fn as_any(&self) -> &dyn Any;
 }
+
+/// Read at `pos` until `buf` is full or the node reports end of file; returns the bytes read.
+pub fn read_full(node: &dyn Node, pos: u64, buf: &mut [u8]) -> Result<usize> {
+    let mut done = 0;
+    while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
+        match node.read_at(pos + done as u64, rest)? {
+            0 => break,
+            n => done += n,
+        }
+    }
+    Ok(done)
+}
