@@ -138,7 +138,6 @@ fn etc_files() -> Vec<(Vec<u8>, Vec<u8>)> {
         ("hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"),
         ("resolv.conf", "# Meridian: no network in this sandbox\n"),
         ("nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n"),
-        ("hostname", "meridian\n"),
     ]
     .iter()
     .map(|(n, c)| (n.as_bytes().to_vec(), c.as_bytes().to_vec()))
