@@ -181,6 +181,12 @@ impl LinuxPlatform {
             intercept::setup_thread(main_tid).map_err(host_err("setting up the signal stack"))?;
         threads::register_main(main_tid, block);
         intercept::install_handlers().map_err(host_err("installing signal handlers"))?;
+        // With more threads than a few arenas per CPU, glibc's malloc asks for the CPU count
+        // by opening /sys/devices/system/cpu/online — not on the allowlist. A fixed arena
+        // limit keeps it from asking.
+        const MALLOC_ARENAS: i32 = 8;
+        // SAFETY: mallopt with a constant, before any other thread exists.
+        unsafe { libc::mallopt(libc::M_ARENA_MAX, MALLOC_ARENAS) };
         // glibc installs its own signal handlers and sets up thread machinery on the first
         // pthread_create; do that now, while rt_sigaction is still allowed.
         std::thread::Builder::new()

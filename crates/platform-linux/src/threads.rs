@@ -31,6 +31,17 @@ pub fn register_main(tid: u32, b: &'static ThreadBlock) {
 
 /// Start guest thread `tid` on a new host thread.
 pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
+    // The new thread starts with every signal blocked (it inherits this mask) until its own
+    // signal stack and block exist: a handler run on a thread without them would find no
+    // block. It unblocks them just before entering the guest.
+    // SAFETY: full/old sets are locals; only this thread's mask changes, and is restored.
+    let mut old: libc::sigset_t = unsafe { core::mem::zeroed() };
+    // SAFETY: as above.
+    unsafe {
+        let mut all: libc::sigset_t = core::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+    }
     let r = std::thread::Builder::new()
         .stack_size(HOST_THREAD_STACK_BYTES)
         .spawn(move || {
@@ -42,8 +53,7 @@ pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
                 }
             };
             register(tid, block);
-            // The creator runs inside the SIGSYS handler, so this thread inherited a mask
-            // with SIGSYS blocked; guest code must run with every host signal deliverable.
+            // Guest code runs with every host signal deliverable (see the top of `spawn`).
             // SAFETY: sets this thread's mask from an empty set we own.
             unsafe {
                 let mut empty: libc::sigset_t = core::mem::zeroed();
@@ -52,6 +62,8 @@ pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
             }
             intercept::enter_guest(&ctx, fs)
         });
+    // SAFETY: restores the mask saved above.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, core::ptr::null_mut()) };
     r.map(|_| ()).map_err(|_| Error::Host(libc::EAGAIN))
 }
 

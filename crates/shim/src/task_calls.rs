@@ -122,6 +122,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// exit(2): end the thread; the last thread ends the process.
     pub fn sys_exit(&self, t: &Thread, code: u64) -> Resume {
+        self.exit_robust_list(t);
         let ctid = t.clear_child_tid.load(Ordering::Acquire);
         if ctid != 0 && self.write_u32(ctid, 0).is_ok() {
             let _ = self.p.guest_wake(ctid, 1, u32::MAX);
@@ -135,6 +136,60 @@ impl<P: LinuxPlatform> Kernel<P> {
             Resume::ExitProcess(code as u8)
         } else {
             Resume::ExitThread
+        }
+    }
+
+    /// Mark the robust futexes a dying thread still holds as owner-dead and wake a waiter
+    /// of each (kernel/futex/core.c `exit_robust_list`, futex(2) "Robust futexes").
+    fn exit_robust_list(&self, t: &Thread) {
+        const ROBUST_LIST_LIMIT: usize = 2048;
+        const FUTEX_WAITERS: u32 = 0x8000_0000;
+        const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+        const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+        let head = t.robust_list.load(Ordering::Acquire);
+        if head == 0 {
+            return;
+        }
+        let Ok(raw) = self.read_mem(head, 24) else {
+            return;
+        };
+        let (first, offset, pending) = (
+            meridian_abi::layout::get_u64(&raw, 0),
+            meridian_abi::layout::get_u64(&raw, 8),
+            meridian_abi::layout::get_u64(&raw, 16),
+        );
+        let owner_died = |entry: u64| {
+            let word = (entry & !1).wrapping_add(offset);
+            let Ok(b) = self.read_mem(word, 4) else {
+                return;
+            };
+            let v = meridian_abi::layout::get_u32(&b, 0);
+            if v & FUTEX_TID_MASK != t.tid {
+                return;
+            }
+            if self
+                .write_u32(word, (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED)
+                .is_ok()
+                && v & FUTEX_WAITERS != 0
+            {
+                let _ = self.p.guest_wake(word, 1, u32::MAX);
+            }
+        };
+        let mut entry = first;
+        for _ in 0..ROBUST_LIST_LIMIT {
+            if entry == head || entry == 0 {
+                break;
+            }
+            let Ok(next) = self.read_u64(entry & !1) else {
+                break;
+            };
+            if entry != pending {
+                owner_died(entry);
+            }
+            entry = next;
+        }
+        if pending != 0 {
+            owner_died(pending);
         }
     }
 
