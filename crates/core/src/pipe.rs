@@ -20,6 +20,10 @@ static NEXT_PIPE_INO: AtomicU64 = AtomicU64::new(1);
 
 struct PipeState {
     data: VecDeque<u8>,
+    /// Writes (and writer closes) so far: input edges for the read end.
+    writes: u64,
+    /// Reads (and reader closes) so far: room edges for the write end.
+    reads: u64,
     readers: usize,
     writers: usize,
 }
@@ -43,6 +47,8 @@ impl Pipe {
             ino: NEXT_PIPE_INO.fetch_add(1, Ordering::Relaxed),
             state: Mutex::new(PipeState {
                 data: VecDeque::new(),
+                writes: 0,
+                reads: 0,
                 readers: 1,
                 writers: 1,
             }),
@@ -95,6 +101,7 @@ impl Node for PipeEnd {
         for (dst, src) in buf.iter_mut().zip(st.data.drain(..n)) {
             *dst = src;
         }
+        st.reads += 1;
         Ok(n)
     }
     fn write_at(&self, _pos: u64, data: &[u8]) -> Result<usize> {
@@ -112,6 +119,7 @@ impl Node for PipeEnd {
         }
         let n = data.len().min(room);
         st.data.extend(data.iter().take(n));
+        st.writes += 1;
         Ok(n)
     }
     fn open(self: Arc<Self>, _write: bool) -> Result<NodeRef> {
@@ -121,8 +129,10 @@ impl Node for PipeEnd {
         let mut st = self.pipe.state.lock();
         if self.write_end {
             st.writers = st.writers.saturating_sub(1);
+            st.writes += 1;
         } else {
             st.readers = st.readers.saturating_sub(1);
+            st.reads += 1;
         }
     }
     fn readiness(&self) -> Readiness {
@@ -130,7 +140,8 @@ impl Node for PipeEnd {
         if self.write_end {
             Readiness {
                 readable: false,
-                writable: st.readers > 0 && st.data.len() + PIPE_BUF_BYTES <= PIPE_CAPACITY_BYTES,
+                // Linux's pipe_poll: room gives POLLOUT even without readers (then with POLLERR).
+                writable: st.data.len() + PIPE_BUF_BYTES <= PIPE_CAPACITY_BYTES,
                 hangup: false,
                 error: st.readers == 0,
             }
@@ -142,6 +153,10 @@ impl Node for PipeEnd {
                 error: false,
             }
         }
+    }
+    fn change_count(&self) -> u64 {
+        let st = self.pipe.state.lock();
+        if self.write_end { st.reads } else { st.writes }
     }
     fn seekable(&self) -> bool {
         false

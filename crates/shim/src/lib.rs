@@ -219,6 +219,14 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
         let Some(t) = self.thread(tid) else {
             return Resume::KilledBy(signo);
         };
+        // The guest range is reserved PROT_NONE on the host, so the host reports every fault
+        // there as an access error; the guest's own map says whether anything was mapped.
+        let code =
+            if signo == meridian_abi::signal::sig::SIGSEGV && self.mm.lock().find(addr).is_none() {
+                meridian_abi::signal::si_code::SEGV_MAPERR
+            } else {
+                code
+            };
         self.deliver_fault(&t, signo, code, addr, ctx, fpu)
     }
 

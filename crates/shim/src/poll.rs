@@ -64,13 +64,38 @@ fn mask_of(r: Readiness, events: u16) -> u16 {
 struct Item {
     fd: i32,
     events: u16,
+    /// What the caller is told (`full` less `suppress`).
     revents: u16,
+    /// Readiness as it is now.
+    full: u16,
+    /// Bits not to report (edge-triggered epoll: already reported and still set).
+    suppress: u16,
+}
+
+impl Item {
+    fn new(fd: i32, events: u16) -> Self {
+        Item {
+            fd,
+            events,
+            revents: 0,
+            full: 0,
+            suppress: 0,
+        }
+    }
+    /// Record readiness `mask`; true if something is reported.
+    fn set(&mut self, mask: u16) -> bool {
+        self.full = mask;
+        self.revents = mask & !self.suppress;
+        self.revents != 0
+    }
 }
 
 /// An eventfd (eventfd(2)).
 pub struct EventFd {
     count: Mutex<u64>,
     semaphore: bool,
+    /// Reads and writes so far (edges for edge-triggered epoll).
+    changes: core::sync::atomic::AtomicU64,
 }
 
 impl Node for EventFd {
@@ -94,6 +119,8 @@ impl Node for EventFd {
         }
         let v = if self.semaphore { 1 } else { *c };
         *c -= v;
+        self.changes
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         buf[..8].copy_from_slice(&v.to_le_bytes());
         Ok(8)
     }
@@ -110,6 +137,8 @@ impl Node for EventFd {
             return Err(Error::WouldBlock);
         }
         *c += v;
+        self.changes
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         Ok(8)
     }
     fn open(self: Arc<Self>, _write: bool) -> meridian_core::error::Result<NodeRef> {
@@ -124,6 +153,9 @@ impl Node for EventFd {
             error: false,
         }
     }
+    fn change_count(&self) -> u64 {
+        self.changes.load(core::sync::atomic::Ordering::Relaxed)
+    }
     fn seekable(&self) -> bool {
         false
     }
@@ -135,9 +167,27 @@ impl Node for EventFd {
     }
 }
 
+/// `EPOLLET`.
+const EPOLLET: u32 = 1 << 31;
+/// `EPOLLONESHOT`.
+const EPOLLONESHOT: u32 = 1 << 30;
+
+/// One registered descriptor of an epoll instance.
+#[derive(Clone, Copy, Debug)]
+struct Interest {
+    events: u32,
+    data: u64,
+    /// Edge-triggered: readiness bits already reported and still set.
+    reported: u16,
+    /// One-shot and already reported: silent until EPOLL_CTL_MOD.
+    disarmed: bool,
+    /// The node's change count when last reported: a different count is a new edge.
+    seen_changes: u64,
+}
+
 /// An epoll instance: its interest list, keyed by descriptor.
 pub struct Epoll {
-    interest: Mutex<BTreeMap<i32, (u32, u64)>>,
+    interest: Mutex<BTreeMap<i32, Interest>>,
 }
 
 impl Node for Epoll {
@@ -182,18 +232,21 @@ impl<P: LinuxPlatform> Kernel<P> {
             let mut ready = 0;
             let mut host: Vec<(usize, HostFd)> = Vec::new();
             for (i, it) in items.iter_mut().enumerate() {
-                it.revents = 0;
+                it.set(0);
                 if it.fd < 0 {
                     continue;
                 }
-                match self.file(it.fd as u64) {
-                    Err(_) => it.revents = POLLNVAL,
+                let reported = match self.file(it.fd as u64) {
+                    Err(_) => it.set(POLLNVAL),
                     Ok(f) => match host_stream(&f) {
-                        Some(h) => host.push((i, h)),
-                        None => it.revents = mask_of(f.node.readiness(), it.events),
+                        Some(h) => {
+                            host.push((i, h));
+                            false
+                        }
+                        None => it.set(mask_of(f.node.readiness(), it.events)),
                     },
-                }
-                if it.revents != 0 {
+                };
+                if reported {
                     ready += 1;
                 }
             }
@@ -221,11 +274,10 @@ impl<P: LinuxPlatform> Kernel<P> {
                     Err(e) => return Err(e.into()),
                 };
                 for ((i, _), r) in host.iter().zip(res) {
-                    if let Some(it) = items.get_mut(*i) {
-                        it.revents = mask_of(r, it.events);
-                        if it.revents != 0 {
-                            ready += 1;
-                        }
+                    if let Some(it) = items.get_mut(*i)
+                        && it.set(mask_of(r, it.events))
+                    {
+                        ready += 1;
                     }
                 }
             }
@@ -252,11 +304,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         let raw = self.read_mem(fds, (n * 8) as usize)?;
         let mut items: Vec<Item> = raw
             .chunks_exact(8)
-            .map(|c| Item {
-                fd: get_u32(c, 0) as i32,
-                events: (get_u32(c, 4) & 0xffff) as u16,
-                revents: 0,
-            })
+            .map(|c| Item::new(get_u32(c, 0) as i32, (get_u32(c, 4) & 0xffff) as u16))
             .collect();
         let ready = self.poll_items(t, &mut items, timeout)?;
         let mut out = raw;
@@ -329,11 +377,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                 | (if bit(&w, i) { POLLOUT } else { 0 })
                 | (if bit(&e, i) { POLLPRI } else { 0 });
             if ev != 0 {
-                items.push(Item {
-                    fd: i as i32,
-                    events: ev,
-                    revents: 0,
-                });
+                items.push(Item::new(i as i32, ev));
             }
         }
         let timeout = if tmo == 0 {
@@ -353,7 +397,25 @@ impl<P: LinuxPlatform> Kernel<P> {
                 },
             ))
         };
-        self.poll_items(t, &mut items, timeout)?;
+        let started = self.p.now(ClockKind::Monotonic).0;
+        let polled = self.poll_items(t, &mut items, timeout);
+        // Linux writes the time not slept back into the timeout (select(2) NOTES).
+        if let Some(total) = timeout {
+            let left = total
+                .0
+                .saturating_sub(self.p.now(ClockKind::Monotonic).0.saturating_sub(started));
+            let sub = if ts_is_timespec {
+                left % 1_000_000_000
+            } else {
+                (left % 1_000_000_000) / 1000
+            };
+            let mut b = [0u8; 16];
+            let mut w = Fields(&mut b);
+            w.u64(0, left / 1_000_000_000);
+            w.u64(8, sub);
+            self.write_mem(tmo, &b)?;
+        }
+        polled?;
         if items.iter().any(|it| it.revents & POLLNVAL != 0) {
             return Err(Errno::EBADF.into());
         }
@@ -437,10 +499,15 @@ impl<P: LinuxPlatform> Kernel<P> {
         const MOD: u64 = 3;
         let f = self.epoll_of(epfd)?;
         let target = self.file(fd)?;
-        if epfd == fd
-            || target.node.seekable()
-                && target.node.host_fd().is_none()
-                && target.node.file_type() == FileType::Regular
+        if epfd == fd {
+            return Err(Errno::EINVAL.into());
+        }
+        // Regular files and directories are always ready: epoll refuses them (epoll_ctl(2)).
+        if target.node.host_fd().is_none()
+            && matches!(
+                target.node.file_type(),
+                FileType::Regular | FileType::Directory
+            )
         {
             return Err(Errno::EPERM.into());
         }
@@ -452,7 +519,13 @@ impl<P: LinuxPlatform> Kernel<P> {
         match op {
             ADD | MOD => {
                 let ev = self.read_mem(event, 12)?;
-                let entry = (get_u32(&ev, 0), get_u64(&ev, 4));
+                let entry = Interest {
+                    events: get_u32(&ev, 0),
+                    data: get_u64(&ev, 4),
+                    reported: 0,
+                    disarmed: false,
+                    seen_changes: 0,
+                };
                 if op == ADD && list.contains_key(&key) {
                     return Err(Errno::EEXIST.into());
                 }
@@ -486,32 +559,62 @@ impl<P: LinuxPlatform> Kernel<P> {
         let Some(ep) = f.node.as_any().downcast_ref::<Epoll>() else {
             return Err(Errno::EINVAL.into());
         };
-        let list: Vec<(i32, (u32, u64))> =
-            ep.interest.lock().iter().map(|(k, v)| (*k, *v)).collect();
+        // (fd, registration, the node's change count now)
+        let list: Vec<(i32, Interest, u64)> = ep
+            .interest
+            .lock()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    *v,
+                    self.file(*k as u64).map_or(0, |f| f.node.change_count()),
+                )
+            })
+            .collect();
         let mut items: Vec<Item> = list
             .iter()
-            .map(|(fd, (ev, _))| Item {
-                fd: *fd,
-                events: (*ev & 0xffff) as u16,
-                revents: 0,
+            .map(|(fd, i, changes)| {
+                let mut item = Item::new(
+                    *fd,
+                    if i.disarmed {
+                        0
+                    } else {
+                        (i.events & 0xffff) as u16
+                    },
+                );
+                if i.events & EPOLLET != 0 && *changes == i.seen_changes {
+                    item.suppress = i.reported;
+                }
+                item
             })
             .collect();
         self.poll_items(t, &mut items, timeout_ms(timeout))?;
         let mut out = Vec::new();
         let mut n = 0;
-        for (it, (_, (_, data))) in items.iter().zip(list.iter()) {
-            if n >= max {
-                break;
-            }
-            if it.revents != 0 && it.revents & POLLNVAL == 0 {
+        let mut interest = ep.interest.lock();
+        for (it, (fd, _, changes)) in items.iter().zip(list.iter()) {
+            let Some(entry) = interest.get_mut(fd) else {
+                continue;
+            };
+            let report =
+                n < max && it.revents != 0 && it.revents & POLLNVAL == 0 && !entry.disarmed;
+            if report {
                 let mut rec = [0u8; 12];
                 let mut w = Fields(&mut rec);
                 w.u32(0, u32::from(it.revents));
-                w.u64(4, *data);
+                w.u64(4, entry.data);
                 out.extend_from_slice(&rec);
                 n += 1;
+                entry.disarmed = entry.events & EPOLLONESHOT != 0;
+                entry.reported = it.full;
+                entry.seen_changes = *changes;
+            } else {
+                // A bit that dropped can be reported again when it comes back (a new edge).
+                entry.reported &= it.full;
             }
         }
+        drop(interest);
         self.write_mem(events, &out)?;
         Ok(n as u64)
     }
@@ -525,6 +628,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         let node: NodeRef = Arc::new(EventFd {
             count: Mutex::new(u64::from(initval as u32)),
             semaphore: flags & EFD_SEMAPHORE != 0,
+            changes: core::sync::atomic::AtomicU64::new(0),
         });
         self.install(
             OpenFile::new(

@@ -224,7 +224,7 @@ syscalls! {
     __NR_clock_nanosleep "clock_nanosleep" [Int, Hex, Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_clock_nanosleep(t, a[0], a[1], a[2], a[3]));
     __NR_exit_group "exit_group" [Int] Full "" => |k, t, a, c, f| Outcome::Exit(Resume::ExitProcess(a[0] as u8));
     __NR_epoll_wait "epoll_wait" [Int, Ptr, Len, Int] Full "" => |k, t, a, c, f| ret(k.sys_epoll_wait(t, a[0], a[1], a[2], a[3]));
-    __NR_epoll_ctl "epoll_ctl" [Int, Int, Int, Ptr] Partial "level-triggered; EPOLLET is treated as level-triggered" => |k, t, a, c, f| ret(k.sys_epoll_ctl(a[0], a[1], a[2], a[3]));
+    __NR_epoll_ctl "epoll_ctl" [Int, Int, Int, Ptr] Partial "EPOLLET edges are new input or room since the last report (pipes, eventfds); EPOLLEXCLUSIVE and EPOLLWAKEUP are ignored" => |k, t, a, c, f| ret(k.sys_epoll_ctl(a[0], a[1], a[2], a[3]));
     __NR_tgkill "tgkill" [Int, Int, Int] Full "" => |k, t, a, c, f| ret(k.sys_tgkill(a[0], a[1], a[2]));
     __NR_utimes "utimes" [Path, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_utimes(a[0], a[1]));
     __NR_openat "openat" [Int, Path, Hex, Hex] Partial "O_TMPFILE: EOPNOTSUPP" => |k, t, a, c, f| ret(k.sys_openat(a[0], a[1], a[2], a[3]));

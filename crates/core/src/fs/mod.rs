@@ -188,6 +188,11 @@ pub trait Node: Send + Sync + Any {
             error: false,
         }
     }
+    /// A counter that moves whenever new input arrives (for a reading end) or room appears
+    /// (for a writing end): edge-triggered epoll reports an edge when it moves.
+    fn change_count(&self) -> u64 {
+        0
+    }
     /// Whether lseek(2) applies.
     fn seekable(&self) -> bool {
         matches!(
