@@ -743,7 +743,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             F_GETPIPE_SZ => Ok(meridian_core::pipe::PIPE_CAPACITY_BYTES as u64),
             _ => {
                 self.report_once(
-                    0x1_0000 + cmd,
+                    0x1_0000u64.wrapping_add(cmd),
                     format_args!("fcntl command {cmd} is not supported: returning EINVAL"),
                 );
                 Err(Errno::EINVAL.into())

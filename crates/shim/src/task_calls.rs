@@ -326,7 +326,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             }
             _ => {
                 self.report_once(
-                    0x3_0000 + cmd,
+                    0x3_0000u64.wrapping_add(cmd),
                     format_args!("futex operation {cmd} is not supported: returning ENOSYS"),
                 );
                 Err(Errno::ENOSYS.into())
@@ -674,7 +674,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             PR_GET_DUMPABLE => Ok(1),
             _ => {
                 self.report_once(
-                    0x4_0000 + option,
+                    0x4_0000u64.wrapping_add(option),
                     format_args!("prctl option {option} is not supported: returning EINVAL"),
                 );
                 Err(Errno::EINVAL.into())

@@ -1,0 +1,360 @@
+//! The shim driven through its dispatch table on the in-memory test platform: syscalls as a
+//! guest makes them (registers in, rax out), without a host underneath.
+
+use meridian_abi::uapi as nr;
+use meridian_abi::{CpuContext, Errno};
+use meridian_core::file::{FdEntry, OpenFile};
+use meridian_core::fs::tmpfs::TmpFs;
+use meridian_core::fs::vfs::Vfs;
+use meridian_core::platform::{HostFd, Platform};
+use meridian_platform_test::TestPlatform;
+use meridian_shim::setup::StdioNode;
+use meridian_shim::table::{Outcome, dispatch};
+use meridian_shim::{Config, Kernel, Thread};
+use std::sync::Arc;
+
+/// Scratch guest memory every test may use.
+const SCRATCH: u64 = 0x10_0000;
+const SCRATCH_LEN: u64 = 0x10000;
+
+struct Guest {
+    p: &'static TestPlatform,
+    k: Kernel<TestPlatform>,
+    t: Arc<Thread>,
+}
+
+impl Guest {
+    fn new(stdin: &[u8]) -> Guest {
+        let p: &'static TestPlatform = Box::leak(Box::new(TestPlatform::new(stdin)));
+        let fs = TmpFs::new(
+            1,
+            Arc::new(move || p.now(meridian_core::time::ClockKind::Realtime)),
+        );
+        let root = fs.root();
+        TmpFs::add_dir(&root, b"tmp", 0o1777).unwrap();
+        let k = Kernel::new(p, Vfs::new(root), Config::default());
+        for fd in 0..3 {
+            let file = OpenFile::new(
+                StdioNode::new(HostFd(fd), p),
+                Vec::new(),
+                fd == 0,
+                fd != 0,
+                0,
+            );
+            k.fds
+                .lock()
+                .insert_at(
+                    fd as u32,
+                    FdEntry {
+                        file,
+                        cloexec: false,
+                    },
+                )
+                .unwrap();
+        }
+        let t = k.new_thread(0);
+        let g = Guest { p, k, t };
+        let prot = 3; // PROT_READ | PROT_WRITE
+        let flags = 0x32; // MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
+        assert_eq!(
+            g.call(
+                nr::__NR_mmap,
+                [SCRATCH, SCRATCH_LEN, prot, flags, u64::MAX, 0]
+            ),
+            SCRATCH as i64
+        );
+        g
+    }
+
+    /// Make syscall `n` with `args`; returns rax as the guest sees it.
+    fn call(&self, n: u32, args: [u64; 6]) -> i64 {
+        let mut ctx = CpuContext {
+            rdi: args[0],
+            rsi: args[1],
+            rdx: args[2],
+            r10: args[3],
+            r8: args[4],
+            r9: args[5],
+            ..CpuContext::default()
+        };
+        match dispatch(&self.k, &self.t, u64::from(n), &mut ctx, &mut []) {
+            Outcome::Return(Ok(v)) => v as i64,
+            Outcome::Return(Err(e)) => -i64::from(e.0.0),
+            Outcome::ContextSet | Outcome::Exit(_) => i64::MIN,
+        }
+    }
+
+    /// Put `bytes` at SCRATCH + `off` and return the address.
+    fn put(&self, off: u64, bytes: &[u8]) -> u64 {
+        self.p.write_guest(SCRATCH + off, bytes).unwrap();
+        SCRATCH + off
+    }
+
+    fn get(&self, addr: u64, len: usize) -> Vec<u8> {
+        let mut b = vec![0u8; len];
+        self.p.read_guest(addr, &mut b).unwrap();
+        b
+    }
+}
+
+fn err(e: Errno) -> i64 {
+    -i64::from(e.0)
+}
+
+const AT_FDCWD: u64 = (-100i64) as u64;
+
+#[test]
+fn write_reaches_stdout_and_read_takes_stdin() {
+    let g = Guest::new(b"from stdin");
+    let msg = g.put(0, b"hello\n");
+    assert_eq!(g.call(nr::__NR_write, [1, msg, 6, 0, 0, 0]), 6);
+    assert_eq!(g.p.stdout(), b"hello\n");
+    assert_eq!(g.call(nr::__NR_read, [0, SCRATCH + 100, 64, 0, 0, 0]), 10);
+    assert_eq!(g.get(SCRATCH + 100, 10), b"from stdin");
+}
+
+#[test]
+fn files_in_tmpfs_round_trip() {
+    let g = Guest::new(b"");
+    let path = g.put(0, b"/tmp/f\0");
+    let fd = g.call(nr::__NR_openat, [AT_FDCWD, path, 0o102, 0o644, 0, 0]); // O_RDWR|O_CREAT
+    assert_eq!(fd, 3);
+    let data = g.put(64, b"0123456789");
+    assert_eq!(g.call(nr::__NR_write, [3, data, 10, 0, 0, 0]), 10);
+    assert_eq!(g.call(nr::__NR_lseek, [3, 2, 0, 0, 0, 0]), 2);
+    assert_eq!(g.call(nr::__NR_read, [3, SCRATCH + 200, 4, 0, 0, 0]), 4);
+    assert_eq!(g.get(SCRATCH + 200, 4), b"2345");
+    assert_eq!(g.call(nr::__NR_pread64, [3, SCRATCH + 200, 3, 7, 0, 0]), 3);
+    assert_eq!(g.get(SCRATCH + 200, 3), b"789");
+    assert_eq!(g.call(nr::__NR_fstat, [3, SCRATCH + 300, 0, 0, 0, 0]), 0);
+    let st = g.get(SCRATCH + 300, 144);
+    assert_eq!(
+        u64::from_le_bytes(st[48..56].try_into().unwrap()),
+        10,
+        "st_size"
+    );
+    assert_eq!(
+        u32::from_le_bytes(st[24..28].try_into().unwrap()),
+        0o100644,
+        "st_mode"
+    );
+    // O_EXCL on an existing file, then unlink and ENOENT.
+    assert_eq!(
+        g.call(nr::__NR_openat, [AT_FDCWD, path, 0o302, 0o644, 0, 0]),
+        err(Errno::EEXIST)
+    );
+    assert_eq!(g.call(nr::__NR_close, [3, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(g.call(nr::__NR_unlinkat, [AT_FDCWD, path, 0, 0, 0, 0]), 0);
+    assert_eq!(
+        g.call(nr::__NR_openat, [AT_FDCWD, path, 0, 0, 0, 0]),
+        err(Errno::ENOENT)
+    );
+}
+
+#[test]
+fn directory_listing_has_dot_entries_and_names() {
+    let g = Guest::new(b"");
+    for name in [&b"/tmp/a\0"[..], b"/tmp/b\0"] {
+        let p = g.put(0, name);
+        let fd = g.call(nr::__NR_openat, [AT_FDCWD, p, 0o101, 0o600, 0, 0]);
+        assert!(fd >= 0);
+        g.call(nr::__NR_close, [fd as u64, 0, 0, 0, 0, 0]);
+    }
+    let dir = g.put(0, b"/tmp\0");
+    let fd = g.call(nr::__NR_openat, [AT_FDCWD, dir, 0o200000, 0, 0, 0]) as u64;
+    let n = g.call(nr::__NR_getdents64, [fd, SCRATCH + 1024, 4096, 0, 0, 0]);
+    assert!(n > 0);
+    let buf = g.get(SCRATCH + 1024, n as usize);
+    let mut names = Vec::new();
+    let mut off = 0;
+    while off < buf.len() {
+        let reclen = u16::from_le_bytes([buf[off + 16], buf[off + 17]]) as usize;
+        let name: Vec<u8> = buf[off + 19..off + reclen]
+            .iter()
+            .copied()
+            .take_while(|&b| b != 0)
+            .collect();
+        names.push(String::from_utf8(name).unwrap());
+        off += reclen;
+    }
+    assert_eq!(names, [".", "..", "a", "b"]);
+    assert_eq!(
+        g.call(nr::__NR_getdents64, [fd, SCRATCH + 1024, 4096, 0, 0, 0]),
+        0,
+        "end of directory"
+    );
+}
+
+#[test]
+fn bad_arguments_get_errnos_not_panics() {
+    let g = Guest::new(b"");
+    assert_eq!(
+        g.call(nr::__NR_write, [1, 0x10, 4, 0, 0, 0]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(
+        g.call(nr::__NR_write, [99, SCRATCH, 4, 0, 0, 0]),
+        err(Errno::EBADF)
+    );
+    assert_eq!(
+        g.call(nr::__NR_read, [u64::MAX, SCRATCH, 4, 0, 0, 0]),
+        err(Errno::EBADF)
+    );
+    assert_eq!(
+        g.call(nr::__NR_openat, [AT_FDCWD, 0, 0, 0, 0, 0]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(
+        g.call(nr::__NR_lseek, [1, 0, 0, 0, 0, 0]),
+        err(Errno::ESPIPE)
+    );
+    assert_eq!(
+        g.call(nr::__NR_rt_sigaction, [9, SCRATCH, 0, 8, 0, 0]),
+        err(Errno::EINVAL),
+        "SIGKILL"
+    );
+    assert_eq!(g.call(1000, [0; 6]), err(Errno::ENOSYS));
+    assert_eq!(g.call(1000, [0; 6]), err(Errno::ENOSYS));
+    let reports = String::from_utf8(g.p.stderr()).unwrap();
+    assert_eq!(
+        reports.matches("unsupported system call 1000").count(),
+        1,
+        "reported once: {reports}"
+    );
+}
+
+#[test]
+fn nonblocking_pipes_and_eof() {
+    let g = Guest::new(b"");
+    assert_eq!(g.call(nr::__NR_pipe2, [SCRATCH, 0o4000, 0, 0, 0, 0]), 0); // O_NONBLOCK
+    let fds = g.get(SCRATCH, 8);
+    let (r, w) = (
+        u32::from_le_bytes(fds[0..4].try_into().unwrap()) as u64,
+        u32::from_le_bytes(fds[4..8].try_into().unwrap()) as u64,
+    );
+    assert_eq!(
+        g.call(nr::__NR_read, [r, SCRATCH + 64, 16, 0, 0, 0]),
+        err(Errno::EAGAIN)
+    );
+    let data = g.put(128, b"ping");
+    assert_eq!(g.call(nr::__NR_write, [w, data, 4, 0, 0, 0]), 4);
+    assert_eq!(g.call(nr::__NR_read, [r, SCRATCH + 64, 16, 0, 0, 0]), 4);
+    assert_eq!(g.get(SCRATCH + 64, 4), b"ping");
+    assert_eq!(g.call(nr::__NR_close, [w, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(
+        g.call(nr::__NR_read, [r, SCRATCH + 64, 16, 0, 0, 0]),
+        0,
+        "EOF once the writer is gone"
+    );
+}
+
+#[test]
+fn signal_actions_round_trip() {
+    let g = Guest::new(b"");
+    let mut act = [0u8; 32];
+    act[0..8].copy_from_slice(&0x401000u64.to_le_bytes());
+    act[8..16].copy_from_slice(&0x0400_0004u64.to_le_bytes()); // SA_RESTORER | SA_SIGINFO
+    act[24..32].copy_from_slice(&(1u64 << 8).to_le_bytes()); // mask: SIGKILL's bit, dropped
+    let a = g.put(0, &act);
+    assert_eq!(g.call(nr::__NR_rt_sigaction, [10, a, 0, 8, 0, 0]), 0);
+    assert_eq!(
+        g.call(nr::__NR_rt_sigaction, [10, 0, SCRATCH + 64, 8, 0, 0]),
+        0
+    );
+    let old = g.get(SCRATCH + 64, 32);
+    assert_eq!(&old[0..16], &act[0..16]);
+    assert_eq!(
+        u64::from_le_bytes(old[24..32].try_into().unwrap()),
+        0,
+        "SIGKILL cannot be masked"
+    );
+}
+
+#[test]
+fn mmap_bookkeeping_follows_the_guest() {
+    let g = Guest::new(b"");
+    let a = g.call(nr::__NR_mmap, [0, 3 * 4096, 3, 0x22, u64::MAX, 0]);
+    assert!(a > 0);
+    let a = a as u64;
+    assert_eq!(g.call(nr::__NR_munmap, [a + 4096, 4096, 0, 0, 0, 0]), 0);
+    // The hole faults; the rest is still there.
+    assert_eq!(
+        g.call(nr::__NR_write, [1, a + 4096, 1, 0, 0, 0]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(
+        g.call(nr::__NR_mprotect, [a, 3 * 4096, 1, 0, 0, 0]),
+        err(Errno::ENOMEM)
+    );
+    assert_eq!(g.call(nr::__NR_mprotect, [a, 4096, 1, 0, 0, 0]), 0);
+    assert_eq!(
+        g.call(nr::__NR_read, [0, a, 1, 0, 0, 0]),
+        0,
+        "stdin at EOF: nothing written"
+    );
+    assert_eq!(
+        g.call(nr::__NR_mmap, [a, 4096, 3, 0x100022, u64::MAX, 0]),
+        err(Errno::EEXIST),
+        "MAP_FIXED_NOREPLACE"
+    );
+}
+
+/// Any syscall number with any arguments returns (no panic, no hang). Calls that wait for
+/// something the single-threaded test platform can never deliver, and calls that grow guest
+/// memory by arbitrary amounts, are left to the fuzz targets with their own limits.
+#[test]
+fn arbitrary_syscalls_never_panic() {
+    const BLOCKING_OR_GROWING: &[u32] = &[
+        nr::__NR_poll,
+        nr::__NR_ppoll,
+        nr::__NR_select,
+        nr::__NR_pselect6,
+        nr::__NR_epoll_wait,
+        nr::__NR_epoll_pwait,
+        nr::__NR_pause,
+        nr::__NR_rt_sigsuspend,
+        nr::__NR_mmap,
+        nr::__NR_mremap,
+        nr::__NR_brk,
+        nr::__NR_read,
+        nr::__NR_readv,
+        nr::__NR_write,
+        nr::__NR_writev,
+    ];
+    let g = Guest::new(b"some input");
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let interesting = [
+        0,
+        1,
+        2,
+        3,
+        u64::MAX,
+        0x7fff_ffff,
+        SCRATCH,
+        SCRATCH + 4095,
+        4096,
+        (-100i64) as u64,
+    ];
+    for _ in 0..100_000 {
+        let n = (next() % 460) as u32;
+        if BLOCKING_OR_GROWING.contains(&n) {
+            continue;
+        }
+        let mut args = [0u64; 6];
+        for a in &mut args {
+            let r = next();
+            *a = if r % 3 == 0 {
+                r
+            } else {
+                interesting[(r % interesting.len() as u64) as usize]
+            };
+        }
+        let _ = g.call(n, args);
+    }
+}
