@@ -1,0 +1,112 @@
+//! The sandbox as a program and a person see it: /proc and /dev contents, and host signals
+//! (Ctrl-C, SIGTERM) forwarded to the program with the exit status a shell would show.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn proc_and_dev_describe_the_sandboxed_program() {
+    let gcc = common::find_gcc();
+    let dir = common::scratch_dir("sandbox/bin");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/containment/proc_self.c");
+    let out = dir.join("proc_self");
+    common::compile_c(&gcc, &src, &out, &["-O1", "-static"]).unwrap();
+    let cmd = common::Sandbox::new()
+        .mount(&dir, "/t", true)
+        .command("/t/proc_self", &["one", "two"]);
+    let run = common::run(cmd, b"", Duration::from_secs(20));
+    assert_eq!(run.status, 0, "{}", text(&run.stderr));
+    let expected = "\
+exe: /t/proc_self
+cmdline: /t/proc_self one two 
+fd entries (stdio, /dev/null, the directory): 5, /dev/null link: 1
+maps names the executable: 1
+status has Name: 1
+cpuinfo has processor: 1
+meminfo has MemTotal: 1
+/dev/zero reads zeros: 1
+/dev/full write fails: 1
+/dev/urandom differs: 1
+";
+    assert_eq!(text(&run.stdout), expected);
+}
+
+/// Start `args` under meridian, wait for its first stdout line when `wait_ready` (else a
+/// short delay), send `signal`, and return (exit code, all stdout, time from signal to end).
+fn signal_after(args: &[&str], signal: i32, wait_ready: bool) -> (Option<i32>, String, Duration) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(common::meridian_bin())
+        .arg("run")
+        .arg("--")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    if wait_ready {
+        stdout.read_line(&mut seen).unwrap();
+    } else {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let sent = Instant::now();
+    let ok = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let reader = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = stdout.read_to_string(&mut rest);
+        rest
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            seen.push_str(&reader.join().unwrap());
+            return (status.code(), seen, sent.elapsed());
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{args:?} did not end after signal {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigterm_and_sigint_reach_the_program() {
+    let python = "/usr/bin/python3";
+    // Default action: the program dies of the signal; meridian exits 128+N like a shell.
+    let (status, _, took) = signal_after(
+        &[
+            python,
+            "-c",
+            "import time; print('ready', flush=True); time.sleep(60)",
+        ],
+        15,
+        true,
+    );
+    assert_eq!(status, Some(143));
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let (status, _, _) = signal_after(&["/bin/busybox", "sleep", "60"], 2, false);
+    assert_eq!(status, Some(130));
+    // A handler runs, interrupting a blocking sleep, and decides the exit status.
+    let script = "import signal, sys, time\n\
+                  def h(s, f):\n    print('got', s, flush=True); sys.exit(5)\n\
+                  signal.signal(signal.SIGTERM, h)\n\
+                  print('ready', flush=True)\n\
+                  time.sleep(60)\n";
+    let (status, stdout, _) = signal_after(&[python, "-c", script], 15, true);
+    assert_eq!(status, Some(5));
+    assert_eq!(stdout, "ready\ngot 15\n");
+}
