@@ -314,6 +314,44 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(total as u64)
     }
 
+    /// sendfile(2) and copy_file_range(2): copy up to `count` bytes from `in_fd` (at
+    /// `*in_off` when given, which is then advanced) to `out_fd` (at `*out_off` likewise),
+    /// through the library OS in one staged chunk.
+    pub fn sys_sendfile(
+        &self,
+        t: &Thread,
+        out_fd: u64,
+        in_fd: u64,
+        in_off: u64,
+        out_off: u64,
+        count: u64,
+    ) -> SysResult {
+        let (input, output) = (self.file(in_fd)?, self.file(out_fd)?);
+        let read_at = if in_off != 0 {
+            Some(self.read_u64(in_off)?)
+        } else {
+            None
+        };
+        let write_at = if out_off != 0 {
+            Some(self.read_u64(out_off)?)
+        } else {
+            None
+        };
+        if read_at.is_some_and(|p| (p as i64) < 0) || write_at.is_some_and(|p| (p as i64) < 0) {
+            return Err(Errno::EINVAL.into());
+        }
+        let mut data = vec![0u8; (count as usize).min(crate::mem::MAX_IO_CHUNK_BYTES)];
+        let n = self.read_node(t, &input, &mut data, read_at)?;
+        let written = self.write_node(t, &output, data.get(..n).unwrap_or_default(), write_at)?;
+        if let Some(p) = read_at {
+            self.write_u64(in_off, p + written as u64)?;
+        }
+        if let Some(p) = write_at {
+            self.write_u64(out_off, p + written as u64)?;
+        }
+        Ok(written as u64)
+    }
+
     /// readv(2) / preadv(2).
     pub fn sys_readv(
         &self,

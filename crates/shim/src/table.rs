@@ -145,6 +145,7 @@ syscalls! {
     __NR_dup2 "dup2" [Int, Int] Full "" => |k, t, a, c, f| ret(k.sys_dup2(a[0], a[1]));
     __NR_pause "pause" [] Full "" => |k, t, a, c, f| ret(k.sys_pause(t));
     __NR_nanosleep "nanosleep" [Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_nanosleep(t, a[0], a[1]));
+    __NR_sendfile "sendfile" [Int, Int, Ptr, Len] Partial "copied through the library OS; bytes read but not written are lost to the input position" => |k, t, a, c, f| ret(k.sys_sendfile(t, a[0], a[1], a[2], 0, a[3]));
     __NR_getpid "getpid" [] Full "" => |k, t, a, c, f| ret(Ok(u64::from(k.pid)));
     __NR_clone "clone" [Hex, Ptr, Ptr, Ptr, Ptr] Partial "threads only (CLONE_VM|CLONE_THREAD); new processes: ENOSYS until fork support" => |k, t, a, c, f| ret(k.sys_clone(t, c, a[0], a[1], a[2], a[3], a[4]));
     __NR_fork "fork" [] Errno "ENOSYS: processes are not supported yet" => |k, t, a, c, f| enosys(k, nr::__NR_fork, "processes are not supported yet");
@@ -256,6 +257,7 @@ syscalls! {
     __NR_getrandom "getrandom" [Ptr, Len, Hex] Full "" => |k, t, a, c, f| ret(k.sys_getrandom(a[0], a[1], a[2]));
     __NR_memfd_create "memfd_create" [Path, Hex] Full "" => |k, t, a, c, f| ret(k.sys_memfd_create(a[0], a[1]));
     __NR_statx "statx" [Int, Path, Hex, Hex, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_statx(a[0], a[1], a[2], a[4]));
+    __NR_copy_file_range "copy_file_range" [Int, Ptr, Int, Ptr, Len, Hex] Partial "copied through the library OS, as sendfile" => |k, t, a, c, f| ret(if a[5] != 0 { Err(Errno::EINVAL.into()) } else { k.sys_sendfile(t, a[2], a[0], a[1], a[3], a[4]) });
     __NR_rseq "rseq" [Ptr, Len, Hex, Hex] Errno "ENOSYS: glibc runs without restartable sequences" => |k, t, a, c, f| ret(Err(Errno::ENOSYS.into()));
     __NR_clone3 "clone3" [Ptr, Len] Errno "ENOSYS: glibc falls back to clone" => |k, t, a, c, f| ret(Err(Errno::ENOSYS.into()));
     __NR_faccessat2 "faccessat2" [Int, Path, Hex, Hex] Full "" => |k, t, a, c, f| ret(k.sys_faccessat(a[0], a[1], a[2], a[3]));
