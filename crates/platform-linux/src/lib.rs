@@ -157,6 +157,11 @@ impl LinuxPlatform {
         })
     }
 
+    /// Where the host's vDSO is mapped (0 if none): the guest may call its clock functions.
+    pub fn vdso_base(&self) -> u64 {
+        self.vdso.map_or(0, |(start, _)| start)
+    }
+
     /// The filter this platform will install.
     pub fn filter_spec(&self) -> filter::FilterSpec {
         filter::FilterSpec {

@@ -452,6 +452,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         const AT_RANDOM: u64 = 25;
         const AT_HWCAP2: u64 = 26;
         const AT_EXECFN: u64 = 31;
+        const AT_SYSINFO_EHDR: u64 = 33;
         let top = {
             let mut mm = self.mm.lock();
             let hi = self.p.guest_range().end - PAGE_BYTES;
@@ -501,7 +502,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         let mut random = [0u8; 16];
         self.p.fill_random(&mut random);
         let random_at = push_bytes(&random, &mut sp)?;
-        let auxv: Vec<(u64, u64)> = vec![
+        let mut auxv: Vec<(u64, u64)> = vec![
             (AT_PHDR, main.phdr),
             (AT_PHENT, PHDR_SIZE as u64),
             (AT_PHNUM, main.phnum),
@@ -520,8 +521,12 @@ impl<P: LinuxPlatform> Kernel<P> {
             (AT_CLKTCK, 100),
             (AT_PLATFORM, platform),
             (AT_EXECFN, execfn),
-            (AT_NULL, 0),
         ];
+        // The host's vDSO: clock reads without a trap (the filter lets it read clocks only).
+        if self.config.vdso != 0 {
+            auxv.push((AT_SYSINFO_EHDR, self.config.vdso));
+        }
+        auxv.push((AT_NULL, 0));
         let words = 1 + arg_ptrs.len() + 1 + env_ptrs.len() + 1 + auxv.len() * 2;
         sp &= !15;
         if words % 2 == 1 {
