@@ -1,7 +1,7 @@
 //! Signals: numbers, `struct sigaction`, `siginfo_t` and the x86-64 `rt_sigframe` layout
 //! (arch/x86/include/asm/sigframe.h, arch/x86/kernel/signal_64.c).
 
-use crate::layout::{Fields, get_u64};
+use crate::layout::{Fields, get_u32, get_u64};
 
 /// Highest signal number (`_NSIG`).
 pub const NSIG: u32 = 64;
@@ -139,12 +139,34 @@ impl SigAction {
 
 /// Size of `siginfo_t`.
 pub const SIGINFO_SIZE: usize = 128;
+/// Size of the kernel's own `struct kernel_siginfo`: the header and the union that every
+/// layout fits in. The rest of a guest's `siginfo_t` is zero (include/linux/signal_types.h).
+pub const KERNEL_SIGINFO_SIZE: usize = 48;
+/// Offset of the union (`_kill`, `_rt`, `_sigfault`, …) after `si_signo`, `si_errno`,
+/// `si_code` and padding (`__ARCH_SI_PREAMBLE_SIZE` on 64-bit).
+pub const SIGINFO_FIELDS_OFFSET: usize = 16;
+/// Bytes of the union that the kernel keeps.
+pub const SIGINFO_FIELDS_SIZE: usize = KERNEL_SIGINFO_SIZE - SIGINFO_FIELDS_OFFSET;
+
+/// Lowest real-time signal number as the kernel counts (`SIGRTMIN`; glibc reserves 32 and 33
+/// for itself and reports 34). Signals from here up queue; lower ones coalesce (signal(7)).
+pub const SIGRTMIN: u32 = 32;
+
+/// Synchronous signals, which the kernel dequeues before any other pending signal
+/// (`SYNCHRONOUS_MASK`, kernel/signal.c).
+pub const SYNCHRONOUS: u64 = (1 << (sig::SIGSEGV - 1))
+    | (1 << (sig::SIGBUS - 1))
+    | (1 << (sig::SIGILL - 1))
+    | (1 << (sig::SIGTRAP - 1))
+    | (1 << (sig::SIGFPE - 1))
+    | (1 << (sig::SIGSYS - 1));
 
 /// `si_code` values (include/uapi/asm-generic/siginfo.h).
 #[allow(missing_docs)]
 pub mod si_code {
     pub const SI_USER: i32 = 0;
     pub const SI_KERNEL: i32 = 0x80;
+    pub const SI_QUEUE: i32 = -1;
     pub const SI_TKILL: i32 = -6;
     pub const SEGV_MAPERR: i32 = 1;
     pub const SEGV_ACCERR: i32 = 2;
@@ -154,34 +176,89 @@ pub mod si_code {
     pub const TRAP_BRKPT: i32 = 1;
 }
 
-/// The parts of `siginfo_t` Meridian produces.
+/// A `siginfo_t` as the kernel keeps it (`struct kernel_siginfo`): the header, and the union
+/// as bytes, since its layout depends on the signal and `si_code` and a guest's
+/// rt_sigqueueinfo(2) may fill it in any of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SigInfo {
     /// Signal number.
     pub signo: u32,
+    /// `si_errno`.
+    pub errno: i32,
     /// `si_code`.
     pub code: i32,
-    /// Sender pid (kill-like) or, for faults, unused.
-    pub pid: u32,
-    /// Sender uid.
-    pub uid: u32,
-    /// Faulting address (SIGSEGV, SIGBUS, SIGILL, SIGFPE).
-    pub addr: u64,
+    /// The union at [`SIGINFO_FIELDS_OFFSET`], little-endian.
+    pub fields: [u8; SIGINFO_FIELDS_SIZE],
 }
 
 impl SigInfo {
-    /// Encode as `siginfo_t`: faults carry `si_addr`, the others `si_pid`/`si_uid`.
+    /// A signal sent by a process (`_kill` layout: `si_pid`, `si_uid`), as kill(2) (`SI_USER`)
+    /// and tgkill(2) (`SI_TKILL`) fill it in.
+    pub fn sender(signo: u32, code: i32, pid: u32, uid: u32) -> Self {
+        Self::queued(signo, code, pid, uid, 0)
+    }
+
+    /// A signal with a value (`_rt` layout: `si_pid`, `si_uid`, `si_value`), as sigqueue(3)
+    /// fills it in with `SI_QUEUE`.
+    pub fn queued(signo: u32, code: i32, pid: u32, uid: u32, value: u64) -> Self {
+        let mut info = SigInfo {
+            signo,
+            code,
+            ..SigInfo::default()
+        };
+        let mut f = Fields(&mut info.fields);
+        f.u32(0, pid);
+        f.u32(4, uid);
+        f.u64(8, value);
+        info
+    }
+
+    /// A synchronous fault (`_sigfault` layout: `si_addr`).
+    pub fn fault(signo: u32, code: i32, addr: u64) -> Self {
+        let mut info = SigInfo {
+            signo,
+            code,
+            ..SigInfo::default()
+        };
+        Fields(&mut info.fields).u64(0, addr);
+        info
+    }
+
+    /// A guest's `siginfo_t` (rt_sigqueueinfo(2)): the kernel keeps its first
+    /// [`KERNEL_SIGINFO_SIZE`] bytes and sets `si_signo` to the signal sent
+    /// (`__copy_siginfo_from_user`, kernel/signal.c).
+    pub fn decode(signo: u32, b: &[u8]) -> Self {
+        let mut info = SigInfo {
+            signo,
+            errno: get_u32(b, 4) as i32,
+            code: get_u32(b, 8) as i32,
+            ..SigInfo::default()
+        };
+        if let Some(src) = b.get(SIGINFO_FIELDS_OFFSET..KERNEL_SIGINFO_SIZE) {
+            info.fields.copy_from_slice(src);
+        }
+        info
+    }
+
+    /// `si_pid` (`_kill` and `_rt` layouts).
+    pub fn pid(&self) -> u32 {
+        get_u32(&self.fields, 0)
+    }
+
+    /// `si_value` (`_rt` layout).
+    pub fn value(&self) -> u64 {
+        get_u64(&self.fields, 8)
+    }
+
+    /// Encode as the guest's 128-byte `siginfo_t` (the tail is zero, as
+    /// `copy_siginfo_to_user` leaves it).
     pub fn encode(&self) -> [u8; SIGINFO_SIZE] {
         let mut b = [0u8; SIGINFO_SIZE];
         let mut f = Fields(&mut b);
         f.u32(0, self.signo);
+        f.u32(4, self.errno as u32);
         f.u32(8, self.code as u32);
-        if self.code > 0 && self.code != si_code::SI_KERNEL {
-            f.u64(16, self.addr);
-        } else {
-            f.u32(16, self.pid);
-            f.u32(20, self.uid);
-        }
+        f.put(SIGINFO_FIELDS_OFFSET, &self.fields);
         b
     }
 }
@@ -238,6 +315,32 @@ mod tests {
         assert_eq!(sigbit(64), 1 << 63);
         assert_eq!(sigbit(0), 0);
         assert_eq!(sigbit(65), 0);
+    }
+
+    #[test]
+    fn siginfo_layouts() {
+        let k = SigInfo::sender(sig::SIGUSR1, si_code::SI_TKILL, 7, 1000).encode();
+        assert_eq!(get_u32(&k, 0), 10);
+        assert_eq!(get_u32(&k, 8) as i32, -6);
+        assert_eq!((get_u32(&k, 16), get_u32(&k, 20)), (7, 1000));
+        let q = SigInfo::queued(34, si_code::SI_QUEUE, 1, 0, 1234);
+        assert_eq!(get_u64(&q.encode(), 24), 1234);
+        assert_eq!((q.pid(), q.value()), (1, 1234));
+        let f = SigInfo::fault(sig::SIGSEGV, si_code::SEGV_MAPERR, 0xdead_0000).encode();
+        assert_eq!(get_u64(&f, 16), 0xdead_0000);
+        assert!(f[KERNEL_SIGINFO_SIZE..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn guest_siginfo_keeps_the_kernel_part_and_takes_the_signal_sent() {
+        let mut raw = [0xaau8; SIGINFO_SIZE];
+        raw[0..4].copy_from_slice(&99u32.to_le_bytes());
+        raw[8..12].copy_from_slice(&(-1i32).to_le_bytes());
+        let info = SigInfo::decode(sig::SIGUSR2, &raw);
+        assert_eq!((info.signo, info.code), (sig::SIGUSR2, si_code::SI_QUEUE));
+        let out = info.encode();
+        assert_eq!(out[16..KERNEL_SIGINFO_SIZE], raw[16..KERNEL_SIGINFO_SIZE]);
+        assert!(out[KERNEL_SIGINFO_SIZE..].iter().all(|&b| b == 0));
     }
 
     #[test]

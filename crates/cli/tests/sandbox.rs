@@ -110,3 +110,23 @@ fn sigterm_and_sigint_reach_the_program() {
     assert_eq!(status, Some(5));
     assert_eq!(stdout, "ready\ngot 15\n");
 }
+
+#[test]
+fn a_forwarded_signal_reaches_the_thread_that_waits_for_it() {
+    // Every thread blocks SIGTERM and one waits in sigwait: the host hands the signal to
+    // some other thread (here the main one, inside a join), which must pass it on.
+    let script = "import signal, threading\n\
+                  signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})\n\
+                  got = []\n\
+                  t = threading.Thread(target=lambda: got.append(signal.sigwait({signal.SIGTERM})))\n\
+                  t.start()\n\
+                  print('ready', flush=True)\n\
+                  t.join()\n\
+                  print('sigwait got', got[0], flush=True)\n";
+    let (status, stdout, took) = signal_after(&["/usr/bin/python3", "-c", script], 15, true);
+    assert_eq!(
+        (status, stdout.as_str()),
+        (Some(0), "ready\nsigwait got 15\n")
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}

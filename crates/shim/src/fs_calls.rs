@@ -230,10 +230,14 @@ impl<P: LinuxPlatform> Kernel<P> {
                     }
                     Err(Error::WouldBlock) if done > 0 => break,
                     Err(Error::BrokenPipe) => {
-                        t.pending.fetch_or(
-                            meridian_abi::signal::sigbit(sig::SIGPIPE),
-                            core::sync::atomic::Ordering::AcqRel,
+                        // `send_sig(SIGPIPE, current, 0)`: SI_USER from the process itself.
+                        let info = meridian_abi::signal::SigInfo::sender(
+                            sig::SIGPIPE,
+                            meridian_abi::signal::si_code::SI_USER,
+                            self.pid,
+                            0,
                         );
+                        let _ = self.send_signal(t, crate::signal::Target::Thread(t), info);
                         return Err(Error::BrokenPipe);
                     }
                     Err(Error::Interrupted) if done > 0 => break,

@@ -4,9 +4,10 @@
 //! through [`meridian_core::platform::TrapHandler`] on each guest system call, fault and
 //! interruption; it decodes registers ([`table`]), dispatches to a `sys_*` handler (files in
 //! [`fs_calls`], memory in [`mm_calls`], processes/threads/time in [`task_calls`], signals in
-//! [`signal`], readiness in [`poll`]), and writes the result back. Guest memory is reached
-//! only through the platform's fallible accessors ([`mem`]). The ELF loader is [`loader`],
-//! the synthetic /proc is [`procfs`]. Depends on the ABI crate and the core; no `unsafe`.
+//! [`signal`], [`signal_calls`] and [`sigpending`], readiness in [`poll`]), and writes the
+//! result back. Guest memory is reached only through the platform's fallible accessors
+//! ([`mem`]). The ELF loader is [`loader`], the synthetic /proc is [`procfs`]. Depends on
+//! the ABI crate and the core; no `unsafe`.
 #![no_std]
 #![forbid(unsafe_code)]
 // Handlers take the Linux argument lists as they are (up to six registers plus the thread).
@@ -30,6 +31,8 @@ pub mod poll;
 pub mod procfs;
 pub mod setup;
 pub mod signal;
+pub mod signal_calls;
+pub mod sigpending;
 pub mod table;
 pub mod task_calls;
 pub mod trace;
@@ -57,7 +60,7 @@ pub struct Thread {
     /// Blocked signals.
     pub sigmask: AtomicU64,
     /// Signals pending for this thread.
-    pub pending: AtomicU64,
+    pub pending: sigpending::Pending,
     /// `set_tid_address` / `CLONE_CHILD_CLEARTID` word.
     pub clear_child_tid: AtomicU64,
     /// sigaltstack: (sp, size, flags).
@@ -76,7 +79,7 @@ impl Thread {
         Arc::new(Thread {
             tid,
             sigmask: AtomicU64::new(mask),
-            pending: AtomicU64::new(0),
+            pending: sigpending::Pending::new(),
             clear_child_tid: AtomicU64::new(0),
             altstack: Mutex::new((0, 0, 2)),
             robust_list: AtomicU64::new(0),

@@ -1,28 +1,48 @@
-//! Guest signals: dispositions, masks, pending sets, frame construction and sigreturn.
+//! Guest signals: dispositions, masks, sending, frame construction and sigreturn.
 //!
 //! Every host signal belongs to the library OS; the guest's signals are virtual. A signal
+//! sent by the guest is queued with its siginfo on the target thread or on the process
+//! ([`crate::sigpending`]); a forwarded host signal is only marked, lock-free. A signal
 //! is delivered when the guest thread leaves the library OS (after a syscall, a fault or an
 //! interruption): the shim writes a Linux `rt_sigframe` on the guest stack and points the
 //! saved registers at the handler, exactly as arch/x86/kernel/signal_64.c does, so that
 //! handlers reading their `ucontext_t`, and `rt_sigreturn`, see what Linux gives them.
 
 use crate::errno::{SysError, SysResult};
+use crate::sigpending::{Pending, QueueFull};
 use crate::{Kernel, LinuxPlatform, Thread};
 use core::sync::atomic::{AtomicU64, Ordering};
 use meridian_abi::layout::Fields;
 use meridian_abi::signal::{
-    self as abisig, DefaultAction, NSIG, SigAction, SigInfo, UNBLOCKABLE, frame, sa, si_code,
-    sigbit,
+    self as abisig, DefaultAction, NSIG, SigAction, SigInfo, UNBLOCKABLE, frame, sa, sigbit,
 };
 use meridian_abi::{CpuContext, Errno};
 use meridian_core::platform::Resume;
 use spin::Mutex;
 
+/// `RLIMIT_SIGPENDING`: how many signals may be queued.
+pub const RLIMIT_SIGPENDING: u32 = 11;
+/// Most siginfo entries one pending queue holds whatever the limit says, which bounds the
+/// memory a guest can make the library OS hold (Linux counts per user instead).
+pub const MAX_QUEUED_SIGNALS: usize = 32_768;
+
 /// Dispositions and the process-wide pending set.
 pub struct SignalState {
     actions: Mutex<[SigAction; NSIG as usize]>,
-    /// Pending for the process (any thread may take it).
-    pub pending: AtomicU64,
+    /// Pending for the process (any thread that does not block one may take it).
+    pub pending: Pending,
+    /// Host signals forwarded since a thread last woke the others for them (the host
+    /// handler that records one may not take the locks waking needs).
+    unrouted: AtomicU64,
+}
+
+/// Where a signal is sent.
+#[derive(Clone, Copy)]
+pub enum Target<'a> {
+    /// One thread (tgkill, rt_tgsigqueueinfo, a signal the kernel raises for a thread).
+    Thread(&'a Thread),
+    /// The process: whichever thread does not block it (kill, rt_sigqueueinfo).
+    Process,
 }
 
 impl Default for SignalState {
@@ -36,7 +56,8 @@ impl SignalState {
     pub fn new() -> Self {
         SignalState {
             actions: Mutex::new([SigAction::default(); NSIG as usize]),
-            pending: AtomicU64::new(0),
+            pending: Pending::new(),
+            unrouted: AtomicU64::new(0),
         }
     }
     /// The action for `signo` (1..=64).
@@ -47,9 +68,23 @@ impl SignalState {
             .copied()
             .unwrap_or_default()
     }
-    /// Mark `signo` pending for the process. Lock-free: called from host signal handlers.
+    /// Mark `signo` pending for the process. Lock-free and allocation-free: called from
+    /// host signal handlers, which may interrupt the library OS holding any lock.
     pub fn raise_process(&self, signo: u32) {
-        self.pending.fetch_or(sigbit(signo), Ordering::AcqRel);
+        self.pending.mark(signo);
+        self.unrouted.fetch_or(sigbit(signo), Ordering::AcqRel);
+    }
+
+    /// Whether the disposition of `signo` discards it (`sig_handler_ignored`,
+    /// kernel/signal.c): `SIG_IGN`, or `SIG_DFL` for a signal whose default is to be ignored.
+    fn ignores(&self, signo: u32) -> bool {
+        let handler = self.action(signo).handler;
+        handler == abisig::SIG_IGN
+            || (handler == abisig::SIG_DFL
+                && matches!(
+                    abisig::default_action(signo),
+                    DefaultAction::Ignore | DefaultAction::Continue
+                ))
     }
 }
 
@@ -62,35 +97,102 @@ const SS_DISABLE: u32 = 2;
 const FPU_KEEP: core::ops::Range<usize> = 464..576;
 
 impl<P: LinuxPlatform> Kernel<P> {
-    fn take_signal(&self, t: &Thread) -> Option<u32> {
-        let mask = t.sigmask.load(Ordering::Acquire);
-        let tp = t.pending.load(Ordering::Acquire) & !mask;
-        if tp != 0 {
-            let sig = tp.trailing_zeros() + 1;
-            t.pending.fetch_and(!sigbit(sig), Ordering::AcqRel);
-            return Some(sig);
-        }
-        let pp = self.signals.pending.load(Ordering::Acquire) & !mask;
-        if pp != 0 {
-            let sig = pp.trailing_zeros() + 1;
-            if self
-                .signals
-                .pending
-                .fetch_and(!sigbit(sig), Ordering::AcqRel)
-                & sigbit(sig)
-                != 0
-            {
-                return Some(sig);
-            }
-        }
-        None
+    /// Take the next pending signal among `allowed` for `t`: its own signals first, then
+    /// the process's (`dequeue_signal`, kernel/signal.c).
+    pub fn take_signal(&self, t: &Thread, allowed: u64) -> Option<SigInfo> {
+        t.pending
+            .take(allowed)
+            .or_else(|| self.signals.pending.take(allowed))
     }
 
     /// Whether a signal is deliverable to `t` now (blocking calls then return EINTR).
+    /// Blocking calls ask this whenever their wait is cut short, so it is also where host
+    /// signals forwarded meanwhile are passed on to the other threads.
     pub fn signal_pending(&self, t: &Thread) -> bool {
+        self.route_forwarded(t);
         let mask = t.sigmask.load(Ordering::Acquire);
-        (t.pending.load(Ordering::Acquire) | self.signals.pending.load(Ordering::Acquire)) & !mask
-            != 0
+        (t.pending.bits() | self.signals.pending.bits()) & !mask != 0
+    }
+
+    /// Wake the threads other than `t` for host signals forwarded since the last call. The
+    /// host delivers a process signal to whichever host thread it likes, and that one may
+    /// block it in the guest or be inside the library OS; another guest thread may be the
+    /// one that takes it (its handler, or a sigwait). Ordinary handler context only.
+    fn route_forwarded(&self, t: &Thread) {
+        if self.signals.unrouted.load(Ordering::Acquire) == 0
+            || self.signals.unrouted.swap(0, Ordering::AcqRel) == 0
+        {
+            return;
+        }
+        let others: alloc::vec::Vec<u32> = self
+            .threads
+            .lock()
+            .keys()
+            .copied()
+            .filter(|&tid| tid != t.tid)
+            .collect();
+        for tid in others {
+            self.p.kick_thread(tid);
+        }
+    }
+
+    /// Send `info` to `target` on behalf of guest thread `from` (`send_signal_locked`,
+    /// kernel/signal.c). A signal whose disposition discards it is dropped unless the target
+    /// blocks it; the threads that might take it are woken (not `from`, which is on its way
+    /// back to the guest and delivers on the way). EAGAIN when a real-time signal does not
+    /// fit in the queue.
+    pub fn send_signal(&self, from: &Thread, target: Target<'_>, info: SigInfo) -> SysResult {
+        let bit = sigbit(info.signo);
+        if bit == 0 {
+            return Ok(0);
+        }
+        let limit = self.sigqueue_limit();
+        match target {
+            Target::Thread(t) => {
+                if self.signals.ignores(info.signo) && t.sigmask.load(Ordering::Acquire) & bit == 0
+                {
+                    return Ok(0);
+                }
+                t.pending
+                    .post(info, limit)
+                    .map_err(|QueueFull| SysError(Errno::EAGAIN))?;
+                if t.tid != from.tid {
+                    self.p.kick_thread(t.tid);
+                }
+            }
+            Target::Process => {
+                let threads: alloc::vec::Vec<alloc::sync::Arc<Thread>> =
+                    self.threads.lock().values().cloned().collect();
+                // Linux asks whether the thread-group leader blocks it; any thread blocking it
+                // may take it here, so any one keeps it.
+                if self.signals.ignores(info.signo)
+                    && threads
+                        .iter()
+                        .all(|t| t.sigmask.load(Ordering::Acquire) & bit == 0)
+                {
+                    return Ok(0);
+                }
+                self.signals
+                    .pending
+                    .post(info, limit)
+                    .map_err(|QueueFull| SysError(Errno::EAGAIN))?;
+                for t in threads.iter().filter(|t| t.tid != from.tid) {
+                    self.p.kick_thread(t.tid);
+                }
+            }
+        }
+        Ok(0)
+    }
+
+    /// How many siginfo entries a pending queue may hold: the soft `RLIMIT_SIGPENDING`,
+    /// bounded by [`MAX_QUEUED_SIGNALS`].
+    fn sigqueue_limit(&self) -> usize {
+        let soft = self
+            .rlimits
+            .lock()
+            .get(&RLIMIT_SIGPENDING)
+            .map_or(u64::MAX, |l| l.0);
+        usize::try_from(soft).map_or(MAX_QUEUED_SIGNALS, |s| s.min(MAX_QUEUED_SIGNALS))
     }
 
     /// Deliver pending signals on the way back to guest code. `restart_nr` is the syscall
@@ -102,14 +204,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         fpu: &mut [u8],
         restart_nr: Option<u64>,
     ) -> Resume {
-        while let Some(sig) = self.take_signal(t) {
-            let info = SigInfo {
-                signo: sig,
-                code: si_code::SI_USER,
-                pid: self.pid,
-                ..SigInfo::default()
-            };
-            match self.deliver_one(t, sig, info, ctx, fpu, restart_nr) {
+        self.route_forwarded(t);
+        while let Some(info) = self.take_signal(t, !t.sigmask.load(Ordering::Acquire)) {
+            match self.deliver_one(t, info.signo, info, ctx, fpu, restart_nr) {
                 Some(r) => return r,
                 None => continue,
             }
@@ -137,12 +234,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         if blocked || act.handler == abisig::SIG_IGN || act.handler == abisig::SIG_DFL {
             return Resume::KilledBy(signo);
         }
-        let info = SigInfo {
-            signo,
-            code,
-            addr,
-            ..SigInfo::default()
-        };
+        let info = SigInfo::fault(signo, code, addr);
         self.deliver_one(t, signo, info, ctx, fpu, None)
             .unwrap_or(Resume::Guest)
     }
@@ -312,6 +404,16 @@ impl<P: LinuxPlatform> Kernel<P> {
             }
             prev
         };
+        // A disposition that discards the signal discards its pending instances too, blocked
+        // or not (`do_sigaction`, kernel/signal.c).
+        if new.is_some() && self.signals.ignores(s) {
+            self.signals.pending.discard(sigbit(s));
+            let threads: alloc::vec::Vec<alloc::sync::Arc<Thread>> =
+                self.threads.lock().values().cloned().collect();
+            for t in threads {
+                t.pending.discard(sigbit(s));
+            }
+        }
         if old != 0 {
             self.write_mem(old, &prev.encode())?;
         }
@@ -355,8 +457,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         if setsize != 8 {
             return Err(Errno::EINVAL.into());
         }
-        let p = (t.pending.load(Ordering::Acquire) | self.signals.pending.load(Ordering::Acquire))
-            & t.sigmask.load(Ordering::Acquire);
+        let p =
+            (t.pending.bits() | self.signals.pending.bits()) & t.sigmask.load(Ordering::Acquire);
         self.write_u64(set, p)?;
         Ok(0)
     }
@@ -394,34 +496,6 @@ impl<P: LinuxPlatform> Kernel<P> {
                     return Err(Errno::ENOMEM.into());
                 }
                 *t.altstack.lock() = (sp, size, 0);
-            }
-        }
-        Ok(0)
-    }
-
-    /// Send `sig` to thread `tid` of this process (tgkill/tkill).
-    pub fn send_to_thread(&self, tid: u32, sig: u32) -> SysResult {
-        if sig > NSIG {
-            return Err(Errno::EINVAL.into());
-        }
-        let t = self.thread(tid).ok_or(SysError(Errno::ESRCH))?;
-        if sig != 0 {
-            t.pending.fetch_or(sigbit(sig), Ordering::AcqRel);
-            self.p.kick_thread(tid);
-        }
-        Ok(0)
-    }
-
-    /// Send `sig` to the process (kill to our pid).
-    pub fn send_to_process(&self, sig: u32) -> SysResult {
-        if sig > NSIG {
-            return Err(Errno::EINVAL.into());
-        }
-        if sig != 0 {
-            self.signals.raise_process(sig);
-            let tids: alloc::vec::Vec<u32> = self.threads.lock().keys().copied().collect();
-            for tid in tids {
-                self.p.kick_thread(tid);
             }
         }
         Ok(0)

@@ -153,7 +153,7 @@ syscalls! {
     __NR_execve "execve" [Path, Ptr, Ptr] Errno "ENOSYS: exec is not supported yet" => |k, t, a, c, f| enosys(k, nr::__NR_execve, "exec is not supported yet");
     __NR_exit "exit" [Int] Full "" => |k, t, a, c, f| Outcome::Exit(k.sys_exit(t, a[0]));
     __NR_wait4 "wait4" [Int, Ptr, Hex, Ptr] Partial "no child processes yet: ECHILD" => |k, t, a, c, f| ret(Err(Errno::ECHILD.into()));
-    __NR_kill "kill" [Int, Int] Partial "the process itself only" => |k, t, a, c, f| ret(k.sys_kill(a[0], a[1]));
+    __NR_kill "kill" [Int, Int] Partial "one process in the sandbox: itself or its group; kill(-1) reaches no other process (ESRCH)" => |k, t, a, c, f| ret(k.sys_kill(t, a[0], a[1]));
     __NR_uname "uname" [Ptr] Full "" => |k, t, a, c, f| ret(k.sys_uname(a[0]));
     __NR_fcntl "fcntl" [Int, Int, Hex] Partial "record locks are accepted and always granted (one process)" => |k, t, a, c, f| ret(k.sys_fcntl(a[0], a[1], a[2]));
     __NR_flock "flock" [Int, Hex] Partial "always granted (one process)" => |k, t, a, c, f| ret(k.sys_flock(a[0]));
@@ -199,6 +199,8 @@ syscalls! {
     __NR_getpgid "getpgid" [Int] Full "" => |k, t, a, c, f| ret(k.sys_getpgid(a[0]));
     __NR_getsid "getsid" [Int] Full "" => |k, t, a, c, f| ret(k.sys_getpgid(a[0]));
     __NR_rt_sigpending "rt_sigpending" [Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_rt_sigpending(t, a[0], a[1]));
+    __NR_rt_sigtimedwait "rt_sigtimedwait" [Ptr, Ptr, Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_rt_sigtimedwait(t, a[0], a[1], a[2], a[3]));
+    __NR_rt_sigqueueinfo "rt_sigqueueinfo" [Int, Int, Ptr] Partial "no E2BIG check of unknown si_code layouts; RLIMIT_SIGPENDING (at most 32768) limits each pending queue, not the user" => |k, t, a, c, f| ret(k.sys_rt_sigqueueinfo(t, a[0], a[1], a[2]));
     __NR_rt_sigsuspend "rt_sigsuspend" [Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_rt_sigsuspend(t, a[0], a[1]));
     __NR_sigaltstack "sigaltstack" [Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_sigaltstack(t, a[0], a[1], c.rsp));
     __NR_statfs "statfs" [Path, Ptr] Partial "fixed figures per filesystem" => |k, t, a, c, f| ret(k.sys_statfs(a[1]));
@@ -207,11 +209,14 @@ syscalls! {
     __NR_setpriority "setpriority" [Int, Int, Int] Partial "accepted, no effect on the host" => |k, t, a, c, f| ret(Ok(0));
     __NR_sched_getparam "sched_getparam" [Int, Ptr] Full "" => |k, t, a, c, f| ret(k.write_u32(a[1], 0).map(|()| 0));
     __NR_sched_getscheduler "sched_getscheduler" [Int] Full "" => |k, t, a, c, f| ret(Ok(0));
+    __NR_sched_get_priority_max "sched_get_priority_max" [Int] Full "" => |k, t, a, c, f| ret(k.sys_sched_get_priority(a[0], true));
+    __NR_sched_get_priority_min "sched_get_priority_min" [Int] Full "" => |k, t, a, c, f| ret(k.sys_sched_get_priority(a[0], false));
     __NR_prctl "prctl" [Int, Hex, Hex, Hex, Hex] Partial "PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE; others EINVAL" => |k, t, a, c, f| ret(k.sys_prctl(a[0], a[1]));
     __NR_arch_prctl "arch_prctl" [Hex, Ptr] Partial "ARCH_SET_FS, ARCH_GET_FS; GS: EINVAL" => |k, t, a, c, f| ret(k.sys_arch_prctl(a[0], a[1]));
     __NR_setrlimit "setrlimit" [Int, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_prlimit64(0, a[0], a[1], 0));
     __NR_sync "sync" [] Full "" => |k, t, a, c, f| ret(Ok(0));
     __NR_gettid "gettid" [] Full "" => |k, t, a, c, f| ret(Ok(u64::from(t.tid)));
+    __NR_tkill "tkill" [Int, Int] Full "" => |k, t, a, c, f| ret(k.sys_tkill(t, a[0], a[1]));
     __NR_time "time" [Ptr] Full "" => |k, t, a, c, f| ret(k.sys_time(a[0]));
     __NR_futex "futex" [Ptr, Hex, Int, Ptr, Ptr, Hex] Partial "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET; PI and WAKE_OP: ENOSYS" => |k, t, a, c, f| ret(k.sys_futex(t, a[0], a[1], a[2], a[3], a[4], a[5]));
     __NR_sched_setaffinity "sched_setaffinity" [Int, Len, Ptr] Partial "accepted, no effect" => |k, t, a, c, f| ret(Ok(0));
@@ -226,7 +231,7 @@ syscalls! {
     __NR_exit_group "exit_group" [Int] Full "" => |k, t, a, c, f| Outcome::Exit(Resume::ExitProcess(a[0] as u8));
     __NR_epoll_wait "epoll_wait" [Int, Ptr, Len, Int] Full "" => |k, t, a, c, f| ret(k.sys_epoll_wait(t, a[0], a[1], a[2], a[3]));
     __NR_epoll_ctl "epoll_ctl" [Int, Int, Int, Ptr] Partial "EPOLLET edges are new input or room since the last report (pipes, eventfds); EPOLLEXCLUSIVE and EPOLLWAKEUP are ignored" => |k, t, a, c, f| ret(k.sys_epoll_ctl(a[0], a[1], a[2], a[3]));
-    __NR_tgkill "tgkill" [Int, Int, Int] Full "" => |k, t, a, c, f| ret(k.sys_tgkill(a[0], a[1], a[2]));
+    __NR_tgkill "tgkill" [Int, Int, Int] Full "" => |k, t, a, c, f| ret(k.sys_tgkill(t, a[0], a[1], a[2]));
     __NR_utimes "utimes" [Path, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_utimes(a[0], a[1]));
     __NR_openat "openat" [Int, Path, Hex, Hex] Partial "O_TMPFILE: EOPNOTSUPP" => |k, t, a, c, f| ret(k.sys_openat(a[0], a[1], a[2], a[3]));
     __NR_mkdirat "mkdirat" [Int, Path, Hex] Full "" => |k, t, a, c, f| ret(k.sys_mkdirat(a[0], a[1], a[2]));
@@ -252,6 +257,7 @@ syscalls! {
     __NR_epoll_create1 "epoll_create1" [Hex] Full "" => |k, t, a, c, f| ret(k.sys_epoll_create1(a[0]));
     __NR_dup3 "dup3" [Int, Int, Hex] Full "" => |k, t, a, c, f| ret(k.sys_dup3(a[0], a[1], a[2]));
     __NR_pipe2 "pipe2" [Ptr, Hex] Full "" => |k, t, a, c, f| ret(k.sys_pipe2(a[0], a[1]));
+    __NR_rt_tgsigqueueinfo "rt_tgsigqueueinfo" [Int, Int, Int, Ptr] Partial "no E2BIG check of unknown si_code layouts; RLIMIT_SIGPENDING (at most 32768) limits each pending queue, not the user" => |k, t, a, c, f| ret(k.sys_rt_tgsigqueueinfo(t, a[0], a[1], a[2], a[3]));
     __NR_prlimit64 "prlimit64" [Int, Int, Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_prlimit64(a[0], a[1], a[2], a[3]));
     __NR_getcpu "getcpu" [Ptr, Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_getcpu(a[0], a[1]));
     __NR_getrandom "getrandom" [Ptr, Len, Hex] Full "" => |k, t, a, c, f| ret(k.sys_getrandom(a[0], a[1], a[2]));
@@ -262,6 +268,5 @@ syscalls! {
     __NR_clone3 "clone3" [Ptr, Len] Errno "ENOSYS: glibc falls back to clone" => |k, t, a, c, f| ret(Err(Errno::ENOSYS.into()));
     __NR_faccessat2 "faccessat2" [Int, Path, Hex, Hex] Full "" => |k, t, a, c, f| ret(k.sys_faccessat(a[0], a[1], a[2], a[3]));
     __NR_renameat2 "renameat2" [Int, Path, Int, Path, Hex] Partial "RENAME_NOREPLACE; RENAME_EXCHANGE: EINVAL" => |k, t, a, c, f| ret(k.sys_renameat2(a[0], a[1], a[2], a[3], a[4]));
-    __NR_tkill "tkill" [Int, Int] Full "" => |k, t, a, c, f| ret(k.send_to_thread(a[0] as u32, a[1] as u32));
     __NR_socket "socket" [Int, Int, Int] Errno "EAFNOSUPPORT: networking is a separate issue" => |k, t, a, c, f| { k.report_once(u64::from(nr::__NR_socket), format_args!("sockets are not supported yet: returning EAFNOSUPPORT")); ret(Err(Errno::EAFNOSUPPORT.into())) };
 }

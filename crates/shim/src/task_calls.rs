@@ -351,6 +351,25 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(bytes as u64)
     }
 
+    /// sched_get_priority_max(2) and sched_get_priority_min(2): the static priorities of a
+    /// policy (kernel/sched/syscalls.c): 1..=99 for the real-time ones, 0 for the others.
+    pub fn sys_sched_get_priority(&self, policy: u64, max: bool) -> SysResult {
+        const SCHED_NORMAL: i32 = 0;
+        const SCHED_FIFO: i32 = 1;
+        const SCHED_RR: i32 = 2;
+        const SCHED_BATCH: i32 = 3;
+        const SCHED_IDLE: i32 = 5;
+        const SCHED_DEADLINE: i32 = 6;
+        const SCHED_EXT: i32 = 7;
+        const MAX_RT_PRIO: u64 = 100;
+        // `policy` is an int: the kernel reads the register's low 32 bits.
+        match policy as i32 {
+            SCHED_FIFO | SCHED_RR => Ok(if max { MAX_RT_PRIO - 1 } else { 1 }),
+            SCHED_NORMAL | SCHED_BATCH | SCHED_IDLE | SCHED_DEADLINE | SCHED_EXT => Ok(0),
+            _ => Err(Errno::EINVAL.into()),
+        }
+    }
+
     /// getcpu(2).
     pub fn sys_getcpu(&self, cpu: u64, node: u64) -> SysResult {
         if cpu != 0 {
@@ -680,27 +699,5 @@ impl<P: LinuxPlatform> Kernel<P> {
                 Err(Errno::EINVAL.into())
             }
         }
-    }
-
-    /// kill(2): only the process itself (and its group) exist.
-    pub fn sys_kill(&self, pid: u64, sig: u64) -> SysResult {
-        let p = pid as i64;
-        let me = i64::from(self.pid);
-        if p == me || p == 0 || p == -1 || p == -me {
-            self.send_to_process(sig as u32)
-        } else {
-            Err(Errno::ESRCH.into())
-        }
-    }
-
-    /// tgkill(2).
-    pub fn sys_tgkill(&self, tgid: u64, tid: u64, sig: u64) -> SysResult {
-        if tgid as i64 <= 0 || tid as i64 <= 0 {
-            return Err(Errno::EINVAL.into());
-        }
-        if tgid != u64::from(self.pid) {
-            return Err(Errno::ESRCH.into());
-        }
-        self.send_to_thread(tid as u32, sig as u32)
     }
 }

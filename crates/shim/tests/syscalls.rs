@@ -313,6 +313,7 @@ fn arbitrary_syscalls_never_panic() {
         nr::__NR_epoll_pwait,
         nr::__NR_pause,
         nr::__NR_rt_sigsuspend,
+        nr::__NR_rt_sigtimedwait,
         nr::__NR_mmap,
         nr::__NR_mremap,
         nr::__NR_brk,
@@ -357,4 +358,219 @@ fn arbitrary_syscalls_never_panic() {
         }
         let _ = g.call(n, args);
     }
+}
+
+const SIGUSR1: u64 = 10;
+const SIGUSR2: u64 = 12;
+const SIGRTMIN: u64 = 34; // as glibc numbers it
+const SI_USER: i32 = 0;
+const SI_QUEUE: i32 = -1;
+const SI_TKILL: i32 = -6;
+
+/// A `siginfo_t` as sigqueue(3) fills it in.
+fn sigqueue_info(code: i32, pid: u32, value: u64) -> [u8; 128] {
+    let mut b = [0u8; 128];
+    b[8..12].copy_from_slice(&code.to_le_bytes());
+    b[16..20].copy_from_slice(&pid.to_le_bytes());
+    b[24..32].copy_from_slice(&value.to_le_bytes());
+    b
+}
+
+impl Guest {
+    /// rt_sigtimedwait for the signals in `set`, with a zero timeout; the siginfo taken is
+    /// left at SCRATCH + 512.
+    fn sigtimedwait_now(&self, set: u64) -> i64 {
+        let set_at = self.put(256, &set.to_le_bytes());
+        let ts = self.put(272, &[0u8; 16]);
+        self.call(
+            nr::__NR_rt_sigtimedwait,
+            [set_at, SCRATCH + 512, ts, 8, 0, 0],
+        )
+    }
+
+    /// (si_signo, si_code, si_pid, si_value) of the siginfo at SCRATCH + 512.
+    fn taken(&self) -> (u32, i32, u32, u64) {
+        let b = self.get(SCRATCH + 512, 32);
+        let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+        (
+            u32_at(0),
+            u32_at(8) as i32,
+            u32_at(16),
+            u64::from_le_bytes(b[24..32].try_into().unwrap()),
+        )
+    }
+}
+
+fn bit(sig: u64) -> u64 {
+    1 << (sig - 1)
+}
+
+#[test]
+fn senders_fill_in_siginfo_as_linux_does() {
+    let g = Guest::new(b"");
+    assert_eq!(g.call(nr::__NR_tgkill, [1, 1, SIGUSR1, 0, 0, 0]), 0);
+    assert_eq!(g.sigtimedwait_now(bit(SIGUSR1)), SIGUSR1 as i64);
+    assert_eq!(g.taken(), (10, SI_TKILL, 1, 0));
+    assert_eq!(g.call(nr::__NR_tkill, [1, SIGUSR1, 0, 0, 0, 0]), 0);
+    assert_eq!(g.sigtimedwait_now(bit(SIGUSR1)), SIGUSR1 as i64);
+    assert_eq!(g.taken().1, SI_TKILL);
+    assert_eq!(g.call(nr::__NR_kill, [1, SIGUSR1, 0, 0, 0, 0]), 0);
+    assert_eq!(g.sigtimedwait_now(bit(SIGUSR1)), SIGUSR1 as i64);
+    assert_eq!(g.taken(), (10, SI_USER, 1, 0));
+    let info = g.put(0, &sigqueue_info(SI_QUEUE, 1, 1234));
+    assert_eq!(
+        g.call(nr::__NR_rt_sigqueueinfo, [1, SIGUSR2, info, 0, 0, 0]),
+        0
+    );
+    assert_eq!(g.sigtimedwait_now(bit(SIGUSR2)), SIGUSR2 as i64);
+    assert_eq!(g.taken(), (12, SI_QUEUE, 1, 1234));
+    assert_eq!(
+        g.sigtimedwait_now(bit(SIGUSR1) | bit(SIGUSR2)),
+        err(Errno::EAGAIN),
+        "nothing left"
+    );
+}
+
+#[test]
+fn real_time_signals_queue_and_standard_ones_coalesce() {
+    let g = Guest::new(b"");
+    for v in 1..=3 {
+        let info = g.put(0, &sigqueue_info(SI_QUEUE, 1, v));
+        assert_eq!(
+            g.call(nr::__NR_rt_sigqueueinfo, [1, SIGRTMIN, info, 0, 0, 0]),
+            0
+        );
+        assert_eq!(g.call(nr::__NR_tgkill, [1, 1, SIGUSR2, 0, 0, 0]), 0);
+    }
+    assert_eq!(g.call(nr::__NR_tgkill, [1, 1, SIGUSR1, 0, 0, 0]), 0);
+    let mut order = Vec::new();
+    loop {
+        let r = g.sigtimedwait_now(bit(SIGUSR1) | bit(SIGUSR2) | bit(SIGRTMIN));
+        if r < 0 {
+            assert_eq!(r, err(Errno::EAGAIN));
+            break;
+        }
+        order.push((r, g.taken().3));
+    }
+    assert_eq!(
+        order,
+        [(10, 0), (12, 0), (34, 1), (34, 2), (34, 3)],
+        "lowest number first, real-time instances in order"
+    );
+}
+
+#[test]
+fn sending_checks_follow_the_kernel_order() {
+    let g = Guest::new(b"");
+    let as_kill = g.put(0, &sigqueue_info(SI_USER, 1, 0));
+    let as_queue = g.put(128, &sigqueue_info(SI_QUEUE, 1, 0));
+    let q = |pid, sig, info| g.call(nr::__NR_rt_sigqueueinfo, [pid, sig, info, 0, 0, 0]);
+    assert_eq!(q(1, SIGUSR1, 0x10), err(Errno::EFAULT));
+    assert_eq!(q(7, SIGUSR1, as_kill), err(Errno::EPERM), "posing as kill");
+    assert_eq!(q(7, SIGUSR1, as_queue), err(Errno::ESRCH));
+    assert_eq!(q(1, 65, as_queue), err(Errno::EINVAL));
+    assert_eq!(q(1, 0, as_queue), 0, "probe");
+    assert_eq!(q(1, SIGUSR1, as_kill), 0, "to itself any si_code goes");
+    let tq = |tgid, tid, info| g.call(nr::__NR_rt_tgsigqueueinfo, [tgid, tid, SIGUSR1, info, 0, 0]);
+    assert_eq!(tq(1, 0, as_queue), err(Errno::EINVAL));
+    assert_eq!(tq(1, 9, as_kill), err(Errno::EPERM));
+    assert_eq!(tq(1, 9, as_queue), err(Errno::ESRCH));
+    assert_eq!(
+        tq(2, 1, as_queue),
+        err(Errno::ESRCH),
+        "another process's thread"
+    );
+    assert_eq!(tq(1, 1, as_queue), 0);
+    assert_eq!(
+        g.call(nr::__NR_kill, [u64::MAX, SIGUSR1, 0, 0, 0, 0]),
+        err(Errno::ESRCH),
+        "kill(-1) spares the caller"
+    );
+    assert_eq!(
+        g.call(nr::__NR_kill, [5, 99, 0, 0, 0, 0]),
+        err(Errno::ESRCH)
+    );
+    assert_eq!(
+        g.call(nr::__NR_kill, [0, 99, 0, 0, 0, 0]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        g.call(nr::__NR_tgkill, [1, 0, SIGUSR1, 0, 0, 0]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        g.call(nr::__NR_tgkill, [1, 9, 99, 0, 0, 0]),
+        err(Errno::ESRCH)
+    );
+    assert_eq!(
+        g.call(nr::__NR_tkill, [1, 99, 0, 0, 0, 0]),
+        err(Errno::EINVAL)
+    );
+}
+
+#[test]
+fn ignored_signals_are_dropped_unless_blocked() {
+    let g = Guest::new(b"");
+    let mut act = [0u8; 32];
+    act[0..8].copy_from_slice(&1u64.to_le_bytes()); // SIG_IGN
+    let ign = g.put(0, &act);
+    assert_eq!(g.call(nr::__NR_rt_sigaction, [SIGUSR1, ign, 0, 8, 0, 0]), 0);
+    assert_eq!(g.call(nr::__NR_kill, [1, SIGUSR1, 0, 0, 0, 0]), 0);
+    assert_eq!(g.sigtimedwait_now(bit(SIGUSR1)), err(Errno::EAGAIN));
+    let set = g.put(64, &bit(SIGUSR1).to_le_bytes());
+    assert_eq!(g.call(nr::__NR_rt_sigprocmask, [0, set, 0, 8, 0, 0]), 0);
+    assert_eq!(g.call(nr::__NR_kill, [1, SIGUSR1, 0, 0, 0, 0]), 0);
+    assert_eq!(
+        g.call(nr::__NR_rt_sigpending, [SCRATCH + 96, 8, 0, 0, 0, 0]),
+        0
+    );
+    assert_eq!(
+        g.get(SCRATCH + 96, 8),
+        bit(SIGUSR1).to_le_bytes(),
+        "blocked: kept"
+    );
+    // Setting SIG_IGN again discards what is pending.
+    assert_eq!(g.call(nr::__NR_rt_sigaction, [SIGUSR1, ign, 0, 8, 0, 0]), 0);
+    assert_eq!(
+        g.call(nr::__NR_rt_sigpending, [SCRATCH + 96, 8, 0, 0, 0, 0]),
+        0
+    );
+    assert_eq!(g.get(SCRATCH + 96, 8), [0; 8]);
+}
+
+#[test]
+fn sigtimedwait_times_out_or_is_interrupted() {
+    let g = Guest::new(b"");
+    let set = g.put(0, &bit(SIGUSR1).to_le_bytes());
+    let mut ts = [0u8; 16];
+    ts[8..16].copy_from_slice(&10_000_000u64.to_le_bytes()); // 10 ms
+    let ten_ms = g.put(16, &ts);
+    let wait = |timeout, size| g.call(nr::__NR_rt_sigtimedwait, [set, 0, timeout, size, 0, 0]);
+    assert_eq!(wait(ten_ms, 8), err(Errno::EAGAIN));
+    assert_eq!(wait(ten_ms, 16), err(Errno::EINVAL), "sigsetsize");
+    ts[8..16].copy_from_slice(&1_000_000_000u64.to_le_bytes());
+    let bad = g.put(32, &ts);
+    assert_eq!(wait(bad, 8), err(Errno::EINVAL), "tv_nsec out of range");
+    assert_eq!(wait(0x10, 8), err(Errno::EFAULT));
+    // Another signal, not waited for and not blocked: EINTR, and it stays pending.
+    assert_eq!(g.call(nr::__NR_tgkill, [1, 1, SIGUSR2, 0, 0, 0]), 0);
+    assert_eq!(wait(ten_ms, 8), err(Errno::EINTR));
+    assert_eq!(g.sigtimedwait_now(bit(SIGUSR2)), SIGUSR2 as i64);
+}
+
+#[test]
+fn scheduler_priority_ranges() {
+    let g = Guest::new(b"");
+    let range = |policy| {
+        (
+            g.call(nr::__NR_sched_get_priority_min, [policy, 0, 0, 0, 0, 0]),
+            g.call(nr::__NR_sched_get_priority_max, [policy, 0, 0, 0, 0, 0]),
+        )
+    };
+    assert_eq!(range(0), (0, 0), "SCHED_OTHER");
+    assert_eq!(range(1), (1, 99), "SCHED_FIFO");
+    assert_eq!(range(2), (1, 99), "SCHED_RR");
+    assert_eq!(range(5), (0, 0), "SCHED_IDLE");
+    assert_eq!(range(4), (err(Errno::EINVAL), err(Errno::EINVAL)));
+    assert_eq!(range(1 << 32), (0, 0), "an int: high bits ignored");
 }
