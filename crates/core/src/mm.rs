@@ -31,6 +31,9 @@ pub enum Backing {
         offset: u64,
         /// Inode number.
         ino: u64,
+        /// For MAP_SHARED mappings of in-memory files, the platform handle of the file's
+        /// shared pages (pages past the end of the file are mapped on first touch); else 0.
+        shared: u64,
     },
     /// The program break.
     Heap,
@@ -202,7 +205,9 @@ impl AddressSpace {
                 if a.shared { b's' } else { b'p' },
             ];
             let (off, ino, name): (u64, u64, &[u8]) = match &a.backing {
-                Backing::File { path, offset, ino } => (*offset, *ino, path),
+                Backing::File {
+                    path, offset, ino, ..
+                } => (*offset, *ino, path),
                 Backing::Heap => (0, 0, b"[heap]"),
                 Backing::Stack => (0, 0, b"[stack]"),
                 Backing::Anonymous => (0, 0, b""),

@@ -189,6 +189,29 @@ pub trait Platform: HostIo + 'static {
         new_len: u64,
     ) -> Result<()>;
 
+    // --- shared memory (files mapped MAP_SHARED) -----------------------------------------
+    /// Allocate `capacity` bytes of zeroed memory that can be mapped into the guest more than
+    /// once and read and written by the library OS; returns its handle.
+    fn shared_alloc(&self, capacity: u64) -> Result<u64>;
+    /// Release shared memory (guest mappings of it stay valid until unmapped).
+    fn shared_free(&self, handle: u64, capacity: u64);
+    /// Copy out of shared memory.
+    fn shared_read(&self, handle: u64, capacity: u64, offset: u64, buf: &mut [u8]) -> Result<()>;
+    /// Copy into shared memory.
+    fn shared_write(&self, handle: u64, capacity: u64, offset: u64, data: &[u8]) -> Result<()>;
+    /// Zero `[offset, offset+len)` of shared memory, giving whole pages back.
+    fn shared_zero(&self, handle: u64, capacity: u64, offset: u64, len: u64) -> Result<()>;
+    /// Map `[offset, offset+len)` of shared memory at guest `addr` (page aligned), replacing
+    /// what was there.
+    fn shared_map(
+        &self,
+        handle: u64,
+        offset: u64,
+        addr: GuestAddr,
+        len: u64,
+        prot: Prot,
+    ) -> Result<()>;
+
     // --- time, entropy -----------------------------------------------------------------
     /// Read a clock.
     fn now(&self, clock: ClockKind) -> Nanos;

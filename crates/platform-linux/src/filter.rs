@@ -130,10 +130,22 @@ pub const ALLOWLIST: &[Allowed] = &[
         Core,
         "guest memory inside the reserved guest range; the runner's heap"
     ),
-    allow!(SYS_munmap, Core, "the runner's heap"),
+    allow!(
+        SYS_munmap,
+        Core,
+        "the runner's heap; the library OS's view of shared file pages"
+    ),
     allow!(SYS_mprotect, Core, "guest mprotect; thread stack guards"),
-    allow!(SYS_mremap, Core, "guest mremap; the runner's heap"),
-    allow!(SYS_madvise, Core, "guest MADV_DONTNEED; the allocator"),
+    allow!(
+        SYS_mremap,
+        Core,
+        "guest mremap; second mappings of shared file pages (old_size 0); the runner's heap"
+    ),
+    allow!(
+        SYS_madvise,
+        Core,
+        "guest MADV_DONTNEED; freeing truncated shared file pages (MADV_REMOVE); the allocator"
+    ),
     allow!(SYS_brk, Core, "the runner's heap (glibc malloc)"),
     allow!(SYS_futex, Core, "guest futexes and the library OS's waits"),
     allow!(

@@ -257,6 +257,13 @@ fn check_mmap(r: *mut libc::c_void) -> Result<(), Error> {
     }
 }
 
+fn shared_range(capacity: u64, offset: u64, len: u64) -> Result<(), Error> {
+    match offset.checked_add(len) {
+        Some(end) if end <= capacity => Ok(()),
+        _ => Err(Error::Invalid),
+    }
+}
+
 fn clock_id(c: ClockKind) -> libc::clockid_t {
     match c {
         ClockKind::Realtime => libc::CLOCK_REALTIME,
@@ -550,6 +557,120 @@ impl Platform for LinuxPlatform {
         } else {
             Ok(())
         }
+    }
+
+    fn shared_alloc(&self, capacity: u64) -> Result<u64, Error> {
+        // SAFETY: a fresh shared anonymous mapping chosen by the host, outside the guest
+        // range (which is reserved); reserved, not committed.
+        let r = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                capacity as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        check_mmap(r)?;
+        Ok(r as u64)
+    }
+
+    fn shared_free(&self, handle: u64, capacity: u64) {
+        // SAFETY: unmaps the library OS's own view made by `shared_alloc`; guest mappings of
+        // the same pages are separate mappings and stay.
+        unsafe { libc::munmap(handle as *mut libc::c_void, capacity as usize) };
+    }
+
+    fn shared_read(
+        &self,
+        handle: u64,
+        capacity: u64,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<(), Error> {
+        shared_range(capacity, offset, buf.len() as u64)?;
+        // SAFETY: `[handle+offset, +len)` lies inside a live RW mapping made by
+        // `shared_alloc` (checked above); `buf` is ours.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                (handle + offset) as *const u8,
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
+        Ok(())
+    }
+
+    fn shared_write(
+        &self,
+        handle: u64,
+        capacity: u64,
+        offset: u64,
+        data: &[u8],
+    ) -> Result<(), Error> {
+        shared_range(capacity, offset, data.len() as u64)?;
+        // SAFETY: as in `shared_read`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(data.as_ptr(), (handle + offset) as *mut u8, data.len())
+        };
+        Ok(())
+    }
+
+    fn shared_zero(&self, handle: u64, capacity: u64, offset: u64, len: u64) -> Result<(), Error> {
+        shared_range(capacity, offset, len)?;
+        const PAGE: u64 = 4096;
+        let (start, end) = (offset, offset + len);
+        let (first_full, last_full) = (start.next_multiple_of(PAGE), end & !(PAGE - 1));
+        let zero_bytes = |a: u64, b: u64| {
+            // SAFETY: inside the checked range of a live RW mapping of our own.
+            unsafe { core::ptr::write_bytes((handle + a) as *mut u8, 0, (b - a) as usize) }
+        };
+        if first_full >= last_full {
+            zero_bytes(start, end);
+            return Ok(());
+        }
+        zero_bytes(start, first_full);
+        // SAFETY: MADV_REMOVE frees whole pages of our own shared mapping (and its backing),
+        // which then read as zeros.
+        if unsafe {
+            libc::madvise(
+                (handle + first_full) as *mut libc::c_void,
+                (last_full - first_full) as usize,
+                libc::MADV_REMOVE,
+            )
+        } != 0
+        {
+            zero_bytes(first_full, last_full);
+        }
+        zero_bytes(last_full, end);
+        Ok(())
+    }
+
+    fn shared_map(
+        &self,
+        handle: u64,
+        offset: u64,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+    ) -> Result<(), Error> {
+        if !in_guest(addr, len) {
+            return Err(Error::NoMemory);
+        }
+        // SAFETY: mremap with old_size 0 makes a second mapping of the same shared pages
+        // (mremap(2)), placed at a guest-range address that the library OS never uses.
+        let r = unsafe {
+            libc::mremap(
+                (handle + offset) as *mut libc::c_void,
+                0,
+                len as usize,
+                libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+                addr as *mut libc::c_void,
+            )
+        };
+        check_mmap(r)?;
+        self.protect(addr, len, prot)
     }
 
     fn now(&self, clock: ClockKind) -> Nanos {

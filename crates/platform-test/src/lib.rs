@@ -36,12 +36,18 @@ struct Page {
     prot: Prot,
 }
 
+/// A shared memory region: its capacity and the bytes written, by offset.
+type SharedRegion = (u64, BTreeMap<u64, u8>);
+
 /// The in-memory test platform.
 pub struct TestPlatform {
     pages: Mutex<BTreeMap<u64, Page>>,
     clock_ns: AtomicU64,
     random: AtomicU64,
     fs_base: AtomicU64,
+    /// Shared memory regions by handle: capacity and the bytes written (a byte map: tests
+    /// use little of it).
+    shared: Mutex<BTreeMap<u64, SharedRegion>>,
     stdin: Mutex<Vec<u8>>,
     stdout: Mutex<Vec<u8>>,
     stderr: Mutex<Vec<u8>>,
@@ -55,6 +61,7 @@ impl TestPlatform {
             clock_ns: AtomicU64::new(1_700_000_000_000_000_000),
             random: AtomicU64::new(0x9e37_79b9_7f4a_7c15),
             fs_base: AtomicU64::new(0),
+            shared: Mutex::new(BTreeMap::new()),
             stdin: Mutex::new(stdin.to_vec()),
             stdout: Mutex::new(Vec::new()),
             stderr: Mutex::new(Vec::new()),
@@ -283,6 +290,60 @@ impl Platform for TestPlatform {
             }
         }
         Ok(())
+    }
+    fn shared_alloc(&self, capacity: u64) -> Result<u64> {
+        let mut regions = self.shared.lock();
+        let handle = regions.keys().next_back().map_or(1, |h| h + 1);
+        regions.insert(handle, (capacity, BTreeMap::new()));
+        Ok(handle)
+    }
+    fn shared_free(&self, handle: u64, _capacity: u64) {
+        self.shared.lock().remove(&handle);
+    }
+    fn shared_read(&self, handle: u64, _capacity: u64, offset: u64, buf: &mut [u8]) -> Result<()> {
+        let regions = self.shared.lock();
+        let (cap, bytes) = regions.get(&handle).ok_or(Error::Invalid)?;
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|e| e > *cap)
+        {
+            return Err(Error::Invalid);
+        }
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = bytes.get(&(offset + i as u64)).copied().unwrap_or(0);
+        }
+        Ok(())
+    }
+    fn shared_write(&self, handle: u64, _capacity: u64, offset: u64, data: &[u8]) -> Result<()> {
+        let mut regions = self.shared.lock();
+        let (cap, bytes) = regions.get_mut(&handle).ok_or(Error::Invalid)?;
+        if offset
+            .checked_add(data.len() as u64)
+            .is_none_or(|e| e > *cap)
+        {
+            return Err(Error::Invalid);
+        }
+        for (i, b) in data.iter().enumerate() {
+            bytes.insert(offset + i as u64, *b);
+        }
+        Ok(())
+    }
+    fn shared_zero(&self, handle: u64, _capacity: u64, offset: u64, len: u64) -> Result<()> {
+        let mut regions = self.shared.lock();
+        let (_, bytes) = regions.get_mut(&handle).ok_or(Error::Invalid)?;
+        bytes.retain(|&at, _| at < offset || at >= offset.saturating_add(len));
+        Ok(())
+    }
+    /// Mapping the same bytes twice needs aliasing the page map cannot express.
+    fn shared_map(
+        &self,
+        _handle: u64,
+        _offset: u64,
+        _addr: GuestAddr,
+        _len: u64,
+        _prot: Prot,
+    ) -> Result<()> {
+        Err(Error::NotSupported)
     }
     fn now(&self, clock: ClockKind) -> Nanos {
         let t = self.clock_ns.load(Ordering::Relaxed);

@@ -136,6 +136,17 @@ pub struct Kernel<P: LinuxPlatform> {
     reported: Mutex<BTreeSet<u64>>,
     /// Resource limits: (resource, soft, hard).
     pub rlimits: Mutex<BTreeMap<u32, (u64, u64)>>,
+    /// In-memory files mapped MAP_SHARED, by the handle of their shared pages (kept while
+    /// the process lives: a mapping may outlive every descriptor of its file).
+    pub shared_files: Mutex<
+        BTreeMap<
+            u64,
+            (
+                meridian_core::fs::SharedPagesRef,
+                meridian_core::fs::NodeRef,
+            ),
+        >,
+    >,
     /// Start time (monotonic), for /proc/uptime-like answers.
     pub started: u64,
 }
@@ -160,6 +171,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             image: Mutex::new(loader::ImageInfo::default()),
             reported: Mutex::new(BTreeSet::new()),
             rlimits: Mutex::new(task_calls::default_rlimits()),
+            shared_files: Mutex::new(BTreeMap::new()),
             started: p.now(meridian_core::time::ClockKind::Monotonic).0,
         }
     }
@@ -224,6 +236,26 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
         let Some(t) = self.thread(tid) else {
             return Resume::KilledBy(signo);
         };
+        // A MAP_SHARED in-memory file the guest touches past what is mapped: the file grew
+        // (map and retry) or the access is past its end (SIGBUS). Bit 0 of the page-fault
+        // error code is "page present": only a missing page can be one of these.
+        if signo == meridian_abi::signal::sig::SIGSEGV {
+            match self.shared_file_fault(addr, ctx.err & 1 == 0) {
+                Some(true) => return Resume::Guest,
+                Some(false) => {
+                    let bus = meridian_abi::signal::sig::SIGBUS;
+                    return self.deliver_fault(
+                        &t,
+                        bus,
+                        meridian_abi::signal::si_code::BUS_ADRERR,
+                        addr,
+                        ctx,
+                        fpu,
+                    );
+                }
+                None => {}
+            }
+        }
         // The guest range is reserved PROT_NONE on the host, so the host reports every fault
         // there as an access error; the guest's own map says whether anything was mapped.
         let code =

@@ -326,6 +326,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                             path: path.to_vec(),
                             offset: off,
                             ino,
+                            shared: 0,
                         },
                     },
                 );

@@ -2,8 +2,9 @@
 
 use crate::errno::{SysError, SysResult};
 use crate::{Kernel, LinuxPlatform};
+use alloc::sync::Arc;
 use meridian_abi::Errno;
-use meridian_core::fs::{FileType, NodeRef};
+use meridian_core::fs::{FileType, NodeRef, SharedPages, SharedPagesRef};
 use meridian_core::mm::{Area, Backing, PAGE_BYTES, page_up};
 use meridian_core::platform::Prot;
 
@@ -88,15 +89,18 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Err(Errno::ENODEV.into());
         }
         let ino = node.metadata().map(|m| m.ino).unwrap_or(0);
+        let mut shared_handle = 0;
         if let Some(hfd) = node.host_fd() {
             // Host-volume files are read-only to the guest: a private mapping is exact.
             if shared && prot.write {
                 return Err(Errno::EACCES.into());
             }
             self.p.map_host_file(start, len, prot, hfd, off, false)?;
+        } else if shared {
+            // In-memory files mapped MAP_SHARED map the file's own (shared) pages.
+            shared_handle = self.map_file_shared(start, len, prot, &node, off)?;
         } else {
-            // In-memory files: a private copy. TODO(issue 4): MAP_SHARED of tmpfs files needs
-            // shared pages; writes through such a mapping are not seen by read(2) yet.
+            // MAP_PRIVATE of an in-memory file: a private copy.
             self.map_file_copy(start, len, prot, &node, off)?;
         }
         mm.insert(
@@ -109,10 +113,98 @@ impl<P: LinuxPlatform> Kernel<P> {
                     path: f.path.clone(),
                     offset: off,
                     ino,
+                    shared: shared_handle,
                 },
             },
         );
         Ok(start)
+    }
+
+    /// Map a MAP_SHARED view of in-memory file `node` from `off` at `start`: the pages up to
+    /// the end of the file now, the rest on first touch (or SIGBUS, past the end: see
+    /// [`Self::shared_file_fault`]). Returns the shared pages' handle.
+    fn map_file_shared(
+        &self,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        node: &NodeRef,
+        off: u64,
+    ) -> Result<u64, SysError> {
+        let p = self.p;
+        let alloc = move |capacity: u64| -> meridian_core::error::Result<SharedPagesRef> {
+            let handle = p.shared_alloc(capacity)?;
+            Ok(Arc::new(PlatformPages {
+                p,
+                handle,
+                capacity,
+            }))
+        };
+        let pages = node.shared_pages(&alloc).map_err(|e| {
+            if e == meridian_core::Error::NotSupported {
+                SysError(Errno::ENODEV)
+            } else {
+                e.into()
+            }
+        })?;
+        let handle = pages.handle();
+        self.shared_files
+            .lock()
+            .insert(handle, (pages, node.clone()));
+        self.p.unmap(start, len)?;
+        self.map_shared_within_eof(handle, start, len, prot, off)?;
+        Ok(handle)
+    }
+
+    /// Map the pages of `[start, start+len)` (file offset `off`) that lie before the end of
+    /// the file and inside the shared pages; returns how many bytes were mapped.
+    fn map_shared_within_eof(
+        &self,
+        handle: u64,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        off: u64,
+    ) -> Result<u64, SysError> {
+        let (capacity, size) = {
+            let files = self.shared_files.lock();
+            let (pages, node) = files.get(&handle).ok_or(SysError(Errno::EFAULT))?;
+            (pages.capacity(), node.metadata()?.size)
+        };
+        let limit = size.min(capacity).saturating_sub(off);
+        let mapped = page_up(limit)
+            .unwrap_or(0)
+            .min(len)
+            .min(capacity.saturating_sub(off) & !(PAGE_BYTES - 1));
+        if mapped > 0 {
+            self.p.shared_map(handle, off, start, mapped, prot)?;
+        }
+        Ok(mapped)
+    }
+
+    /// A guest fault at `addr` in a MAP_SHARED mapping of an in-memory file: map the pages
+    /// the file has grown into since (`Some(true)`: retry the access), or report an access
+    /// past the end of the file (`Some(false)`: SIGBUS, mmap(2)). `None`: not such a fault.
+    pub fn shared_file_fault(&self, addr: u64, not_present: bool) -> Option<bool> {
+        let (area_start, end, prot, offset, handle) = {
+            let mm = self.mm.lock();
+            let (s, area) = mm.find(addr)?;
+            match &area.backing {
+                Backing::File { offset, shared, .. } if *shared != 0 && area.shared => {
+                    (s, area.end, area.prot, *offset, *shared)
+                }
+                _ => return None,
+            }
+        };
+        if !not_present {
+            return None;
+        }
+        let page = addr & !(PAGE_BYTES - 1);
+        let file_off = offset + (page - area_start);
+        let mapped = self
+            .map_shared_within_eof(handle, page, end - page, prot, file_off)
+            .unwrap_or(0);
+        Some(mapped > 0)
     }
 
     /// Map `[start, start+len)` with a private copy of `node`'s bytes from `off` (zero past
@@ -165,6 +257,32 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
         self.p.protect(addr, len, prot)?;
         mm.protect(addr, end, prot)?;
+        // Pages of MAP_SHARED in-memory files past the end of the file must stay unmapped
+        // (they are mapped on touch or give SIGBUS); mprotect just made them plain memory.
+        let shared: alloc::vec::Vec<(u64, u64, u64, u64)> = mm
+            .areas()
+            .filter(|(s, a)| *s < end && a.end > addr)
+            .filter_map(|(s, a)| match &a.backing {
+                Backing::File { offset, shared, .. } if *shared != 0 => {
+                    Some((s, a.end, *offset, *shared))
+                }
+                _ => None,
+            })
+            .collect();
+        drop(mm);
+        for (start, area_end, offset, handle) in shared {
+            let size = self
+                .shared_files
+                .lock()
+                .get(&handle)
+                .and_then(|(_, n)| n.metadata().ok())
+                .map_or(0, |m| m.size);
+            let eof = start.saturating_add(page_up(size.saturating_sub(offset)).unwrap_or(0));
+            let (from, to) = (eof.max(addr).max(start), area_end.min(end));
+            if from < to {
+                self.p.unmap(from, to - from)?;
+            }
+        }
         Ok(0)
     }
 
@@ -308,5 +426,37 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Err(Errno::EINVAL.into());
         }
         Ok(0)
+    }
+}
+
+/// Shared pages held by the platform: the bytes of an in-memory file mapped MAP_SHARED.
+struct PlatformPages<P: LinuxPlatform> {
+    p: &'static P,
+    handle: u64,
+    capacity: u64,
+}
+
+impl<P: LinuxPlatform> SharedPages for PlatformPages<P> {
+    fn read(&self, offset: u64, buf: &mut [u8]) -> meridian_core::error::Result<()> {
+        self.p.shared_read(self.handle, self.capacity, offset, buf)
+    }
+    fn write(&self, offset: u64, data: &[u8]) -> meridian_core::error::Result<()> {
+        self.p
+            .shared_write(self.handle, self.capacity, offset, data)
+    }
+    fn zero(&self, offset: u64, len: u64) -> meridian_core::error::Result<()> {
+        self.p.shared_zero(self.handle, self.capacity, offset, len)
+    }
+    fn capacity(&self) -> u64 {
+        self.capacity
+    }
+    fn handle(&self) -> u64 {
+        self.handle
+    }
+}
+
+impl<P: LinuxPlatform> Drop for PlatformPages<P> {
+    fn drop(&mut self) {
+        self.p.shared_free(self.handle, self.capacity);
     }
 }

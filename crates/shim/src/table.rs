@@ -119,7 +119,7 @@ syscalls! {
     __NR_lstat "lstat" [Path, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_newfstatat(crate::fs_calls::AT_FDCWD, a[0], a[1], crate::fs_calls::AT_SYMLINK_NOFOLLOW));
     __NR_poll "poll" [Ptr, Len, Int] Full "" => |k, t, a, c, f| ret(k.sys_poll(t, a[0], a[1], crate::poll::timeout_ms(a[2])));
     __NR_lseek "lseek" [Int, Int, Int] Full "SEEK_DATA/SEEK_HOLE treat files as one data extent" => |k, t, a, c, f| ret(k.sys_lseek(a[0], a[1], a[2]));
-    __NR_mmap "mmap" [Ptr, Len, Hex, Hex, Int, Hex] Partial "MAP_SHARED file mappings of in-memory files are private copies" => |k, t, a, c, f| ret(k.sys_mmap(a[0], a[1], a[2], a[3], a[4], a[5]));
+    __NR_mmap "mmap" [Ptr, Len, Hex, Hex, Int, Hex] Partial "MAP_PRIVATE of in-memory files is a copy taken at mmap time (no SIGBUS past the end); MAP_SHARED in-memory files grow to at most 1 GiB, and pages of a file that shrinks read zeros instead of SIGBUS; writable MAP_SHARED of host-volume files: EACCES" => |k, t, a, c, f| ret(k.sys_mmap(a[0], a[1], a[2], a[3], a[4], a[5]));
     __NR_mprotect "mprotect" [Ptr, Len, Hex] Full "" => |k, t, a, c, f| ret(k.sys_mprotect(a[0], a[1], a[2]));
     __NR_munmap "munmap" [Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_munmap(a[0], a[1]));
     __NR_brk "brk" [Ptr] Full "" => |k, t, a, c, f| ret(k.sys_brk(a[0]));

@@ -24,6 +24,24 @@ pub mod vfs;
 /// A shared reference to a node.
 pub type NodeRef = Arc<dyn Node>;
 
+/// Memory the platform can map into the guest and the library OS can read and write: the
+/// bytes of an in-memory file once it is mapped MAP_SHARED.
+pub trait SharedPages: Send + Sync {
+    /// Copy out bytes at `offset`.
+    fn read(&self, offset: u64, buf: &mut [u8]) -> Result<()>;
+    /// Copy in bytes at `offset`.
+    fn write(&self, offset: u64, data: &[u8]) -> Result<()>;
+    /// Zero `[offset, offset+len)`.
+    fn zero(&self, offset: u64, len: u64) -> Result<()>;
+    /// Bytes available.
+    fn capacity(&self) -> u64;
+    /// The platform's handle, for mapping it.
+    fn handle(&self) -> u64;
+}
+
+/// A shared reference to shared pages.
+pub type SharedPagesRef = Arc<dyn SharedPages>;
+
 /// The type of a node (the `S_IFMT` part of a mode).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileType {
@@ -187,6 +205,15 @@ pub trait Node: Send + Sync + Any {
             hangup: false,
             error: false,
         }
+    }
+    /// The memory holding this file's bytes, created with `alloc` the first time it is asked
+    /// for: what a MAP_SHARED mapping maps, so that mappings, read(2) and write(2) see the
+    /// same bytes. Only in-memory regular files have it.
+    fn shared_pages(
+        &self,
+        _alloc: &dyn Fn(u64) -> Result<SharedPagesRef>,
+    ) -> Result<SharedPagesRef> {
+        Err(Error::NotSupported)
     }
     /// A counter that moves whenever new input arrives (for a reading end) or room appears
     /// (for a writing end): edge-triggered epoll reports an edge when it moves.

@@ -18,7 +18,7 @@
 //!
 //! Depends on `fs` (the [`Node`] trait), `error` and `time` only.
 
-use super::{DirEntry, FileType, Metadata, Node, NodeRef};
+use super::{DirEntry, FileType, Metadata, Node, NodeRef, SharedPagesRef};
 use crate::error::{Error, Result};
 use crate::time::Nanos;
 use alloc::boxed::Box;
@@ -245,12 +245,19 @@ impl Entry {
     }
 }
 
+/// How much a file mapped MAP_SHARED may grow: its shared memory is reserved (not committed)
+/// at this size, and writes past it fail with ENOSPC.
+pub const SHARED_FILE_CAPACITY_BYTES: u64 = 1 << 30;
+
 /// Data of a regular file: pages that were written, by index; holes read as zeros. Bytes of
 /// a page past `size` are always zero, so growing the file exposes zeros.
 #[derive(Default)]
 struct FileData {
     size: u64,
     pages: BTreeMap<u64, Box<[u8]>>,
+    /// Once the file is mapped MAP_SHARED its bytes move here (and `pages` is empty), so
+    /// that guest mappings and read/write see the same memory.
+    shared: Option<SharedPagesRef>,
 }
 
 fn to_u64(n: usize) -> Result<u64> {
@@ -265,6 +272,10 @@ impl FileData {
     fn read(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
         let avail = self.size.saturating_sub(pos);
         let len = to_usize(avail.min(to_u64(buf.len())?))?;
+        if let Some(shared) = &self.shared {
+            shared.read(pos, buf.get_mut(..len).ok_or(Error::Invalid)?)?;
+            return Ok(len);
+        }
         let mut done = 0usize;
         while done < len {
             let at = pos.checked_add(to_u64(done)?).ok_or(Error::Overflow)?;
@@ -287,6 +298,14 @@ impl FileData {
         if end > MAX_FILE_BYTES {
             return Err(Error::Invalid);
         }
+        if let Some(shared) = &self.shared {
+            if end > shared.capacity() {
+                return Err(Error::NoSpace);
+            }
+            shared.write(pos, data)?;
+            self.size = self.size.max(end);
+            return Ok(data.len());
+        }
         let mut done = 0usize;
         while done < data.len() {
             let at = pos + to_u64(done)?;
@@ -304,9 +323,35 @@ impl FileData {
         Ok(data.len())
     }
 
+    /// Move the bytes into shared pages from `alloc` (once) and return them.
+    fn share(&mut self, alloc: &dyn Fn(u64) -> Result<SharedPagesRef>) -> Result<SharedPagesRef> {
+        if let Some(shared) = &self.shared {
+            return Ok(shared.clone());
+        }
+        let shared =
+            alloc(SHARED_FILE_CAPACITY_BYTES.max(self.size.next_multiple_of(PAGE_BYTES_U64)))?;
+        for (index, page) in &self.pages {
+            shared.write(index * PAGE_BYTES_U64, page)?;
+        }
+        self.pages.clear();
+        self.shared = Some(shared.clone());
+        Ok(shared)
+    }
+
     fn truncate(&mut self, len: u64) -> Result<()> {
         if len > MAX_FILE_BYTES {
             return Err(Error::Invalid);
+        }
+        if let Some(shared) = &self.shared {
+            if len > shared.capacity() {
+                return Err(Error::NoSpace);
+            }
+            // Bytes past the end read as zero when the file grows again.
+            if len < self.size {
+                shared.zero(len, self.size - len)?;
+            }
+            self.size = len;
+            return Ok(());
         }
         if len < self.size {
             let first_gone = len.div_ceil(PAGE_BYTES_U64);
@@ -777,6 +822,16 @@ impl Node for TmpNode {
         Ok(())
     }
 
+    fn shared_pages(
+        &self,
+        alloc: &dyn Fn(u64) -> Result<SharedPagesRef>,
+    ) -> Result<SharedPagesRef> {
+        match &mut self.state.lock().content {
+            Content::File(file) => file.share(alloc),
+            _ => Err(Error::NotSupported),
+        }
+    }
+
     fn read_link(&self) -> Result<Vec<u8>> {
         let now = self.fs.now();
         let mut state = self.state.lock();
@@ -830,6 +885,81 @@ mod tests {
             7,
             Arc::new(move || Nanos(t.fetch_add(1_000_000_000, Ordering::Relaxed))),
         )
+    }
+
+    /// Shared pages over a plain buffer, standing in for the platform's memory.
+    struct BufferPages(Mutex<Vec<u8>>);
+
+    impl super::super::SharedPages for BufferPages {
+        fn read(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+            let b = self.0.lock();
+            let o = offset as usize;
+            buf.copy_from_slice(b.get(o..o + buf.len()).ok_or(Error::Invalid)?);
+            Ok(())
+        }
+        fn write(&self, offset: u64, data: &[u8]) -> Result<()> {
+            let mut b = self.0.lock();
+            let o = offset as usize;
+            b.get_mut(o..o + data.len())
+                .ok_or(Error::Invalid)?
+                .copy_from_slice(data);
+            Ok(())
+        }
+        fn zero(&self, offset: u64, len: u64) -> Result<()> {
+            let mut b = self.0.lock();
+            let o = offset as usize;
+            b.get_mut(o..o + len as usize)
+                .ok_or(Error::Invalid)?
+                .fill(0);
+            Ok(())
+        }
+        fn capacity(&self) -> u64 {
+            self.0.lock().len() as u64
+        }
+        fn handle(&self) -> u64 {
+            1
+        }
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn shared_pages_take_over_the_bytes_of_a_file() {
+        let fs = fs();
+        let f = TmpFs::add_file(&fs.root(), b"f", b"hello world", 0o644).unwrap();
+        let asked = Arc::new(AtomicU64::new(0));
+        let seen = asked.clone();
+        let alloc = move |cap: u64| -> Result<SharedPagesRef> {
+            seen.store(cap, Ordering::Relaxed);
+            Ok(Arc::new(BufferPages(Mutex::new(vec![0u8; 3 * PAGE_BYTES]))))
+        };
+        let pages = f.shared_pages(&alloc).unwrap();
+        assert_eq!(asked.load(Ordering::Relaxed), SHARED_FILE_CAPACITY_BYTES);
+        let mut b = [0u8; 11];
+        pages.read(0, &mut b).unwrap();
+        assert_eq!(
+            &b, b"hello world",
+            "existing bytes moved into the shared pages"
+        );
+        // Stores through the pages are the file's bytes, and writes reach the pages.
+        pages.write(0, b"J").unwrap();
+        assert_eq!(f.read_at(0, &mut b), Ok(11));
+        assert_eq!(&b, b"Jello world");
+        assert_eq!(f.write_at(6, b"WORLD"), Ok(5));
+        pages.read(6, &mut b[..5]).unwrap();
+        assert_eq!(&b[..5], b"WORLD");
+        // Asking again gives the same pages; truncating zeroes the tail; growth past the
+        // capacity fails.
+        assert_eq!(f.shared_pages(&alloc).unwrap().handle(), 1);
+        f.truncate(2).unwrap();
+        f.truncate(11).unwrap();
+        assert_eq!(f.read_at(0, &mut b), Ok(11));
+        assert_eq!(&b, b"Je\0\0\0\0\0\0\0\0\0");
+        assert_eq!(f.write_at(3 * PAGE_BYTES as u64, b"x"), Err(Error::NoSpace));
+        let dir = fs.root();
+        assert!(
+            dir.shared_pages(&alloc).is_err(),
+            "directories have no shared pages"
+        );
     }
 
     fn meta(node: &NodeRef) -> Metadata {
