@@ -130,3 +130,49 @@ fn a_forwarded_signal_reaches_the_thread_that_waits_for_it() {
     );
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
+
+#[test]
+fn bad_command_lines_are_refused_before_anything_runs() {
+    // Each case: arguments, and a phrase the one-line error must contain. A marker file in
+    // /tmp (in-memory in the sandbox) cannot show "nothing ran"; the program would print.
+    for (args, phrase) in [
+        (
+            &[
+                "--mount",
+                "/nonexistent-meridian-test:/x",
+                "--",
+                "/bin/busybox",
+                "echo",
+                "ran",
+            ][..],
+            "does not exist",
+        ),
+        (
+            &[
+                "--mount",
+                "/tmp:relative",
+                "--",
+                "/bin/busybox",
+                "echo",
+                "ran",
+            ][..],
+            "must be absolute",
+        ),
+        (
+            &["--env", "NOEQUALS", "--", "/bin/busybox", "echo", "ran"][..],
+            "expected K=V",
+        ),
+        (
+            &["--workdir", "/nope", "--", "/bin/busybox", "echo", "ran"][..],
+            "no such directory",
+        ),
+    ] {
+        let mut cmd = Command::new(common::meridian_bin());
+        cmd.arg("run").args(args);
+        let out = common::run(cmd, b"", Duration::from_secs(20));
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status, 125, "{args:?}: {stderr}");
+        assert!(stderr.contains(phrase), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} ran the program");
+    }
+}
