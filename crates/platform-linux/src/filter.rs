@@ -108,7 +108,7 @@ pub const ALLOWLIST: &[Allowed] = &[
     allow!(
         SYS_newfstatat,
         Core,
-        "fstat of stdio and host-volume files (glibc's fstat is newfstatat(fd, \"\", AT_EMPTY_PATH))"
+        "fstat of stdio and host-volume files (glibc's fstat is newfstatat(fd, \"\", AT_EMPTY_PATH)); stat of one name in an open host-volume directory, without following links"
     ),
     allow!(
         SYS_openat2,

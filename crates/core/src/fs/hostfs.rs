@@ -8,6 +8,13 @@
 //! own tree, and can never lead outside the volume on the host. Everything that would change
 //! the volume fails with `Error::ReadOnly`.
 //!
+//! Nothing here caches host lookups: a node lives only while a resolution or an open file
+//! holds it (a volume root while it is mounted), and the VFS resolves every path from its
+//! start, so a cache of children per node would serve little more than a volume's first
+//! component. The platform keeps what lasts instead: the Linux one keeps descriptors of the
+//! directories that names are looked up in, so that a [`Node::lookup`] costs at most one
+//! host call (platform-linux `host.rs`).
+//!
 //! Host special files (devices, FIFOs, sockets) are listed and can be stat'ed, but not
 //! opened (`Error::Access`), as on a `nodev` mount: opening a host FIFO could block the
 //! library OS, a device would reach past the policy.
