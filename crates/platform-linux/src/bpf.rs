@@ -183,6 +183,33 @@ pub fn assemble(ops: &[Op]) -> Result<Vec<SockFilter>, AsmError> {
     Ok(out)
 }
 
+/// A readable listing of a program, one instruction per line with absolute jump targets:
+/// what the filter snapshot tests compare.
+pub fn disassemble(prog: &[SockFilter]) -> String {
+    let mut out = String::new();
+    for (i, ins) in prog.iter().enumerate() {
+        let target = |off: u8| i + 1 + usize::from(off);
+        let line = match ins.code {
+            BPF_LD_W_ABS => format!("ld [{}]", ins.k),
+            BPF_ALU_AND_K => format!("and #{:#x}", ins.k),
+            BPF_JMP_JA => format!("ja {}", i + 1 + ins.k as usize),
+            BPF_RET_K => format!("ret #{:#x}", ins.k),
+            BPF_JEQ_K | BPF_JGT_K | BPF_JGE_K | BPF_JSET_K => {
+                let op = match ins.code {
+                    BPF_JEQ_K => "jeq",
+                    BPF_JGT_K => "jgt",
+                    BPF_JGE_K => "jge",
+                    _ => "jset",
+                };
+                format!("{op} #{:#x}, {}, {}", ins.k, target(ins.jt), target(ins.jf))
+            }
+            code => format!("unknown {code:#x}"),
+        };
+        out.push_str(&format!("{i:4}: {line}\n"));
+    }
+    out
+}
+
 /// A tiny interpreter used by the tests to check what a filter decides.
 pub fn run(prog: &[SockFilter], data: &[u8; 64]) -> u32 {
     let mut a: u32 = 0;

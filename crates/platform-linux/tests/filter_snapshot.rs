@@ -1,0 +1,72 @@
+//! Snapshots of the compiled host filter: any change to what the host kernel allows shows up
+//! as a diff of a checked-in listing (regenerate with `MERIDIAN_BLESS=1 cargo test -p
+//! meridian-platform-linux --test filter_snapshot` and review the diff like code).
+//!
+//! The filter's address ranges depend on where the runner and the vDSO are loaded, so the
+//! snapshots use fixed ranges; the allowlist and the program's shape are what they pin.
+
+use meridian_platform_linux::bpf::disassemble;
+use meridian_platform_linux::filter::{FilterSpec, allowed_for, build};
+use std::path::PathBuf;
+
+fn spec(host_volumes: bool) -> FilterSpec {
+    FilterSpec {
+        text: (0x7f00_0010_0000, 0x7f00_0020_0000),
+        vdso: Some((0x7fff_f7fc_1000, 0x7fff_f7fc_3000)),
+        host_volumes,
+    }
+}
+
+fn check(name: &str, spec: &FilterSpec) {
+    let prog = build(spec).expect("the filter assembles");
+    let mut listing = String::from("# allowed from the runner's text:\n");
+    for a in allowed_for(spec) {
+        listing.push_str(&format!(
+            "#   {} ({})\n",
+            a.name.trim_start_matches("SYS_"),
+            a.feature.name()
+        ));
+    }
+    listing.push_str(&format!("# {} instructions\n", prog.len()));
+    listing.push_str(&disassemble(&prog));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.txt"));
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if current != listing {
+        if std::env::var_os("MERIDIAN_BLESS").is_some() {
+            std::fs::write(&path, &listing).unwrap();
+        } else {
+            panic!(
+                "the compiled filter {name} changed; if that is intended, run \
+                 `MERIDIAN_BLESS=1 cargo test -p meridian-platform-linux --test filter_snapshot` \
+                 and review the diff of {}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// The default policy: the default root mounts host /usr, /lib, … as volumes.
+#[test]
+fn default_policy_filter() {
+    check("filter-default", &spec(true));
+}
+
+/// No host volumes: no path-based host calls at all.
+#[test]
+fn no_volumes_filter() {
+    check("filter-no-volumes", &spec(false));
+    let none = spec(false);
+    for name in [
+        "SYS_openat2",
+        "SYS_getdents64",
+        "SYS_readlinkat",
+        "SYS_pread64",
+    ] {
+        assert!(
+            allowed_for(&none).all(|a| a.name != name),
+            "{name} without volumes"
+        );
+    }
+}
