@@ -244,22 +244,7 @@ pub fn boot<P: LinuxPlatform>(
         .mount(b"/proc", proc_root, true)
         .map_err(fs_err(b"/proc"))?;
 
-    {
-        let mut fds = kernel.fds.lock();
-        for fd in 0..3 {
-            let node: NodeRef = StdioNode::new(HostFd(fd), p);
-            let (r, w) = (fd == 0, fd != 0);
-            let file = OpenFile::new(node, Vec::new(), r, w, if w { 1 } else { 0 });
-            fds.insert_at(
-                fd as u32,
-                FdEntry {
-                    file,
-                    cloexec: false,
-                },
-            )
-            .map_err(fs_err(b"stdio"))?;
-        }
-    }
+    install_stdio(&kernel, p).map_err(fs_err(b"stdio"))?;
     let wd = kernel
         .vfs
         .resolve(b"/", &spec.workdir, true)
@@ -281,4 +266,39 @@ pub fn boot<P: LinuxPlatform>(
         .load_program(node, path, spec.argv.clone(), spec.envp.clone())
         .map_err(BootError::Load)?;
     Ok((kernel, ctx))
+}
+
+/// Give `kernel` the host's stdio as its descriptors 0, 1 and 2.
+pub fn install_stdio<P: LinuxPlatform>(kernel: &Kernel<P>, p: &'static P) -> Result<(), Error> {
+    let mut fds = kernel.fds.lock();
+    for fd in 0..3 {
+        let (r, w) = (fd == 0, fd != 0);
+        let file = OpenFile::new(
+            StdioNode::new(HostFd(fd), p),
+            Vec::new(),
+            r,
+            w,
+            if w { 1 } else { 0 },
+        );
+        fds.insert_at(
+            fd as u32,
+            FdEntry {
+                file,
+                cloexec: false,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// A kernel over an in-memory root holding only `/tmp`, with stdio and one thread, and no
+/// program loaded: what unit tests and fuzz targets drive through the dispatch table.
+pub fn minimal<P: LinuxPlatform>(p: &'static P) -> Result<(Kernel<P>, Arc<crate::Thread>), Error> {
+    let fs = TmpFs::new(1, Arc::new(move || p.now(ClockKind::Realtime)));
+    let root = fs.root();
+    TmpFs::add_dir(&root, b"tmp", 0o1777)?;
+    let kernel = Kernel::new(p, Vfs::new(root), Config::default());
+    install_stdio(&kernel, p)?;
+    let thread = kernel.new_thread(0);
+    Ok((kernel, thread))
 }

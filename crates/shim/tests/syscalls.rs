@@ -3,14 +3,10 @@
 
 use meridian_abi::uapi as nr;
 use meridian_abi::{CpuContext, Errno};
-use meridian_core::file::{FdEntry, OpenFile};
-use meridian_core::fs::tmpfs::TmpFs;
-use meridian_core::fs::vfs::Vfs;
-use meridian_core::platform::{HostFd, Platform};
+use meridian_core::platform::Platform;
 use meridian_platform_test::TestPlatform;
-use meridian_shim::setup::StdioNode;
 use meridian_shim::table::{Outcome, dispatch};
-use meridian_shim::{Config, Kernel, Thread};
+use meridian_shim::{Kernel, Thread};
 use std::sync::Arc;
 
 /// Scratch guest memory every test may use.
@@ -26,33 +22,7 @@ struct Guest {
 impl Guest {
     fn new(stdin: &[u8]) -> Guest {
         let p: &'static TestPlatform = Box::leak(Box::new(TestPlatform::new(stdin)));
-        let fs = TmpFs::new(
-            1,
-            Arc::new(move || p.now(meridian_core::time::ClockKind::Realtime)),
-        );
-        let root = fs.root();
-        TmpFs::add_dir(&root, b"tmp", 0o1777).unwrap();
-        let k = Kernel::new(p, Vfs::new(root), Config::default());
-        for fd in 0..3 {
-            let file = OpenFile::new(
-                StdioNode::new(HostFd(fd), p),
-                Vec::new(),
-                fd == 0,
-                fd != 0,
-                0,
-            );
-            k.fds
-                .lock()
-                .insert_at(
-                    fd as u32,
-                    FdEntry {
-                        file,
-                        cloexec: false,
-                    },
-                )
-                .unwrap();
-        }
-        let t = k.new_thread(0);
+        let (k, t) = meridian_shim::setup::minimal(p).unwrap();
         let g = Guest { p, k, t };
         let prot = 3; // PROT_READ | PROT_WRITE
         let flags = 0x32; // MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
