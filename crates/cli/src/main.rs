@@ -216,12 +216,15 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
         cpuinfo: std::fs::read("/proc/cpuinfo").unwrap_or_default(),
         meminfo: std::fs::read("/proc/meminfo").unwrap_or_default(),
     };
+    // Read before the platform hardens the process: Landlock then refuses host paths outside
+    // the volumes.
+    let release = host_release();
     let platform: &'static LinuxPlatform = Box::leak(Box::new(LinuxPlatform::new(&volumes)?));
     let config = meridian_shim::Config {
         trace: args.trace,
         hwcap: meridian_platform_linux::host_hwcaps(),
         hostname: b"meridian".to_vec(),
-        release: host_release(),
+        release,
         memory: meridian_platform_linux::host_memory(),
         vdso: platform.vdso_base(),
     };

@@ -33,7 +33,7 @@ use meridian_core::platform::{HostDirEntry, HostFd, HostStat, HostVolumes};
 use meridian_core::time::Nanos;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -157,6 +157,13 @@ struct Fd(RawFd);
 impl AsRawFd for Fd {
     fn as_raw_fd(&self) -> RawFd {
         self.0
+    }
+}
+
+impl AsFd for Fd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: `self.0` is open for as long as `self` lives (it is closed only on drop).
+        unsafe { BorrowedFd::borrow_raw(self.0) }
     }
 }
 
@@ -355,6 +362,12 @@ impl Volumes {
         }
         let dirs = Mutex::new(DirCache::new(roots.len(), capacity, ttl));
         Ok(Volumes { roots, dirs })
+    }
+
+    /// The volume roots' descriptors (`O_PATH`), in volume order: the hierarchies that
+    /// Landlock allows reading (`harden`).
+    pub fn roots(&self) -> impl Iterator<Item = BorrowedFd<'_>> {
+        self.roots.iter().map(|fd| fd.as_fd())
     }
 
     fn root(&self, vol: u32) -> Result<&Arc<Fd>, Error> {

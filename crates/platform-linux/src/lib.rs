@@ -2,15 +2,18 @@
 //! process and threads, and every guest system call reaches the shim through seccomp.
 //!
 //! Start-up order ([`LinuxPlatform::new`], then [`LinuxPlatform::lock_down`], then
-//! [`LinuxPlatform::run`]): check the CPU, reserve the guest address range, open host volume
-//! roots, install the signal handlers and the main thread's signal stack, install the
-//! filter (no_new_privs), and jump to the guest. This crate is the only one with host
-//! system calls and nearly all of Meridian's `unsafe`; each block says why it is sound.
+//! [`LinuxPlatform::run`]): close inherited descriptors, check the CPU, reserve the guest
+//! address range, open host volume roots, harden the process while it has one thread
+//! (no_new_privs, no core dumps, namespaces, Landlock: [`harden`]); then, once the shim has
+//! loaded the guest, install the signal handlers and the main thread's signal stack, install
+//! the filter, and jump to the guest. This crate is the only one with host system calls and
+//! nearly all of Meridian's `unsafe`; each block says why it is sound.
 //! It uses `libc` rather than `rustix` because most of what it needs (signal handlers with
 //! a custom entry, sigaltstack, seccomp, raw clone-free thread entry) is outside rustix.
 
 pub mod bpf;
 pub mod filter;
+pub mod harden;
 pub mod host;
 pub mod intercept;
 mod threads;
@@ -55,6 +58,15 @@ pub enum SetupError {
     /// The filter could not be built.
     #[error("building the seccomp filter: {0}")]
     Filter(#[from] bpf::AsmError),
+    /// Hardening was asked for after other threads had started: they would escape the
+    /// namespaces and Landlock.
+    #[error(
+        "the runner already has {threads} threads before hardening, which must run while it has one (a bug in Meridian: report it)"
+    )]
+    Threaded {
+        /// Threads the process had.
+        threads: usize,
+    },
 }
 
 fn host_err(what: &'static str) -> impl FnOnce(std::io::Error) -> SetupError {
@@ -115,8 +127,23 @@ fn vdso_text() -> Option<(u64, u64)> {
 }
 
 impl LinuxPlatform {
-    /// Prepare the host: check the CPU, reserve the guest range, open volume roots.
+    /// Prepare the host: close inherited descriptors, check the CPU, reserve the guest range,
+    /// open volume roots, and harden the process ([`harden::apply`]: no_new_privs, no core
+    /// dumps, namespaces, Landlock); what the host does not offer is reported on stderr, one
+    /// warning line each, and skipped.
+    ///
+    /// The platform takes over the process. Call this on the main thread before any other
+    /// thread exists (checked) and before opening any descriptor meant to stay open: every
+    /// descriptor above 2 is closed first (the guest's stdio stays). Afterwards the process
+    /// can read host files only beneath the volumes (Landlock), and its view of host file
+    /// owners is the user namespace's.
+    ///
+    /// Hardening is done here rather than in [`LinuxPlatform::lock_down`] so that the boot
+    /// (which parses the guest's ELF files) already runs under it, and so that all host
+    /// metadata the guest sees, including what the boot caches, is seen from inside the user
+    /// namespace: owners that the namespace does not map show as the overflow id throughout.
     pub fn new(volume_dirs: &[std::path::PathBuf]) -> Result<LinuxPlatform, SetupError> {
+        harden::close_inherited_fds().map_err(host_err("closing inherited descriptors"))?;
         const HWCAP2_FSGSBASE: u64 = 1 << 1;
         // SAFETY: getauxval has no preconditions.
         if unsafe { libc::getauxval(libc::AT_HWCAP2) } & HWCAP2_FSGSBASE == 0 {
@@ -148,7 +175,13 @@ impl LinuxPlatform {
         } else {
             Some(host::Volumes::open(volume_dirs).map_err(host_err("opening host volumes"))?)
         };
+        // Before hardening: it reads cgroup files, which Landlock then refuses.
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        let roots: Vec<_> = volumes.iter().flat_map(|v| v.roots()).collect();
+        for missing in harden::apply(&roots)? {
+            eprintln!("meridian: warning: {missing}");
+        }
+        drop(roots);
         Ok(LinuxPlatform {
             volumes,
             text,
@@ -172,7 +205,8 @@ impl LinuxPlatform {
     }
 
     /// Install handlers, the main thread's signal stack and the seccomp filter. After this
-    /// the process can make only allowlisted host calls from its own text.
+    /// the process can make only allowlisted host calls from its own text. Call it on the
+    /// main thread before any other thread exists (as [`LinuxPlatform::new`] checked).
     pub fn lock_down(
         &'static self,
         handler: &'static dyn TrapHandler<CpuContext>,
@@ -208,12 +242,8 @@ impl LinuxPlatform {
             len: prog.len() as u16,
             filter: prog.as_ptr() as *mut libc::sock_filter,
         };
-        // SAFETY: prctl with constant arguments.
-        if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-            return Err(host_err("setting no_new_privs")(
-                std::io::Error::last_os_error(),
-            ));
-        }
+        // no_new_privs, which an unprivileged process needs for this, was set by `new`
+        // (`harden::apply`).
         // SAFETY: `fprog` points at `prog`, alive for the call; SockFilter has the layout of
         // struct sock_filter (u16, u8, u8, u32).
         let r = unsafe {

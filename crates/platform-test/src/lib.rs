@@ -58,7 +58,7 @@ impl TestPlatform {
     pub fn new(stdin: &[u8]) -> Self {
         TestPlatform {
             pages: Mutex::new(BTreeMap::new()),
-            clock_ns: AtomicU64::new(1_700_000_000_000_000_000),
+            clock_ns: AtomicU64::new(0),
             random: AtomicU64::new(0x9e37_79b9_7f4a_7c15),
             fs_base: AtomicU64::new(0),
             shared: Mutex::new(BTreeMap::new()),
@@ -75,9 +75,13 @@ impl TestPlatform {
     pub fn stderr(&self) -> Vec<u8> {
         self.stderr.lock().clone()
     }
-    /// Move the clocks forward.
+    /// Move the clocks forward (saturating).
     pub fn advance(&self, ns: u64) {
-        self.clock_ns.fetch_add(ns, Ordering::Relaxed);
+        let _ = self
+            .clock_ns
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| {
+                Some(t.saturating_add(ns))
+            });
     }
 
     fn pages_of(addr: u64, len: u64) -> Result<core::ops::Range<u64>> {
@@ -346,10 +350,13 @@ impl Platform for TestPlatform {
         Err(Error::NotSupported)
     }
     fn now(&self, clock: ClockKind) -> Nanos {
+        // Monotonic time starts at 0 and saturates (so a sleep of any length ends); the wall
+        // clock is a fixed date plus it.
+        const EPOCH_2023_NS: u64 = 1_700_000_000_000_000_000;
         let t = self.clock_ns.load(Ordering::Relaxed);
         match clock {
-            ClockKind::Realtime => Nanos(t),
-            _ => Nanos(t - 1_700_000_000_000_000_000),
+            ClockKind::Realtime => Nanos(EPOCH_2023_NS.saturating_add(t)),
+            _ => Nanos(t),
         }
     }
     fn resolution(&self, _clock: ClockKind) -> Nanos {
@@ -414,6 +421,15 @@ impl Platform for TestPlatform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clocks_saturate_so_any_sleep_ends() {
+        let p = TestPlatform::new(b"");
+        p.sleep(Nanos(u64::MAX - 5));
+        p.sleep(Nanos(u64::MAX));
+        assert_eq!(p.now(ClockKind::Monotonic), Nanos(u64::MAX));
+        assert_eq!(p.now(ClockKind::Realtime), Nanos(u64::MAX));
+    }
 
     #[test]
     fn memory_faults_like_the_real_platform() {

@@ -236,6 +236,19 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
         let Some(t) = self.thread(tid) else {
             return Resume::KilledBy(signo);
         };
+        // Guest code never has a reason to touch memory above the guest range, where the
+        // library OS lives: such a fault is a probe for the library OS's code (to call its
+        // allowlisted host calls), so it ends the sandbox instead of reaching a guest handler
+        // that could recover and probe on. Faults below the range (null pointers) are
+        // ordinary guest faults.
+        let above = self.p.guest_range().end;
+        if addr >= above || ctx.rip >= above {
+            self.report_once(
+                0x5_0000,
+                format_args!("guest touched library OS memory (address {addr:#x}, code at {:#x}); ending the sandbox", ctx.rip),
+            );
+            return Resume::KilledBy(signo);
+        }
         // A MAP_SHARED in-memory file the guest touches past what is mapped: the file grew
         // (map and retry) or the access is past its end (SIGBUS). Bit 0 of the page-fault
         // error code is "page present": only a missing page can be one of these.
