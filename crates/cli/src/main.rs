@@ -226,7 +226,6 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
         hostname: b"meridian".to_vec(),
         release,
         memory: meridian_platform_linux::host_memory(),
-        vdso: platform.vdso_base(),
     };
     let (kernel, ctx) = match meridian_shim::setup::boot(platform, config, &spec) {
         Ok(k) => k,

@@ -26,6 +26,8 @@ pub enum ArgRule {
     AllSet(u32, u64),
     /// The argument must equal one of these values.
     OneOf(u32, &'static [u64]),
+    /// The argument must be the runner's own process id ([`FilterSpec::pid`]).
+    OwnPid(u32),
 }
 
 /// One allowed host syscall.
@@ -195,7 +197,8 @@ pub const ALLOWLIST: &[Allowed] = &[
     allow!(
         SYS_tgkill,
         Core,
-        "interrupting a blocked guest thread of this process"
+        "interrupting a blocked guest thread of this process (its own thread group only)",
+        ArgRule::OwnPid(0)
     ),
     allow!(SYS_ppoll, Core, "readiness of stdio"),
     allow!(
@@ -224,6 +227,8 @@ pub struct FilterSpec {
     pub vdso: Option<(u64, u64)>,
     /// Whether host volumes are mounted.
     pub host_volumes: bool,
+    /// The runner's process id: the only thread group it may signal.
+    pub pid: u32,
 }
 
 /// The allowlist for a spec.
@@ -311,7 +316,7 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
             Some(arg) => {
                 ops.push(Op::Jeq(rule.nr, To::L(body), To::L(next)));
                 ops.push(Op::Label(body));
-                push_arg_check(&mut ops, arg);
+                push_arg_check(&mut ops, arg, spec.pid);
             }
         }
         ops.push(Op::Label(next));
@@ -327,8 +332,14 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
     assemble(&ops)
 }
 
-fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule) {
+fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32) {
     match arg {
+        ArgRule::OwnPid(i) => {
+            ops.push(Op::Load(data::arg_hi(i)));
+            ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+            ops.push(Op::Load(data::arg_lo(i)));
+            ops.push(Op::Jeq(pid, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+        }
         ArgRule::AllSet(i, mask) => {
             ops.push(Op::Load(data::arg_hi(i)));
             ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
@@ -356,6 +367,7 @@ pub fn allowlist_markdown() -> String {
         let constraint = match a.arg {
             None => String::new(),
             Some(ArgRule::AllSet(i, mask)) => format!("arg{i} has all of {mask:#x}"),
+            Some(ArgRule::OwnPid(i)) => format!("arg{i} is the runner's pid"),
             Some(ArgRule::OneOf(i, values)) => {
                 let v: Vec<String> = values.iter().map(|v| format!("{v:#x}")).collect();
                 format!("arg{i} one of {}", v.join(", "))
@@ -393,6 +405,7 @@ mod tests {
             text: (0x7f00_0010_0000, 0x7f00_0020_0000),
             vdso: Some((0x7fff_0000_0000, 0x7fff_0000_2000)),
             host_volumes: false,
+            pid: 4242,
         }
     }
 
@@ -421,6 +434,7 @@ mod tests {
         );
         let hv = build(&FilterSpec {
             host_volumes: true,
+            pid: 4242,
             ..spec()
         })
         .unwrap();
@@ -454,6 +468,23 @@ mod tests {
             run(
                 &p,
                 &seccomp_data(clone, ours, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0])
+            ),
+            libc::SECCOMP_RET_TRAP
+        );
+        let tgkill = libc::SYS_tgkill as u32;
+        assert_eq!(
+            run(&p, &seccomp_data(tgkill, ours, [4242, 4243, 40, 0, 0, 0])),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            run(&p, &seccomp_data(tgkill, ours, [1, 1, 9, 0, 0, 0])),
+            libc::SECCOMP_RET_TRAP,
+            "another process"
+        );
+        assert_eq!(
+            run(
+                &p,
+                &seccomp_data(tgkill, ours, [4242 | (1 << 32), 1, 9, 0, 0, 0])
             ),
             libc::SECCOMP_RET_TRAP
         );
@@ -503,6 +534,7 @@ mod tests {
             text: (0x7f00_ffff_0000, 0x7f01_0001_0000),
             vdso: None,
             host_volumes: false,
+            pid: 4242,
         };
         let p = build(&s).unwrap();
         let nr = libc::SYS_getpid as u32;

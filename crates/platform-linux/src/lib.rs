@@ -190,17 +190,14 @@ impl LinuxPlatform {
         })
     }
 
-    /// Where the host's vDSO is mapped (0 if none): the guest may call its clock functions.
-    pub fn vdso_base(&self) -> u64 {
-        self.vdso.map_or(0, |(start, _)| start)
-    }
-
     /// The filter this platform will install.
     pub fn filter_spec(&self) -> filter::FilterSpec {
         filter::FilterSpec {
             text: self.text,
             vdso: self.vdso,
             host_volumes: self.volumes.is_some(),
+            // SAFETY: getpid has no preconditions.
+            pid: unsafe { libc::getpid() } as u32,
         }
     }
 

@@ -14,6 +14,7 @@ fn spec(host_volumes: bool) -> FilterSpec {
         text: (0x7f00_0010_0000, 0x7f00_0020_0000),
         vdso: Some((0x7fff_f7fc_1000, 0x7fff_f7fc_3000)),
         host_volumes,
+        pid: 4242,
     }
 }
 

@@ -102,8 +102,6 @@ pub struct Config {
     pub release: Vec<u8>,
     /// Total and free memory reported to the guest (bytes).
     pub memory: (u64, u64),
-    /// Address of a vDSO the guest may use for clock reads (`AT_SYSINFO_EHDR`), or 0.
-    pub vdso: u64,
 }
 
 /// The library OS instance for one sandboxed process.

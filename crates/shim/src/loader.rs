@@ -453,7 +453,6 @@ impl<P: LinuxPlatform> Kernel<P> {
         const AT_RANDOM: u64 = 25;
         const AT_HWCAP2: u64 = 26;
         const AT_EXECFN: u64 = 31;
-        const AT_SYSINFO_EHDR: u64 = 33;
         let top = {
             let mut mm = self.mm.lock();
             let hi = self.p.guest_range().end - PAGE_BYTES;
@@ -523,10 +522,8 @@ impl<P: LinuxPlatform> Kernel<P> {
             (AT_PLATFORM, platform),
             (AT_EXECFN, execfn),
         ];
-        // The host's vDSO: clock reads without a trap (the filter lets it read clocks only).
-        if self.config.vdso != 0 {
-            auxv.push((AT_SYSINFO_EHDR, self.config.vdso));
-        }
+        // No AT_SYSINFO_EHDR: the host vDSO sits beside the library OS's own image, and its
+        // address would tell guest code where to find the library OS (SECURITY.md).
         auxv.push((AT_NULL, 0));
         let words = 1 + arg_ptrs.len() + 1 + env_ptrs.len() + 1 + auxv.len() * 2;
         sp &= !15;
