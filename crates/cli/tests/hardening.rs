@@ -170,8 +170,10 @@ fn check_descriptors(pid: u32, secret: &Path) {
             target, secret,
             "the runner kept the inherited file on fd {fd}"
         );
+        // Inside the filesystem jail the volumes are at /volumes/<index>; without it, at
+        // their host paths.
         assert!(
-            volumes.iter().any(|v| target.starts_with(v)),
+            target.starts_with("/volumes/") || volumes.iter().any(|v| target.starts_with(v)),
             "fd {fd} -> {} is neither stdio nor a volume directory",
             target.display()
         );
@@ -217,6 +219,13 @@ fn check_hardened_run(prefix: &[&str], uid: u32, name: &str) {
                 "the runner is still in the test's {ns} namespace"
             );
         }
+        // The filesystem jail: the runner's root holds the volumes and nothing else of the host.
+        let mut root: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/root"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        root.sort();
+        assert_eq!(root, ["volumes"], "the runner's root");
         let uid_map = std::fs::read_to_string(format!("/proc/{pid}/uid_map")).unwrap();
         let fields: Vec<&str> = uid_map.split_whitespace().collect();
         assert_eq!(
@@ -350,6 +359,7 @@ fn missing_namespaces_are_warnings() {
         [
             "meridian: warning: user namespace not available (unshare: No space left on device (os error 28)); continuing without it",
             "meridian: warning: mount, network, IPC, UTS, cgroup namespaces not available (unshare: Operation not permitted (os error 1)); continuing without them",
+            "meridian: warning: filesystem jail not available (needs the user and mount namespaces); continuing without it",
         ],
         "stderr:\n{stderr}"
     );

@@ -9,15 +9,19 @@
 //!   above 2 that the runner inherited is closed before the runner opens any of its own, so
 //!   the sandbox holds only the guest's stdio and what Meridian opened itself (volume roots,
 //!   cached volume directories, the guest's open host files).
-//! - [`apply`], at the end of [`crate::LinuxPlatform::new`] (after the volume roots are
-//!   opened, before the shim boots the guest) on the main thread while it is the only thread
+//! - [`isolate`] (steps 1-3) and [`confine`] (step 4), in [`crate::LinuxPlatform::new`]
+//!   (around opening the volume roots, before the shim boots the guest) on the main thread while it is the only thread
 //!   (checked), so that every later thread inherits all of it, in this order:
 //!   1. `no_new_privs` (also what lets an unprivileged process use Landlock and seccomp);
 //!   2. `RLIMIT_CORE` 0, soft and hard: a crash dumps no guest or runner memory to disk;
 //!   3. a user namespace mapping only the runner's own uid and gid, then mount, network, IPC,
 //!      UTS and cgroup namespaces ([`NAMESPACES`]). The user namespace comes first because
 //!      it is what lets an unprivileged process create the others;
-//!   4. Landlock ([`restrict_to_volumes`]): reading files and listing directories beneath the
+//!      Then the filesystem jail ([`enter_jail`]): in the new mount namespace the root
+//!      becomes a small tmpfs holding only the volumes (bind mounts at `/volumes/<index>`,
+//!      where the platform then opens them), so no other host path exists for a forged
+//!      path-based call, including the metadata calls Landlock does not check;
+//!   4. Landlock ([`restrict_to_volumes`], through [`confine`], after the volumes are opened): reading files and listing directories beneath the
 //!      host volume roots, nothing else of the filesystem; no TCP bind or connect; no signals
 //!      to processes outside the sandbox and no abstract Unix sockets created outside it. It
 //!      comes after the namespaces because writing `/proc/self/uid_map` is a filesystem
@@ -48,6 +52,7 @@ use landlock::{
 use std::fmt;
 use std::io::Write;
 use std::os::fd::BorrowedFd;
+use std::path::PathBuf;
 
 /// The Landlock ABI whose access rights and scopes the ruleset handles: the newest that the
 /// `landlock` crate in Cargo.lock knows. Handling a right without allowing it denies it, and
@@ -134,7 +139,9 @@ pub(crate) fn close_inherited_fds() -> std::io::Result<()> {
 /// thread it creates later. Fails if the process has more than one thread (namespaces and
 /// Landlock would then miss the others) or if a step that every Linux supports fails; returns
 /// what this host does not offer.
-pub(crate) fn apply(volume_roots: &[BorrowedFd<'_>]) -> Result<Vec<Unavailable>, SetupError> {
+pub(crate) fn isolate(
+    volume_dirs: &[PathBuf],
+) -> Result<(Vec<PathBuf>, Vec<Unavailable>), SetupError> {
     if let Some(threads) = thread_count()
         && threads != 1
     {
@@ -153,17 +160,157 @@ pub(crate) fn apply(volume_roots: &[BorrowedFd<'_>]) -> Result<Vec<Unavailable>,
         return Err(host_error("turning off core dumps (RLIMIT_CORE)"));
     }
     let mut missing = Vec::new();
-    missing.extend(enter_user_namespace().err());
-    missing.extend(enter_namespaces().err());
+    let user = enter_user_namespace();
+    let user_ok = user.is_ok();
+    missing.extend(user.err());
+    let namespaces = enter_namespaces();
+    let mount_ok = user_ok
+        && namespaces
+            .as_ref()
+            .map_or_else(|u| !u.what.contains("mount"), |()| true);
+    missing.extend(namespaces.err());
+    let dirs = if mount_ok {
+        match enter_jail(volume_dirs) {
+            Ok(jailed) => jailed,
+            Err(u) => {
+                missing.push(u);
+                volume_dirs.to_vec()
+            }
+        }
+    } else {
+        missing.push(Unavailable {
+            what: "filesystem jail".into(),
+            why: "needs the user and mount namespaces".into(),
+            plural: false,
+        });
+        volume_dirs.to_vec()
+    };
+    Ok((dirs, missing))
+}
+
+/// Step 5: Landlock on the volume roots (opened where [`isolate`] said). Returns what this
+/// host does not offer.
+pub(crate) fn confine(volume_roots: &[BorrowedFd<'_>]) -> Vec<Unavailable> {
     match restrict_to_volumes(volume_roots.iter().copied()) {
-        Ok(status) => missing.extend(landlock_gaps(&status)),
-        Err(e) => missing.push(Unavailable {
+        Ok(status) => landlock_gaps(&status),
+        Err(e) => vec![Unavailable {
             what: "Landlock".into(),
             why: e.to_string(),
             plural: false,
-        }),
+        }],
     }
-    Ok(missing)
+}
+
+/// Where the jail's new root is assembled, in the runner's private mount namespace (a
+/// tmpfs is mounted over it there; the host's directory is untouched).
+const JAIL_STAGING: &str = "/tmp";
+
+/// Replace the runner's root with a small tmpfs that holds only the host volumes, each
+/// bind-mounted read-only at `/volumes/<index>`, and return those paths. Afterwards no other
+/// host path exists for the runner: a forged path-based call (stat, readlink, `O_PATH`
+/// opens, which Landlock does not check) finds nothing, and `..` stops at the new root.
+fn enter_jail(volume_dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Unavailable> {
+    let fail = |step: &str, e: std::io::Error| Unavailable {
+        what: "filesystem jail".into(),
+        why: format!("{step}: {e}"),
+        plural: false,
+    };
+    // The volumes are reached through descriptors: the staging tmpfs below may hide their
+    // paths (a volume under /tmp).
+    let sources: Vec<std::fs::File> = volume_dirs
+        .iter()
+        .map(|d| std::fs::File::open(d).map_err(|e| fail("opening a volume", e)))
+        .collect::<Result<_, _>>()?;
+    mount(None, "/", None, libc::MS_REC | libc::MS_PRIVATE, None)
+        .map_err(|e| fail("making mounts private", e))?;
+    mount(
+        Some("meridian"),
+        JAIL_STAGING,
+        Some("tmpfs"),
+        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        Some("size=64k,mode=0755"),
+    )
+    .map_err(|e| fail("mounting the jail's root", e))?;
+    let mut jailed = Vec::new();
+    for (i, src) in sources.iter().enumerate() {
+        let inside = PathBuf::from(format!("/volumes/{i}"));
+        let target = format!("{JAIL_STAGING}{}", inside.display());
+        std::fs::create_dir_all(&target).map_err(|e| fail("making a volume's mount point", e))?;
+        let from = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(src));
+        mount(
+            Some(&from),
+            &target,
+            None,
+            libc::MS_BIND | libc::MS_REC,
+            None,
+        )
+        .map_err(|e| fail("bind-mounting a volume", e))?;
+        // Read-only where the host lets a namespace add that flag; Landlock denies writes anyway.
+        let _ = mount(
+            None,
+            &target,
+            None,
+            libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
+            None,
+        );
+        jailed.push(inside);
+    }
+    drop(sources);
+    let old = format!("{JAIL_STAGING}/.old");
+    std::fs::create_dir(&old).map_err(|e| fail("making the old root's mount point", e))?;
+    let c = |s: &str| std::ffi::CString::new(s).unwrap_or_default();
+    let (new_root, put_old) = (c(JAIL_STAGING), c(&old));
+    // SAFETY: pivot_root with two valid C strings; the process has one thread.
+    if unsafe { libc::syscall(libc::SYS_pivot_root, new_root.as_ptr(), put_old.as_ptr()) } != 0 {
+        return Err(fail("pivot_root", std::io::Error::last_os_error()));
+    }
+    std::env::set_current_dir("/").map_err(|e| fail("entering the new root", e))?;
+    let old_in_new = c("/.old");
+    // SAFETY: umount2 of our own, now unused, old root with a valid C string.
+    if unsafe { libc::umount2(old_in_new.as_ptr(), libc::MNT_DETACH) } != 0 {
+        return Err(fail(
+            "detaching the host's root",
+            std::io::Error::last_os_error(),
+        ));
+    }
+    let _ = std::fs::remove_dir("/.old");
+    Ok(jailed)
+}
+
+fn mount(
+    source: Option<&str>,
+    target: &str,
+    fstype: Option<&str>,
+    flags: libc::c_ulong,
+    data: Option<&str>,
+) -> std::io::Result<()> {
+    let c = |s: &str| {
+        std::ffi::CString::new(s).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a mount argument")
+        })
+    };
+    let (source, target, fstype, data) = (
+        source.map(c).transpose()?,
+        c(target)?,
+        fstype.map(c).transpose()?,
+        data.map(c).transpose()?,
+    );
+    let ptr = |s: &Option<std::ffi::CString>| s.as_ref().map_or(core::ptr::null(), |s| s.as_ptr());
+    // SAFETY: mount(2) with valid C strings (or null where allowed) that outlive the call.
+    let r = unsafe {
+        libc::mount(
+            ptr(&source),
+            target.as_ptr(),
+            ptr(&fstype),
+            flags,
+            ptr(&data).cast(),
+        )
+    };
+    if r != 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
 fn host_error(what: &'static str) -> SetupError {

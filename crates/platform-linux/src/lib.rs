@@ -128,7 +128,7 @@ fn vdso_text() -> Option<(u64, u64)> {
 
 impl LinuxPlatform {
     /// Prepare the host: close inherited descriptors, check the CPU, reserve the guest range,
-    /// open volume roots, and harden the process ([`harden::apply`]: no_new_privs, no core
+    /// open volume roots, and harden the process ([`harden::isolate`], [`harden::confine`]: no_new_privs, no core
     /// dumps, namespaces, Landlock); what the host does not offer is reported on stderr, one
     /// warning line each, and skipped.
     ///
@@ -170,18 +170,20 @@ impl LinuxPlatform {
         if r == libc::MAP_FAILED {
             return Err(SetupError::RangeBusy);
         }
+        // Before hardening: it reads cgroup files, which the jail and Landlock then hide.
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        let (volume_dirs, mut missing) = harden::isolate(volume_dirs)?;
         let volumes = if volume_dirs.is_empty() {
             None
         } else {
-            Some(host::Volumes::open(volume_dirs).map_err(host_err("opening host volumes"))?)
+            Some(host::Volumes::open(&volume_dirs).map_err(host_err("opening host volumes"))?)
         };
-        // Before hardening: it reads cgroup files, which Landlock then refuses.
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
         let roots: Vec<_> = volumes.iter().flat_map(|v| v.roots()).collect();
-        for missing in harden::apply(&roots)? {
-            eprintln!("meridian: warning: {missing}");
-        }
+        missing.extend(harden::confine(&roots));
         drop(roots);
+        for m in missing {
+            eprintln!("meridian: warning: {m}");
+        }
         Ok(LinuxPlatform {
             volumes,
             text,
@@ -240,7 +242,7 @@ impl LinuxPlatform {
             filter: prog.as_ptr() as *mut libc::sock_filter,
         };
         // no_new_privs, which an unprivileged process needs for this, was set by `new`
-        // (`harden::apply`).
+        // (`harden::isolate`).
         // SAFETY: `fprog` points at `prog`, alive for the call; SockFilter has the layout of
         // struct sock_filter (u16, u8, u8, u32).
         let r = unsafe {
