@@ -6,7 +6,6 @@
 //! kept in `fuzz/corpus/<target>/` on stable, so CI checks the corpora without a fuzzer.
 
 use meridian_abi::CpuContext;
-use meridian_abi::uapi as nr;
 use meridian_core::fs::tmpfs::TmpFs;
 use meridian_core::fs::vfs::Vfs;
 use meridian_core::fs::{FileType, NodeRef};
@@ -14,30 +13,6 @@ use meridian_core::platform::Platform;
 use meridian_platform_test::TestPlatform;
 use meridian_shim::table::{TABLE, dispatch};
 use std::sync::Arc;
-
-/// Syscalls a fuzz input may not make: they wait for something a single-threaded test
-/// platform never delivers, or grow guest memory by amounts the page-map platform would
-/// really allocate (the real platform reserves lazily).
-const EXCLUDED: &[u32] = &[
-    nr::__NR_poll,
-    nr::__NR_ppoll,
-    nr::__NR_select,
-    nr::__NR_pselect6,
-    nr::__NR_epoll_wait,
-    nr::__NR_epoll_pwait,
-    nr::__NR_pause,
-    nr::__NR_rt_sigsuspend,
-    nr::__NR_rt_sigtimedwait,
-    nr::__NR_mmap,
-    nr::__NR_mremap,
-    nr::__NR_brk,
-    nr::__NR_read,
-    nr::__NR_readv,
-    nr::__NR_write,
-    nr::__NR_writev,
-    nr::__NR_sendfile,
-    nr::__NR_copy_file_range,
-];
 
 /// Scratch guest memory the inputs' pointers land in.
 const SCRATCH: u64 = 0x10_0000;
@@ -83,7 +58,7 @@ pub fn syscalls(data: &[u8]) {
         let Some(entry) = TABLE.get(usize::from(which) % TABLE.len()) else {
             break;
         };
-        if EXCLUDED.contains(&entry.nr) {
+        if meridian_platform_test::BLOCKING_OR_GROWING.contains(&entry.nr) {
             continue;
         }
         let mut args = [0u64; 6];

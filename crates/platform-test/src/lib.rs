@@ -16,6 +16,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use meridian_abi::CpuContext;
+use meridian_abi::uapi as nr;
 use meridian_core::Error;
 use meridian_core::error::Result;
 use meridian_core::platform::{
@@ -35,6 +36,31 @@ struct Page {
     data: Box<[u8; PAGE as usize]>,
     prot: Prot,
 }
+
+/// Syscalls that arbitrary-argument tests and fuzzers must not make on this platform: they
+/// wait for something a single-threaded test never delivers (there are no other threads and
+/// waits return at once, so the shim's wait loops would spin), or grow guest memory by
+/// arbitrary amounts, which this page map really allocates (the Linux platform reserves).
+pub const BLOCKING_OR_GROWING: &[u32] = &[
+    nr::__NR_poll,
+    nr::__NR_ppoll,
+    nr::__NR_select,
+    nr::__NR_pselect6,
+    nr::__NR_epoll_wait,
+    nr::__NR_epoll_pwait,
+    nr::__NR_pause,
+    nr::__NR_rt_sigsuspend,
+    nr::__NR_rt_sigtimedwait,
+    nr::__NR_mmap,
+    nr::__NR_mremap,
+    nr::__NR_brk,
+    nr::__NR_read,
+    nr::__NR_readv,
+    nr::__NR_write,
+    nr::__NR_writev,
+    nr::__NR_sendfile,
+    nr::__NR_copy_file_range,
+];
 
 /// A shared memory region: its capacity and the bytes written, by offset.
 type SharedRegion = (u64, BTreeMap<u64, u8>);

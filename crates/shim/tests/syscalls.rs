@@ -274,24 +274,7 @@ fn mmap_bookkeeping_follows_the_guest() {
 /// memory by arbitrary amounts, are left to the fuzz targets with their own limits.
 #[test]
 fn arbitrary_syscalls_never_panic() {
-    const BLOCKING_OR_GROWING: &[u32] = &[
-        nr::__NR_poll,
-        nr::__NR_ppoll,
-        nr::__NR_select,
-        nr::__NR_pselect6,
-        nr::__NR_epoll_wait,
-        nr::__NR_epoll_pwait,
-        nr::__NR_pause,
-        nr::__NR_rt_sigsuspend,
-        nr::__NR_rt_sigtimedwait,
-        nr::__NR_mmap,
-        nr::__NR_mremap,
-        nr::__NR_brk,
-        nr::__NR_read,
-        nr::__NR_readv,
-        nr::__NR_write,
-        nr::__NR_writev,
-    ];
+    use meridian_platform_test::BLOCKING_OR_GROWING;
     let g = Guest::new(b"some input");
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = || {
