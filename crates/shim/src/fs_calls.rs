@@ -578,7 +578,7 @@ impl<P: LinuxPlatform> Kernel<P> {
     ) -> Result<Resolved, SysError> {
         let r = self.resolve_at(dirfd, path, false)?;
         let target = r.node.read_link()?;
-        let base = r.path.rsplit_once_slash();
+        let base = parent_dir(&r.path);
         self.open_create(AT_FDCWD, &join(&base, &target), o::CREAT | o::EXCL, mode)
     }
 
@@ -1248,16 +1248,11 @@ impl<P: LinuxPlatform> Kernel<P> {
     }
 }
 
-trait SplitSlash {
-    fn rsplit_once_slash(&self) -> Vec<u8>;
-}
-
-impl SplitSlash for Vec<u8> {
-    fn rsplit_once_slash(&self) -> Vec<u8> {
-        match self.iter().rposition(|&b| b == b'/') {
-            Some(0) | None => b"/".to_vec(),
-            Some(i) => self.get(..i).unwrap_or_default().to_vec(),
-        }
+/// The directory part of a canonical absolute path (`/` for entries of the root).
+fn parent_dir(path: &[u8]) -> Vec<u8> {
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(0) | None => b"/".to_vec(),
+        Some(i) => path.get(..i).unwrap_or_default().to_vec(),
     }
 }
 
