@@ -527,3 +527,29 @@ fn scheduler_priority_ranges() {
     assert_eq!(range(4), (err(Errno::EINVAL), err(Errno::EINVAL)));
     assert_eq!(range(1 << 32), (0, 0), "an int: high bits ignored");
 }
+
+#[test]
+fn o_creat_through_a_dangling_symlink_creates_its_target() {
+    let g = Guest::new(b"");
+    let target = g.put(0, b"target\0");
+    let link = g.put(64, b"/tmp/link\0");
+    assert_eq!(
+        g.call(nr::__NR_symlinkat, [target, AT_FDCWD, link, 0, 0, 0]),
+        0
+    );
+    let fd = g.call(nr::__NR_openat, [AT_FDCWD, link, 0o101, 0o600, 0, 0]); // O_WRONLY|O_CREAT
+    assert!(fd >= 0, "{fd}");
+    let made = g.put(128, b"/tmp/target\0");
+    assert_eq!(
+        g.call(
+            nr::__NR_newfstatat,
+            [AT_FDCWD, made, SCRATCH + 256, 0, 0, 0]
+        ),
+        0
+    );
+    // With O_EXCL a symlink is never followed (open(2)).
+    assert_eq!(
+        g.call(nr::__NR_openat, [AT_FDCWD, link, 0o301, 0o600, 0, 0]),
+        err(Errno::EEXIST)
+    );
+}
