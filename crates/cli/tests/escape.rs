@@ -1,0 +1,522 @@
+//! The escape suite (issue 5): attack programs run inside Meridian, each checked from outside.
+//!
+//! Every program in `tests/escape/*.c` (compiled `-static`, mounted read-only at `/t`) attacks
+//! the boundary one way; its header comment names the attack and the expected containment, and
+//! `docs/escape-tests.md` lists them. The test does not trust what a program says about itself.
+//! For every run it checks, from the host:
+//!
+//! - meridian's exit status and signal are the expected ones (a designed kill, or the program's
+//!   own exit 0), within a timeout;
+//! - a random token in a host file outside every mount (a fresh scratch dir) never appears in
+//!   stdout or stderr (the programs print whatever they manage to read);
+//! - the program reported no `ESCAPE:` line;
+//!
+//! and after all runs: host victim files (one outside every mount, one in the read-only volume)
+//! are unchanged, a host process the test started (`sleep`) is still alive, and no process of a
+//! run is left over.
+//!
+//! The volume `/v` (read-only) holds links planted by the test: absolute and relative symlinks
+//! to the secret and its directory, and a hard link (when the scratch dir allows one).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::Outcome;
+
+/// Bound on one attack's run; a contained attack ends in well under a second or two.
+const RUN_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the CPU hog spins before the test kills meridian with SIGKILL.
+const HOG_RUNS_FOR: Duration = Duration::from_millis(1500);
+/// SIGKILL, SIGSEGV and SIGSYS: the designed endings.
+const SIGKILL: i32 = 9;
+const SIGSEGV: i32 = 11;
+const SIGSYS: i32 = 31;
+/// What the runner prints when a guest touches memory above the guest range.
+const LIBOS_TOUCH_MESSAGE: &str = "guest touched library OS memory";
+/// Content of the file hard-linked into the volume (not secret: the volume holds it).
+const HARDLINK_CONTENT: &str = "HARDLINK-VISIBLE";
+
+/// How an attack's run must end.
+#[derive(Debug, Clone, Copy)]
+enum Ending {
+    /// The program runs to the end and exits 0 after its last line, `CONTAINED`.
+    Contained,
+    /// meridian exits with this status (`128+N` for a guest's death by signal N), its stderr
+    /// containing the text.
+    Status(i32, &'static str),
+    /// The meridian process itself is killed by this signal by the host kernel (a designed
+    /// seccomp kill).
+    KilledBy(i32),
+    /// The test kills meridian with SIGKILL after [`HOG_RUNS_FOR`]; stdout must have the text
+    /// (the attack had started).
+    KilledFromOutside(&'static str),
+}
+
+/// One attack: its program's name in `tests/escape` and how its run must end.
+struct Attack {
+    name: &'static str,
+    ending: Ending,
+}
+
+const fn contained(name: &'static str) -> Attack {
+    Attack {
+        name,
+        ending: Ending::Contained,
+    }
+}
+
+/// The suite. Every program in `tests/escape` must be listed (checked).
+const ATTACKS: &[Attack] = &[
+    contained("01_absolute_path"),
+    contained("02_dotdot"),
+    contained("03_proc_root"),
+    contained("04_symlinks"),
+    contained("05_hardlink"),
+    contained("06_readonly_volume"),
+    contained("07_jit_openat"),
+    contained("08_forged_args"),
+    contained("09_sigsys_handler"),
+    contained("10_block_sigsys"),
+    contained("11_kill_host"),
+    contained("12_kill_all"),
+    contained("13_ptrace"),
+    contained("14_setuid_exec"),
+    contained("15_namespaces"),
+    contained("16_mount"),
+    contained("17_bad_syscall_numbers"),
+    contained("18_fork_bomb"),
+    contained("19_memory_bomb"),
+    contained("20_fd_exhaustion"),
+    Attack {
+        name: "21_cpu_hog",
+        ending: Ending::KilledFromOutside("spinning\n"),
+    },
+    Attack {
+        name: "22_gadget_probe",
+        ending: Ending::Status(common::SIGNAL_STATUS_BASE + SIGSEGV, LIBOS_TOUCH_MESSAGE),
+    },
+    contained("23_no_anchor"),
+    contained("24_gsbase"),
+    contained("25_proc_mem"),
+    contained("26_tgkill_near"),
+    contained("27_tiocsti"),
+    contained("28_many_threads"),
+    contained("29_register_leak"),
+    Attack {
+        name: "30_int80",
+        ending: Ending::KilledBy(SIGSYS),
+    },
+];
+
+fn sources_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/escape")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A token nobody can guess, from the kernel's random source.
+fn random_token() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut bytes))
+        .expect("/dev/urandom is readable");
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("MERIDIAN-SECRET-{hex}")
+}
+
+/// The host side of the suite: the scratch layout and the process to protect.
+struct Host {
+    /// Fresh per run of the suite; removed at the end when everything was contained.
+    root: PathBuf,
+    /// The secret file (outside every mount) and its token.
+    secret: PathBuf,
+    token: String,
+    /// A host file outside every mount that attacks try to write.
+    victim: PathBuf,
+    /// A host file inside the read-only volume that attacks try to write.
+    volume_victim: PathBuf,
+    /// The read-only volume mounted at `/v`.
+    volume: PathBuf,
+    /// Whether the hard link could be made (same filesystem).
+    hard_link: bool,
+    /// A host process the attacks try to kill (`sleep`).
+    bystander: Child,
+}
+
+const VICTIM_CONTENT: &str = "victim: must stay as it is\n";
+
+impl Host {
+    fn new() -> Host {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let root =
+            common::scratch_dir("escape").join(format!("run-{}-{nanos}", std::process::id()));
+        let outside = root.join("outside");
+        let volume = root.join("vol");
+        std::fs::create_dir_all(&outside).expect("create the outside dir");
+        std::fs::create_dir_all(&volume).expect("create the volume dir");
+        let token = random_token();
+        let secret = outside.join("secret.txt");
+        std::fs::write(&secret, format!("{token}\n")).expect("write the secret");
+        let victim = outside.join("victim.txt");
+        std::fs::write(&victim, VICTIM_CONTENT).expect("write the victim");
+        let volume_victim = volume.join("victim.txt");
+        std::fs::write(&volume_victim, VICTIM_CONTENT).expect("write the volume victim");
+
+        let link = |target: &Path, name: &str| {
+            std::os::unix::fs::symlink(target, volume.join(name))
+                .unwrap_or_else(|err| panic!("symlink {name}: {err}"));
+        };
+        link(&secret, "abs_link");
+        let secret_str = secret.to_str().expect("scratch paths are UTF-8");
+        let climb = "../".repeat(16);
+        link(
+            Path::new(&format!("{climb}{}", secret_str.trim_start_matches('/'))),
+            "rel_link",
+        );
+        link(&outside, "dir_link");
+        link(Path::new("../outside"), "up_link");
+
+        let hard_source = outside.join("hard_src.txt");
+        std::fs::write(&hard_source, format!("{HARDLINK_CONTENT}\n")).expect("write hard_src");
+        let hard_link = match std::fs::hard_link(&hard_source, volume.join("hard.txt")) {
+            Ok(()) => true,
+            Err(err) => {
+                println!("note: no hard link in the volume ({err}); 05_hardlink is skipped");
+                false
+            }
+        };
+
+        let bystander = Command::new("sleep")
+            .arg("60")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start `sleep 60`");
+        Host {
+            root,
+            secret,
+            token,
+            victim,
+            volume_victim,
+            volume,
+            hard_link,
+            bystander,
+        }
+    }
+
+    /// What is wrong on the host after the runs: a changed file, a dead bystander.
+    fn damage(&mut self) -> Vec<String> {
+        let mut damage = Vec::new();
+        for file in [&self.victim, &self.volume_victim] {
+            match std::fs::read_to_string(file) {
+                Ok(content) if content == VICTIM_CONTENT => {}
+                Ok(content) => damage.push(format!("{} changed: {content:?}", file.display())),
+                Err(err) => damage.push(format!("{} unreadable: {err}", file.display())),
+            }
+        }
+        match std::fs::read_to_string(&self.secret) {
+            Ok(content) if content == format!("{}\n", self.token) => {}
+            other => damage.push(format!("the secret changed: {other:?}")),
+        }
+        match self.bystander.try_wait() {
+            Ok(None) => {}
+            Ok(Some(status)) => damage.push(format!("the host process `sleep 60` died: {status}")),
+            Err(err) => damage.push(format!("cannot check the host process: {err}")),
+        }
+        damage
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.bystander.kill();
+        let _ = self.bystander.wait();
+    }
+}
+
+/// Compiles every attack (cached), in parallel; returns the binaries' directory.
+fn build_all(names: Vec<&'static str>) -> PathBuf {
+    let gcc = common::find_gcc();
+    let bin = common::scratch_dir("escape/bin");
+    let header = sources_dir().join("escape.h");
+    let errors: Vec<String> = common::parallel_map(names, common::workers(), |name| {
+        let src = sources_dir().join(format!("{name}.c"));
+        let out = bin.join(name);
+        if common::is_up_to_date(&out, &[&src, &header]) {
+            return None;
+        }
+        common::compile_c(&gcc, &src, &out, &["-O1", "-static", "-D_GNU_SOURCE"]).err()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    bin
+}
+
+/// Runs one attack in the sandbox.
+fn run_attack(attack: &Attack, bin: &Path, host: &Host) -> Outcome {
+    let cmd = common::Sandbox::new()
+        .mount(bin, "/t", true)
+        .mount(&host.volume, "/v", true)
+        .command(
+            &format!("/t/{}", attack.name),
+            &[
+                host.secret.to_str().expect("UTF-8 path"),
+                &host.bystander.id().to_string(),
+                host.victim.to_str().expect("UTF-8 path"),
+            ],
+        );
+    let timeout = match attack.ending {
+        Ending::KilledFromOutside(_) => HOG_RUNS_FOR,
+        _ => RUN_TIMEOUT,
+    };
+    common::run(cmd, b"", timeout)
+}
+
+/// Why an attack's run was not contained; empty when it was. Pure, so that the checks
+/// themselves are tested (`every_check_can_fail`).
+fn verdict(ending: Ending, out: &Outcome, token: &str, extra_stdout: Option<&str>) -> Vec<String> {
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    let mut problems = Vec::new();
+    if stdout.contains(token) || stderr.contains(token) {
+        problems.push("the secret token appeared in the output".to_owned());
+    }
+    for line in stdout
+        .lines()
+        .filter(|l| l.starts_with("ESCAPE") || *l == "NOT CONTAINED")
+    {
+        problems.push(format!("the program reports: {line}"));
+    }
+    if let Some(needle) = extra_stdout
+        && !stdout.contains(needle)
+    {
+        problems.push(format!("stdout lacks {needle:?}"));
+    }
+    match ending {
+        Ending::Contained => {
+            if out.timed_out {
+                problems.push("timed out".to_owned());
+            }
+            if out.status != 0 || out.signal.is_some() {
+                problems.push(format!(
+                    "exit status {} (signal {:?}), expected 0",
+                    out.status, out.signal
+                ));
+            }
+            if !stdout.ends_with("CONTAINED\n") || stdout.ends_with("NOT CONTAINED\n") {
+                problems.push("the program did not reach its end (no final CONTAINED)".to_owned());
+            }
+        }
+        Ending::Status(status, message) => {
+            if out.timed_out || out.status != status || out.signal.is_some() {
+                problems.push(format!(
+                    "exit status {} (signal {:?}, timed out {}), expected {status}",
+                    out.status, out.signal, out.timed_out
+                ));
+            }
+            if !stderr.contains(message) {
+                problems.push(format!("stderr lacks {message:?}"));
+            }
+        }
+        Ending::KilledBy(signal) => {
+            if out.timed_out || out.signal != Some(signal) {
+                problems.push(format!(
+                    "meridian ended with status {} (signal {:?}, timed out {}), expected death by \
+                     signal {signal}",
+                    out.status, out.signal, out.timed_out
+                ));
+            }
+        }
+        Ending::KilledFromOutside(started) => {
+            if !out.timed_out || out.signal != Some(SIGKILL) {
+                problems.push(format!(
+                    "expected to be running until killed; ended with status {} (signal {:?})",
+                    out.status, out.signal
+                ));
+            }
+            if !stdout.contains(started) {
+                problems.push(format!(
+                    "the attack did not start (stdout lacks {started:?})"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Host processes whose command line mentions `needle` (a run's scratch path), other than ours.
+fn leftover_processes(needle: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = text(&cmdline).replace('\0', " ");
+            (pid != std::process::id() && cmdline.contains(needle))
+                .then(|| format!("{pid}: {cmdline}"))
+        })
+        .collect()
+}
+
+/// The attack programs present in `tests/escape`.
+fn programs_on_disk() -> BTreeSet<String> {
+    std::fs::read_dir(sources_dir())
+        .expect("tests/escape exists")
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(".c").map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn every_attack_is_contained() {
+    let listed: BTreeSet<String> = ATTACKS.iter().map(|a| a.name.to_owned()).collect();
+    assert_eq!(
+        listed,
+        programs_on_disk(),
+        "ATTACKS and tests/escape/*.c must name the same programs"
+    );
+    assert!(ATTACKS.len() >= 25, "issue 5 asks for at least 25 attacks");
+
+    let started = Instant::now();
+    let bin = build_all(ATTACKS.iter().map(|a| a.name).collect());
+    let mut host = Host::new();
+    let selected: Vec<&Attack> = ATTACKS
+        .iter()
+        .filter(|a| common::selected(a.name))
+        .collect();
+    let results = common::parallel_map(selected, common::workers(), |attack| {
+        let began = Instant::now();
+        let out = run_attack(attack, &bin, &host);
+        let extra = (attack.name == "05_hardlink" && host.hard_link).then_some(HARDLINK_CONTENT);
+        let problems = verdict(attack.ending, &out, &host.token, extra);
+        (attack, out, problems, began.elapsed())
+    });
+
+    let run_dir = host.root.to_str().expect("UTF-8 path").to_owned();
+    let leftovers = leftover_processes(&run_dir);
+    let damage = host.damage();
+
+    println!("{:<24} {:>6} {:>7}  verdict", "attack", "status", "secs");
+    let mut failures = Vec::new();
+    for (attack, out, problems, took) in &results {
+        let verdict = if problems.is_empty() {
+            "contained"
+        } else {
+            "NOT CONTAINED"
+        };
+        println!(
+            "{:<24} {:>6} {:>7.2}  {verdict}",
+            attack.name,
+            out.status,
+            took.as_secs_f32()
+        );
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{}:\n  - {}\n  stdout:\n{}  stderr:\n{}",
+                attack.name,
+                problems.join("\n  - "),
+                common::indented_tail(&out.stdout, common::STDERR_TAIL_LINES),
+                common::indented_tail(&out.stderr, common::STDERR_TAIL_LINES)
+            ));
+        }
+    }
+    println!(
+        "{} attacks in {:.1} s",
+        results.len(),
+        started.elapsed().as_secs_f32()
+    );
+    failures.extend(damage.into_iter().map(|d| format!("host damage: {d}")));
+    failures.extend(
+        leftovers
+            .into_iter()
+            .map(|p| format!("process left over after the runs: {p}")),
+    );
+    assert!(
+        failures.is_empty(),
+        "not contained:\n{}",
+        failures.join("\n")
+    );
+    drop(host);
+    let _ = std::fs::remove_dir_all(&run_dir);
+}
+
+/// Each check of [`verdict`] fires on the outcome it is there to catch.
+#[test]
+fn every_check_can_fail() {
+    let token = "MERIDIAN-SECRET-0123";
+    let outcome =
+        |stdout: &str, stderr: &str, status: i32, signal: Option<i32>, timed_out| Outcome {
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: stderr.as_bytes().to_vec(),
+            status,
+            signal,
+            timed_out,
+        };
+    let fine = outcome("ok: x\nCONTAINED\n", "", 0, None, false);
+    assert!(verdict(Ending::Contained, &fine, token, None).is_empty());
+    let bad = [
+        outcome(
+            "read /v/x: MERIDIAN-SECRET-0123\nCONTAINED\n",
+            "",
+            0,
+            None,
+            false,
+        ),
+        outcome("ok: x\nCONTAINED\n", "MERIDIAN-SECRET-0123", 0, None, false),
+        outcome("ESCAPE: x\nNOT CONTAINED\n", "", 1, None, false),
+        outcome("ok: x\n", "", 0, None, false),
+        outcome("ok: x\nCONTAINED\n", "", 139, None, false),
+        outcome("ok: x\nCONTAINED\n", "", 137, Some(SIGKILL), true),
+    ];
+    for out in &bad {
+        assert!(
+            !verdict(Ending::Contained, out, token, None).is_empty(),
+            "{out:?}"
+        );
+    }
+    assert!(!verdict(Ending::Contained, &fine, token, Some(HARDLINK_CONTENT)).is_empty());
+    let fault = Ending::Status(139, LIBOS_TOUCH_MESSAGE);
+    let touched = outcome(
+        "",
+        "meridian: guest touched library OS memory (..)",
+        139,
+        None,
+        false,
+    );
+    assert!(verdict(fault, &touched, token, None).is_empty());
+    assert!(!verdict(fault, &outcome("", "", 139, None, false), token, None).is_empty());
+    assert!(!verdict(fault, &fine, token, None).is_empty());
+    let sys = Ending::KilledBy(SIGSYS);
+    assert!(verdict(sys, &outcome("", "", 159, Some(SIGSYS), false), token, None).is_empty());
+    assert!(!verdict(sys, &outcome("", "", 159, None, false), token, None).is_empty());
+    let hog = Ending::KilledFromOutside("spinning\n");
+    assert!(
+        verdict(
+            hog,
+            &outcome("spinning\n", "", 137, Some(SIGKILL), true),
+            token,
+            None
+        )
+        .is_empty()
+    );
+    assert!(!verdict(hog, &outcome("spinning\n", "", 0, None, false), token, None).is_empty());
+    assert!(!verdict(hog, &outcome("", "", 137, Some(SIGKILL), true), token, None).is_empty());
+}
