@@ -52,11 +52,35 @@ const DIRENT_BUF_BYTES: usize = 32768;
 
 /// The last host errno as a core error.
 pub fn last_error() -> Error {
-    Error::Host(
+    from_errno(
         std::io::Error::last_os_error()
             .raw_os_error()
             .unwrap_or(libc::EIO),
     )
+}
+
+/// A host errno as a core error: the conditions the core acts on get their own variant
+/// (a host volume's "no such file" must read as the core's `NotFound`, so that, e.g., an
+/// O_CREAT in a read-only volume reports EROFS); the rest pass through as `Host`.
+pub fn from_errno(errno: i32) -> Error {
+    match errno {
+        libc::ENOENT => Error::NotFound,
+        libc::ENOTDIR => Error::NotDir,
+        libc::EISDIR => Error::IsDir,
+        libc::EEXIST => Error::Exists,
+        libc::ENOTEMPTY => Error::NotEmpty,
+        libc::ELOOP => Error::Loop,
+        libc::ENAMETOOLONG => Error::NameTooLong,
+        libc::EROFS => Error::ReadOnly,
+        libc::EACCES => Error::Access,
+        libc::EPERM => Error::Perm,
+        libc::EBADF => Error::BadFd,
+        libc::EINTR => Error::Interrupted,
+        libc::EAGAIN => Error::WouldBlock,
+        libc::EPIPE => Error::BrokenPipe,
+        libc::ENOTTY => Error::NotTty,
+        other => Error::Host(other),
+    }
 }
 
 /// Convert `struct stat`.
@@ -624,8 +648,8 @@ mod tests {
                     v.read_dir(0, b"a")?.into_iter().map(|e| e.name).collect();
                 names.sort();
                 assert_eq!(names, [&b"b"[..], b"esc", b"link"]);
-                assert_eq!(v.stat(0, b"a/missing"), Err(Error::Host(libc::ENOENT)));
-                assert_eq!(v.stat(0, b"a/b/file/x"), Err(Error::Host(libc::ENOTDIR)));
+                assert_eq!(v.stat(0, b"a/missing"), Err(Error::NotFound));
+                assert_eq!(v.stat(0, b"a/b/file/x"), Err(Error::NotDir));
             }
             assert_eq!(v.read_dir(0, b"")?.len(), 4);
             assert!(v.cache().len <= capacity);
@@ -640,12 +664,11 @@ mod tests {
         // The links themselves are visible, never followed.
         assert_eq!(v.stat(0, b"evil")?.mode & S_IFMT, libc::S_IFLNK);
         assert_eq!(v.read_link(0, b"evil")?, b"/etc");
-        let eloop = Some(Error::Host(libc::ELOOP));
+        let eloop = Some(Error::Loop);
         let exdev = Some(Error::Host(libc::EXDEV));
         // A link as the last directory of the path opens as the link itself, which
         // O_DIRECTORY refuses (ENOTDIR); one further up is refused by RESOLVE_NO_SYMLINKS.
-        let through_link =
-            |e: Option<Error>| matches!(e, Some(Error::Host(libc::ENOTDIR | libc::ELOOP)));
+        let through_link = |e: Option<Error>| matches!(e, Some(Error::NotDir | Error::Loop));
         for path in [
             &b"evil/passwd"[..],
             b"out/secret",
@@ -700,11 +723,11 @@ mod tests {
         assert_eq!(v.stat(0, b"a/b/file")?.size, 4);
         std::thread::sleep(ttl);
         // ... after it, `a` is opened again beneath the root, which refuses the link.
-        assert_eq!(v.stat(0, b"a/b/file"), Err(Error::Host(libc::ELOOP)));
+        assert_eq!(v.stat(0, b"a/b/file"), Err(Error::Loop));
         assert_eq!(v.stat(0, b"a")?.mode & S_IFMT, libc::S_IFLNK);
         // Without a TTL every lookup opens its directory from the root.
         let uncached = scratch.volumes(DIR_CACHE_ENTRIES, Duration::ZERO)?;
-        assert_eq!(uncached.stat(0, b"a/b/file"), Err(Error::Host(libc::ELOOP)));
+        assert_eq!(uncached.stat(0, b"a/b/file"), Err(Error::Loop));
         Ok(())
     }
 

@@ -367,12 +367,7 @@ impl HostIo for LinuxPlatform {
             )
         };
         if n < 0 {
-            let e = host::last_error();
-            return if e == Error::Host(libc::EINTR) {
-                Err(Error::Interrupted)
-            } else {
-                Err(e)
-            };
+            return Err(host::last_error());
         }
         Ok(p.iter()
             .map(|q| Readiness {
@@ -394,12 +389,7 @@ impl HostIo for LinuxPlatform {
         // SAFETY: the terminal ioctls write at most `need` (<= 60) bytes into `buf`.
         let r = unsafe { libc::ioctl(fd.0, req, buf.as_mut_ptr()) };
         if r < 0 {
-            let e = host::last_error();
-            return Err(if e == Error::Host(libc::ENOTTY) {
-                Error::NotTty
-            } else {
-                e
-            });
+            return Err(host::last_error());
         }
         let n = need.min(out.len());
         out[..n].copy_from_slice(&buf[..n]);

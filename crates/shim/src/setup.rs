@@ -61,7 +61,7 @@ impl Node for StdioNode {
     }
     fn write_at(&self, _pos: u64, data: &[u8]) -> meridian_core::error::Result<usize> {
         self.io.host_write(self.fd, data, None).map_err(|e| {
-            if e == Error::Host(32) {
+            if e == Error::BrokenPipe || e == Error::Host(32) {
                 Error::BrokenPipe
             } else {
                 interrupted(e)
