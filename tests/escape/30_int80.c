@@ -1,7 +1,7 @@
 // Attack: the 32-bit system call entry (int 0x80) from 64-bit code: getpid (20) and open (5) of
 // the secret, hoping the filter only knows the x86-64 numbers.
-// Expected containment: the filter checks the architecture first: an i386 call is not served;
-// the sandbox ends (killed by SIGSYS, exit 159) or the call fails. Nothing is opened.
+// Expected containment: the filter checks the architecture first: an i386 call is never
+// executed; it is trapped and answered with ENOSYS. Nothing is opened.
 #include "escape.h"
 
 int main(int argc, char **argv) {

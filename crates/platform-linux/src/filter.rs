@@ -279,7 +279,9 @@ fn ip_in_range(ops: &mut Vec<Op>, (start, end): (u64, u64), hit: u32, label: u32
 pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError> {
     let mut ops = vec![
         Op::Load(data::ARCH),
-        Op::Jeq(AUDIT_ARCH_X86_64, To::Next, To::L(L_KILL)),
+        // Other architectures' calls (`int 0x80` from 64-bit code) are never executed: they
+        // are trapped, and the SIGSYS handler answers ENOSYS.
+        Op::Jeq(AUDIT_ARCH_X86_64, To::Next, To::L(L_TRAP)),
     ];
     ip_in_range(&mut ops, spec.text, L_OURS, L_RANGE_BASE);
     if let Some(vdso) = spec.vdso {

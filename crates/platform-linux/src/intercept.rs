@@ -97,6 +97,12 @@ unsafe extern "C" {
     fn meridian_enter_guest(words: *const u64, fs_base: u64) -> !;
 }
 
+/// `AUDIT_ARCH_X86_64` (include/uapi/linux/audit.h).
+const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+/// Whether the "32-bit system calls" notice was printed.
+static FOREIGN_ARCH_REPORTED: core::sync::atomic::AtomicBool =
+    core::sync::atomic::AtomicBool::new(false);
+
 /// What the handlers need, set once before any guest code runs.
 pub struct Globals {
     /// The shim.
@@ -311,6 +317,23 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
                     (p.add(24) as *const i32).read(),
                 )
             };
+            // SAFETY: si_arch is at offset 28 of a seccomp SIGSYS siginfo.
+            let arch = unsafe { ((info as *const u8).add(28) as *const u32).read() };
+            if arch != AUDIT_ARCH_X86_64
+                && nested == 0
+                && !(g.text.0..g.text.1).contains(&call_addr)
+            {
+                // A 32-bit call (int 0x80) from guest code: not served.
+                if !FOREIGN_ARCH_REPORTED.swap(true, Ordering::Relaxed) {
+                    let msg = "meridian: 32-bit system calls (int 0x80) are not supported: returning ENOSYS\n";
+                    // SAFETY: write(2) of a valid buffer to stderr.
+                    unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+                }
+                let mut ctx = frame.regs();
+                ctx.rax = (-(libc::ENOSYS as i64)) as u64;
+                frame.set_regs(&ctx);
+                return;
+            }
             if nested != 0 || (g.text.0..g.text.1).contains(&call_addr) {
                 report_and_exit(&format!(
                     "meridian: internal error: host system call {nr} from the library OS is not on the \
