@@ -13,6 +13,7 @@ use meridian_shim::setup::{BootError, BootSpec, MountSpec};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
+mod explain;
 mod syscalls_doc;
 
 /// Exit status when Meridian itself fails before the program runs (like `env`/`docker`).
@@ -40,6 +41,9 @@ enum Command {
     /// status is the program's; death by signal N exits 128+N; 127 means the program was not
     /// found, 126 that it could not be executed, 125 that Meridian itself failed.
     Run(RunArgs),
+    /// Show what a sandbox would be given, and why.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Print the syscall support table (Markdown), or check a file against it.
     Syscalls {
         /// Compare with this file instead of printing; exit 1 if it differs.
@@ -48,8 +52,9 @@ enum Command {
     },
 }
 
+/// What a sandbox is made of (shared by `run` and `policy explain`).
 #[derive(clap::Args)]
-struct RunArgs {
+struct SandboxArgs {
     /// Set an environment variable for the program (repeatable).
     #[arg(long = "env", value_name = "K=V")]
     env: Vec<String>,
@@ -59,6 +64,20 @@ struct RunArgs {
     /// Working directory inside the sandbox.
     #[arg(long, value_name = "DIR", default_value = "/")]
     workdir: String,
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Print the mounts, environment and working directory a `meridian run` with these options
+    /// would give its program, the host system calls Meridian itself may then make (each with
+    /// its reason and argument constraint), and the protections under them.
+    Explain(SandboxArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    sandbox: SandboxArgs,
     /// Print one line per system call on stderr (name, arguments, result or errno).
     #[arg(long)]
     trace: bool,
@@ -76,6 +95,13 @@ fn main() {
     let code = match cli.command {
         Command::Run(args) => match run(args) {
             Ok(never) => match never {},
+            Err(e) => {
+                eprintln!("meridian: {e:#}");
+                EXIT_MERIDIAN_ERROR
+            }
+        },
+        Command::Policy(PolicyCommand::Explain(args)) => match explain::print(&args) {
+            Ok(()) => 0,
             Err(e) => {
                 eprintln!("meridian: {e:#}");
                 EXIT_MERIDIAN_ERROR
@@ -153,7 +179,16 @@ fn host_release() -> Vec<u8> {
         .unwrap_or_else(|_| b"6.1.0".to_vec())
 }
 
-fn run(args: RunArgs) -> Result<std::convert::Infallible> {
+/// The resolved sandbox: host volumes, the guest's mounts, environment and working directory.
+struct Plan {
+    volumes: Vec<PathBuf>,
+    mounts: Vec<MountSpec>,
+    env: Vec<Vec<u8>>,
+    workdir: Vec<u8>,
+}
+
+/// Resolve the default policy plus `args` (checking mounts and environment entries).
+fn plan(args: &SandboxArgs) -> Result<Plan> {
     let mut volumes: Vec<PathBuf> = Vec::new();
     let mut mounts: Vec<MountSpec> = Vec::new();
     // The default root of DESIGN §5: host system directories read-only; symlinked ones
@@ -205,6 +240,21 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
         env.retain(|e| !e.starts_with(format!("{k}=").as_bytes()));
         env.push(kv.as_bytes().to_vec());
     }
+    Ok(Plan {
+        volumes,
+        mounts,
+        env,
+        workdir: args.workdir.clone().into_bytes(),
+    })
+}
+
+fn run(args: RunArgs) -> Result<std::convert::Infallible> {
+    let Plan {
+        volumes,
+        mounts,
+        env,
+        workdir,
+    } = plan(&args.sandbox)?;
     let argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.as_bytes().to_vec()).collect();
     let spec = BootSpec {
         mounts,
@@ -212,7 +262,7 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
         program: argv.first().cloned().unwrap_or_default(),
         argv,
         envp: env,
-        workdir: args.workdir.into_bytes(),
+        workdir,
         cpuinfo: std::fs::read("/proc/cpuinfo").unwrap_or_default(),
         meminfo: std::fs::read("/proc/meminfo").unwrap_or_default(),
     };

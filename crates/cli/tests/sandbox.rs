@@ -179,3 +179,41 @@ fn bad_command_lines_are_refused_before_anything_runs() {
         assert!(out.stdout.is_empty(), "{args:?} ran the program");
     }
 }
+
+#[test]
+fn policy_explain_shows_mounts_and_the_host_allowlist() {
+    let dir = common::scratch_dir("sandbox/explain");
+    let mut cmd = Command::new(common::meridian_bin());
+    cmd.args([
+        "policy",
+        "explain",
+        "--env",
+        "LANG=C.UTF-8",
+        "--workdir",
+        "/data",
+        "--mount",
+    ])
+    .arg(format!("{}:/data:ro", dir.display()));
+    let out = common::run(cmd, b"", Duration::from_secs(20));
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    assert!(
+        stdout.contains(&format!(
+            "  /data        host directory {}, read-only\n",
+            dir.display()
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Working directory: /data\n"), "{stdout}");
+    assert!(stdout.contains("  LANG=C.UTF-8\n"), "{stdout}");
+    // Every allowlisted call is listed with its reason; constraints are shown.
+    assert!(stdout.contains("[arg0 is the runner's pid]"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("openat2 ")),
+        "{stdout}"
+    );
+    // Nothing ran.
+    assert!(!stdout.contains("meridian:"), "{stdout}");
+}

@@ -361,12 +361,15 @@ fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32) {
     }
 }
 
-/// The allowlist as the Markdown table of SECURITY.md.
-pub fn allowlist_markdown() -> String {
-    let mut out =
-        String::from("| syscall | feature | argument constraint | reason |\n|---|---|---|---|\n");
-    for a in ALLOWLIST {
-        let constraint = match a.arg {
+impl Allowed {
+    /// The name without `SYS_`.
+    pub fn short_name(&self) -> &'static str {
+        self.name.trim_start_matches("SYS_")
+    }
+
+    /// The argument constraint in words (empty when there is none).
+    pub fn constraint(&self) -> String {
+        match self.arg {
             None => String::new(),
             Some(ArgRule::AllSet(i, mask)) => format!("arg{i} has all of {mask:#x}"),
             Some(ArgRule::OwnPid(i)) => format!("arg{i} is the runner's pid"),
@@ -374,8 +377,17 @@ pub fn allowlist_markdown() -> String {
                 let v: Vec<String> = values.iter().map(|v| format!("{v:#x}")).collect();
                 format!("arg{i} one of {}", v.join(", "))
             }
-        };
-        let name = a.name.trim_start_matches("SYS_");
+        }
+    }
+}
+
+/// The allowlist as the Markdown table of SECURITY.md.
+pub fn allowlist_markdown() -> String {
+    let mut out =
+        String::from("| syscall | feature | argument constraint | reason |\n|---|---|---|---|\n");
+    for a in ALLOWLIST {
+        let constraint = a.constraint();
+        let name = a.short_name();
         out.push_str(&format!(
             "| `{name}` | {} | {constraint} | {} |\n",
             a.feature.name(),
