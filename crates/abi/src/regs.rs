@@ -95,6 +95,21 @@ impl CpuContext {
         }
     }
 
+    /// A context holding only the six syscall arguments, for driving a syscall handler
+    /// directly (tests, fuzzing); the inverse of [`CpuContext::syscall_args`].
+    pub fn with_syscall_args(args: [u64; 6]) -> Self {
+        let [rdi, rsi, rdx, r10, r8, r9] = args;
+        CpuContext {
+            rdi,
+            rsi,
+            rdx,
+            r10,
+            r8,
+            r9,
+            ..CpuContext::default()
+        }
+    }
+
     /// The six syscall arguments (`rdi rsi rdx r10 r8 r9`, see syscall(2)).
     pub fn syscall_args(&self) -> [u64; 6] {
         [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9]
@@ -118,5 +133,7 @@ mod tests {
         assert_eq!(w[16], 17);
         assert_eq!(w[22], 23);
         assert_eq!(CpuContext::from_words(&w), c);
+        let a = [1, 2, 3, 4, 5, 6];
+        assert_eq!(CpuContext::with_syscall_args(a).syscall_args(), a);
     }
 }

@@ -71,15 +71,7 @@ pub fn syscalls(data: &[u8]) {
                 raw >> 1
             };
         }
-        let mut ctx = CpuContext {
-            rdi: args[0],
-            rsi: args[1],
-            rdx: args[2],
-            r10: args[3],
-            r8: args[4],
-            r9: args[5],
-            ..CpuContext::default()
-        };
+        let mut ctx = CpuContext::with_syscall_args(args);
         let _ = dispatch(&k, &t, u64::from(entry.nr), &mut ctx, &mut []);
     }
 }

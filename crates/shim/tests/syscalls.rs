@@ -38,15 +38,7 @@ impl Guest {
 
     /// Make syscall `n` with `args`; returns rax as the guest sees it.
     fn call(&self, n: u32, args: [u64; 6]) -> i64 {
-        let mut ctx = CpuContext {
-            rdi: args[0],
-            rsi: args[1],
-            rdx: args[2],
-            r10: args[3],
-            r8: args[4],
-            r9: args[5],
-            ..CpuContext::default()
-        };
+        let mut ctx = CpuContext::with_syscall_args(args);
         match dispatch(&self.k, &self.t, u64::from(n), &mut ctx, &mut []) {
             Outcome::Return(Ok(v)) => v as i64,
             Outcome::Return(Err(e)) => -i64::from(e.0.0),
