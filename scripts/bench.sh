@@ -17,6 +17,9 @@
 #   context: clock_gettime (the vDSO natively), stat of a path under /usr (a host volume in the
 #   sandbox), and start-up taken apart: a static program with no libc (bench/c/empty.c),
 #   `meridian --version`, `meridian run` of the empty program
+#   the host filter's own cost: BPF instructions evaluated per call and time added to allowed
+#   and trapped calls, against no filter and a routing-only filter
+#   (crates/platform-linux/examples/filter_cost.rs)
 # The sandbox's /tmp is in memory; the native read case uses /dev/shm (tmpfs) when it is
 # writable so that both sides read an in-memory file, and /tmp otherwise (noted in the output).
 set -euo pipefail
@@ -216,3 +219,8 @@ row_context "start-up, static hello world (glibc)" \
     "$(median "$samples/hello.native" 1)" "$(median "$samples/hello.meridian" 1)" ms
 row_context "start-up, \`meridian --version\` (the runner alone, no sandbox)" \
     "" "$(median "$samples/version" 1)" ms
+
+echo
+echo "## The host filter's own cost (issue 5)"
+echo
+cargo run --release -q -p meridian-platform-linux --example filter_cost

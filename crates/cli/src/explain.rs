@@ -1,59 +1,126 @@
-//! `meridian policy explain`: what a sandbox with the given options would be given, and the
-//! host system calls Meridian itself could then make, each with its reason.
+//! `meridian policy explain`: what a sandbox with the given policy file and options would be
+//! given — mounts, identity, environment, limits — and the host system calls Meridian itself
+//! could then make, each with its reason and argument constraint.
 
-use crate::{Plan, SandboxArgs, plan};
+use crate::{SandboxArgs, resolve};
 use anyhow::Result;
-use meridian_platform_linux::filter::{FilterSpec, allowed_for};
-use meridian_shim::setup::MountSpec;
+use meridian::policy::{MountKind, Policy};
+use meridian_platform_linux::filter::{ERRNO_ONLY, Features, allowed_for};
 
 /// In-memory directories of every sandbox (see `meridian_shim::setup::boot`).
 const IN_MEMORY_DIRS: &[&str] = &["/tmp", "/root", "/run", "/home", "/var"];
 
-/// The explanation as text.
-pub fn render(args: &SandboxArgs) -> Result<String> {
-    let Plan {
-        volumes,
-        mounts,
-        env,
-        workdir,
-    } = plan(args)?;
-    let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let mut out = String::from("Filesystem (everything else of the host is invisible):\n");
-    for m in &mounts {
-        let line = match m {
-            MountSpec::Host {
-                guest,
-                vol,
-                read_only,
-            } => {
-                let host = volumes
-                    .get(*vol as usize)
-                    .map_or_else(String::new, |p| p.display().to_string());
-                format!(
-                    "  {:<12} host directory {host}, {}",
-                    s(guest),
-                    if *read_only {
-                        "read-only"
-                    } else {
-                        "read-write"
-                    }
-                )
+/// The filter features a policy needs.
+pub fn features(p: &Policy) -> Features {
+    Features {
+        host_volumes: p.uses_host_volumes(),
+        jit: p.jit,
+    }
+}
+
+fn human_size(n: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [
+        (1 << 40, "T"),
+        (1 << 30, "G"),
+        (1 << 20, "M"),
+        (1 << 10, "K"),
+    ];
+    for (unit, name) in UNITS {
+        if n >= unit && n.is_multiple_of(unit) {
+            return format!("{}{name}", n / unit);
+        }
+    }
+    format!("{n} bytes")
+}
+
+fn mount_line(kind: &MountKind) -> String {
+    match kind {
+        MountKind::Host { source, read_only } => format!(
+            "host directory {}, {}",
+            source.display(),
+            if *read_only {
+                "read-only"
+            } else {
+                "read-write"
             }
-            MountSpec::Symlink { guest, target } => format!(
-                "  {:<12} symbolic link to {}, as on the host",
-                s(guest),
-                s(target)
-            ),
-            MountSpec::Tmpfs { guest } => format!("  {:<12} in memory", s(guest)),
-        };
-        out.push_str(&line);
-        out.push('\n');
+        ),
+        MountKind::Tmpfs { size, inodes } => {
+            let mut s = String::from("in memory");
+            if let Some(b) = size {
+                s.push_str(&format!(", at most {}", human_size(*b)));
+            }
+            if let Some(n) = inodes {
+                s.push_str(&format!(", at most {n} files"));
+            }
+            s
+        }
+        MountKind::Image { source } => {
+            format!("tar image {}, read-only", source.display())
+        }
+        MountKind::Overlay { source } => format!(
+            "{}, with an in-memory writable layer on top",
+            source.display()
+        ),
+    }
+}
+
+/// The explanation as text.
+pub fn render(p: &Policy) -> String {
+    let mut out = String::new();
+    if let Some(f) = &p.file {
+        out.push_str(&format!("Policy file: {}\n\n", f.display()));
+    }
+    out.push_str("Filesystem (everything else of the host is invisible):\n");
+    match &p.rootfs {
+        Some(r) => out.push_str(&format!(
+            "  {:<12} tar image {}, with an in-memory writable layer on top (the image is never modified)\n",
+            "/",
+            r.display()
+        )),
+        None => {
+            for dir in p.default_root_dirs() {
+                let path = std::path::Path::new(dir);
+                match std::fs::symlink_metadata(path) {
+                    Ok(m) if m.file_type().is_symlink() => {
+                        let target = std::fs::read_link(path).unwrap_or_default();
+                        out.push_str(&format!(
+                            "  {dir:<12} symbolic link to {}, as on the host\n",
+                            target.display()
+                        ));
+                    }
+                    Ok(m) if m.is_dir() => out.push_str(&format!(
+                        "  {dir:<12} host directory {dir}, read-only\n"
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+    for m in &p.mounts {
+        out.push_str(&format!(
+            "  {:<12} {}  ({})\n",
+            m.target,
+            mount_line(&m.kind),
+            m.origin
+        ));
     }
     for d in IN_MEMORY_DIRS {
         out.push_str(&format!("  {d:<12} in memory, private to the sandbox\n"));
     }
-    let etc: Vec<String> = crate::etc_files().iter().map(|(n, _)| s(n)).collect();
-    out.push_str(&format!("  {:<12} synthetic: {}\n", "/etc", etc.join(", ")));
+    let etc: Vec<String> = crate::etc_files()
+        .iter()
+        .map(|(n, _)| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    let etc_note = if p.rootfs.is_some() {
+        " (only if the image has no /etc)"
+    } else {
+        ""
+    };
+    out.push_str(&format!(
+        "  {:<12} synthetic{etc_note}: {}\n",
+        "/etc",
+        etc.join(", ")
+    ));
     out.push_str(&format!(
         "  {:<12} synthetic: null, zero, full, random, urandom (tty when stdin is a terminal)\n",
         "/dev"
@@ -63,30 +130,54 @@ pub fn render(args: &SandboxArgs) -> Result<String> {
         "/proc"
     ));
     out.push_str(&format!(
-        "\nWorking directory: {}\nEnvironment:\n",
-        s(&workdir)
+        "\nWorking directory: {}\nUser: uid {} gid {}\nHost name: {}\nSystem-call log: {}\nWritable+executable memory (JIT): {}\n",
+        p.workdir,
+        p.uid,
+        p.gid,
+        p.hostname,
+        p.log,
+        if p.jit { "allowed" } else { "refused (EACCES)" }
     ));
-    for e in &env {
-        out.push_str(&format!("  {}\n", s(e)));
+    out.push_str("Limits:\n");
+    let l = &p.limits;
+    let or_default = |v: Option<String>, d: &str| v.unwrap_or_else(|| d.to_string());
+    for (name, value) in [
+        ("memory", or_default(l.memory.map(human_size), "unlimited")),
+        (
+            "processes",
+            or_default(l.processes.map(|n| n.to_string()), "unlimited"),
+        ),
+        (
+            "open_files",
+            or_default(l.open_files.map(|n| n.to_string()), "1024 (hard 4096)"),
+        ),
+        (
+            "cpu_seconds",
+            or_default(l.cpu_seconds.map(|n| n.to_string()), "unlimited"),
+        ),
+        (
+            "file_size",
+            or_default(l.file_size.map(human_size), "unlimited"),
+        ),
+        ("core dumps", "off".to_string()),
+    ] {
+        out.push_str(&format!("  {name:<12} {value}\n"));
     }
-    let spec = FilterSpec {
-        text: (0, 0),
-        vdso: None,
-        host_volumes: !volumes.is_empty(),
-        pid: 0,
-    };
-    let allowed: Vec<_> = allowed_for(&spec).collect();
+    out.push_str("Environment:\n");
+    for e in &p.env {
+        out.push_str(&format!("  {e}\n"));
+    }
+    let features = features(p);
+    let allowed: Vec<_> = allowed_for(features).collect();
     out.push_str(&format!(
         "\nHost system calls Meridian itself may make ({}); every system call of the program is served by Meridian:\n",
         allowed.len()
     ));
     for a in allowed {
-        let c = a.constraint();
-        let constraint = if c.is_empty() {
-            String::new()
-        } else {
-            format!(" [{c}]")
-        };
+        let constraint = a
+            .rule_for(features)
+            .map(|_| format!(" [{}]", a.constraint()))
+            .unwrap_or_default();
         out.push_str(&format!(
             "  {:<18} {:<13} {}{constraint}\n",
             a.short_name(),
@@ -94,17 +185,23 @@ pub fn render(args: &SandboxArgs) -> Result<String> {
             a.reason
         ));
     }
+    let errno_only: Vec<&str> = ERRNO_ONLY.iter().map(|(_, n, _)| *n).collect();
+    out.push_str(&format!(
+        "Answered ENOSYS by the filter, never executed: {}\n",
+        errno_only.join(", ")
+    ));
     out.push_str(
         "\nUnder the filter (SECURITY.md, \"Defence in depth\"): inherited descriptors closed, no_new_privs, \
-         no core dumps, own user/mount/network/IPC/UTS/cgroup namespaces, a filesystem jail holding only the \
-         host directories above, Landlock (read-only beneath them, no TCP, signals and abstract sockets scoped); \
-         each where the host offers it, with a warning where it does not.\n",
+         no core dumps, the limits above as host rlimits where the host enforces them, own \
+         user/mount/network/IPC/UTS/cgroup namespaces, a filesystem jail holding only the host \
+         directories above, Landlock (read-only beneath them, no TCP, signals and abstract sockets \
+         scoped); each where the host offers it, with a warning where it does not.\n",
     );
-    Ok(out)
+    out
 }
 
-/// Print the explanation.
+/// Print the explanation of `args`.
 pub fn print(args: &SandboxArgs) -> Result<()> {
-    print!("{}", render(args)?);
+    print!("{}", render(&resolve(args)?));
     Ok(())
 }

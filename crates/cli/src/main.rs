@@ -14,7 +14,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 mod explain;
+
 mod syscalls_doc;
+
+use meridian::policy::{self, LogLevel, MountKind, Policy};
 
 /// Exit status when Meridian itself fails before the program runs (like `env`/`docker`).
 const EXIT_MERIDIAN_ERROR: i32 = 125;
@@ -55,15 +58,40 @@ enum Command {
 /// What a sandbox is made of (shared by `run` and `policy explain`).
 #[derive(clap::Args)]
 struct SandboxArgs {
+    /// Read the sandbox's policy from this TOML file (see docs/policy.md); the options below
+    /// add to it or override it.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Mount a host directory, read-write unless `:ro` is given (repeatable). A mount at the
+    /// same target as one of the policy file's replaces it.
+    #[arg(long = "mount", value_name = "HOST:GUEST[:ro|:rw]")]
+    mounts: Vec<String>,
+    /// Mount an empty in-memory filesystem, optionally limited in size (repeatable).
+    #[arg(long = "tmpfs", value_name = "GUEST[:SIZE]")]
+    tmpfs: Vec<String>,
+    /// Use a tar image (plain or gzip) as the root filesystem, with an in-memory layer on
+    /// top that takes the program's changes (the image file is never modified).
+    #[arg(long, value_name = "IMAGE")]
+    rootfs: Option<PathBuf>,
     /// Set an environment variable for the program (repeatable).
     #[arg(long = "env", value_name = "K=V")]
     env: Vec<String>,
-    /// Mount a host directory into the sandbox, read-write unless `:ro` is given (repeatable).
-    #[arg(long = "mount", value_name = "HOST:GUEST[:ro]")]
-    mounts: Vec<String>,
-    /// Working directory inside the sandbox.
-    #[arg(long, value_name = "DIR", default_value = "/")]
-    workdir: String,
+    /// Working directory inside the sandbox [default: /].
+    #[arg(long, value_name = "DIR")]
+    workdir: Option<String>,
+    /// The program's user and group ids inside the sandbox [default: 0:0].
+    #[arg(long, value_name = "UID[:GID]")]
+    user: Option<String>,
+    /// A resource limit (repeatable): memory=SIZE, processes=N, open_files=N,
+    /// cpu_seconds=N, file_size=SIZE.
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    limits: Vec<String>,
+    /// Allow memory that is writable and executable at once (JIT compilers such as Java's).
+    #[arg(long)]
+    allow_jit: bool,
+    /// Which of the program's system calls to report on stderr [default: unsupported].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    log: Option<LogLevel>,
 }
 
 #[derive(Subcommand)]
@@ -78,7 +106,8 @@ enum PolicyCommand {
 struct RunArgs {
     #[command(flatten)]
     sandbox: SandboxArgs,
-    /// Print one line per system call on stderr (name, arguments, result or errno).
+    /// Print one line per system call on stderr (name, arguments, result or errno); the
+    /// same as `--log trace`.
     #[arg(long)]
     trace: bool,
     /// The program and its arguments.
@@ -112,51 +141,6 @@ fn main() {
     std::process::exit(code);
 }
 
-struct Mount {
-    host: PathBuf,
-    guest: String,
-    read_only: bool,
-}
-
-fn parse_mount(s: &str) -> Result<Mount> {
-    let mut parts: Vec<&str> = s.split(':').collect();
-    let read_only = match parts.last() {
-        Some(&"ro") if parts.len() == 3 => {
-            parts.pop();
-            true
-        }
-        Some(&"rw") if parts.len() == 3 => {
-            parts.pop();
-            false
-        }
-        _ => false,
-    };
-    let [host, guest] = parts.as_slice() else {
-        bail!("--mount {s:?}: expected HOST:GUEST or HOST:GUEST:ro")
-    };
-    if !guest.starts_with('/') {
-        bail!("--mount {s:?}: the guest path must be absolute");
-    }
-    let host = std::fs::canonicalize(host)
-        .with_context(|| format!("--mount {s:?}: host path {host:?} does not exist"))?;
-    if !host.is_dir() {
-        bail!(
-            "--mount {s:?}: {} is not a directory (only directories can be mounted)",
-            host.display()
-        );
-    }
-    if !read_only {
-        eprintln!(
-            "meridian: note: --mount {s}: read-write host volumes are not supported yet; mounting read-only"
-        );
-    }
-    Ok(Mount {
-        host,
-        guest: guest.to_string(),
-        read_only: true,
-    })
-}
-
 fn etc_files() -> Vec<(Vec<u8>, Vec<u8>)> {
     [
         ("passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"),
@@ -179,7 +163,66 @@ fn host_release() -> Vec<u8> {
         .unwrap_or_else(|_| b"6.1.0".to_vec())
 }
 
-/// The resolved sandbox: host volumes, the guest's mounts, environment and working directory.
+/// The policy of `args`: the defaults, then the policy file, then the flags.
+fn resolve(args: &SandboxArgs) -> Result<Policy> {
+    let mut p = policy::default_policy();
+    if let Some(file) = &args.policy {
+        p.load_file(file)?;
+    }
+    if let Some(r) = &args.rootfs {
+        let r = std::fs::canonicalize(r)
+            .with_context(|| format!("--rootfs {}: no such file", r.display()))?;
+        if !r.is_file() {
+            bail!(
+                "--rootfs {}: not a regular file (an image is a tar file, plain or gzip)",
+                r.display()
+            );
+        }
+        p.rootfs = Some(r);
+    }
+    for m in &args.mounts {
+        p.add_mount(policy::parse_mount_flag(m)?);
+    }
+    for t in &args.tmpfs {
+        p.add_mount(policy::parse_tmpfs_flag(t)?);
+    }
+    for kv in &args.env {
+        let Some((k, v)) = kv.split_once('=') else {
+            bail!("--env {kv:?}: expected K=V")
+        };
+        p.set_env(k, v)
+            .map_err(|e| anyhow::anyhow!("--env {kv:?}: {e}"))?;
+    }
+    if let Some(w) = &args.workdir {
+        if !w.starts_with('/') {
+            bail!("--workdir {w:?}: must be an absolute path inside the sandbox");
+        }
+        p.workdir = w.clone();
+    }
+    if let Some(u) = &args.user {
+        let (uid, gid) = match u.split_once(':') {
+            Some((a, b)) => (a.parse(), b.parse()),
+            None => (u.parse(), u.parse()),
+        };
+        let (Ok(uid), Ok(gid)) = (uid, gid) else {
+            bail!("--user {u:?}: expected numeric UID or UID:GID, e.g. --user 1000:1000")
+        };
+        (p.uid, p.gid) = (uid, gid);
+    }
+    for l in &args.limits {
+        policy::apply_limit_flag(&mut p, l)?;
+    }
+    if args.allow_jit {
+        p.jit = true;
+    }
+    if let Some(l) = args.log {
+        p.log = l;
+    }
+    Ok(p)
+}
+
+/// The sandbox a policy describes, in the boot's terms: host volumes (opened by the
+/// platform, in this order), the guest's mounts, environment and working directory.
 struct Plan {
     volumes: Vec<PathBuf>,
     mounts: Vec<MountSpec>,
@@ -187,19 +230,26 @@ struct Plan {
     workdir: Vec<u8>,
 }
 
-/// Resolve the default policy plus `args` (checking mounts and environment entries).
-fn plan(args: &SandboxArgs) -> Result<Plan> {
+/// Turn a policy into a boot plan.
+fn plan(p: &Policy) -> Result<Plan> {
     let mut volumes: Vec<PathBuf> = Vec::new();
     let mut mounts: Vec<MountSpec> = Vec::new();
+    if p.uid != 0 || p.gid != 0 {
+        bail!("a non-root guest identity (uid/gid) is not supported by this build yet");
+    }
+    if let Some(r) = &p.rootfs {
+        bail!(
+            "--rootfs {}: root filesystem images are not supported by this build yet",
+            r.display()
+        );
+    }
     // The default root of DESIGN §5: host system directories read-only; symlinked ones
     // (e.g. /bin -> usr/bin on merged-/usr systems) become the same symlinks.
-    for dir in [
-        "/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
-    ] {
-        let p = std::path::Path::new(dir);
-        match std::fs::symlink_metadata(p) {
+    for dir in p.default_root_dirs() {
+        let path = std::path::Path::new(dir);
+        match std::fs::symlink_metadata(path) {
             Ok(m) if m.file_type().is_symlink() => {
-                let target = std::fs::read_link(p)?;
+                let target = std::fs::read_link(path)?;
                 mounts.push(MountSpec::Symlink {
                     guest: dir.as_bytes().to_vec(),
                     target: target.as_os_str().as_bytes().to_vec(),
@@ -211,50 +261,64 @@ fn plan(args: &SandboxArgs) -> Result<Plan> {
                     vol: volumes.len() as u32,
                     read_only: true,
                 });
-                volumes.push(p.to_path_buf());
+                volumes.push(path.to_path_buf());
             }
             _ => {}
         }
     }
-    for m in &args.mounts {
-        let m = parse_mount(m)?;
-        mounts.push(MountSpec::Host {
-            guest: m.guest.into_bytes(),
-            vol: volumes.len() as u32,
-            read_only: m.read_only,
-        });
-        volumes.push(m.host);
-    }
-    let mut env: Vec<Vec<u8>> = vec![
-        b"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_vec(),
-        b"HOME=/root".to_vec(),
-        b"USER=root".to_vec(),
-    ];
-    if let Ok(term) = std::env::var("TERM") {
-        env.push(format!("TERM={term}").into_bytes());
-    }
-    for kv in &args.env {
-        let Some((k, _)) = kv.split_once('=') else {
-            bail!("--env {kv:?}: expected K=V")
-        };
-        env.retain(|e| !e.starts_with(format!("{k}=").as_bytes()));
-        env.push(kv.as_bytes().to_vec());
+    for m in &p.mounts {
+        let guest = m.target.as_bytes().to_vec();
+        match &m.kind {
+            MountKind::Host { source, read_only } => {
+                if !read_only {
+                    eprintln!(
+                        "meridian: note: {}: read-write host volumes are not supported yet; mounting read-only",
+                        m.origin
+                    );
+                }
+                mounts.push(MountSpec::Host {
+                    guest,
+                    vol: volumes.len() as u32,
+                    read_only: true,
+                });
+                volumes.push(source.clone());
+            }
+            MountKind::Tmpfs { size, inodes } => {
+                if size.is_some() || inodes.is_some() {
+                    bail!(
+                        "{}: tmpfs size and inode limits are not supported by this build yet",
+                        m.origin
+                    );
+                }
+                mounts.push(MountSpec::Tmpfs { guest });
+            }
+            MountKind::Image { .. } | MountKind::Overlay { .. } => {
+                bail!(
+                    "{}: image and overlay mounts are not supported by this build yet",
+                    m.origin
+                );
+            }
+        }
     }
     Ok(Plan {
         volumes,
         mounts,
-        env,
-        workdir: args.workdir.clone().into_bytes(),
+        env: p.env.iter().map(|e| e.as_bytes().to_vec()).collect(),
+        workdir: p.workdir.as_bytes().to_vec(),
     })
 }
 
 fn run(args: RunArgs) -> Result<std::convert::Infallible> {
+    let mut policy = resolve(&args.sandbox)?;
+    if args.trace {
+        policy.log = LogLevel::Trace;
+    }
     let Plan {
         volumes,
         mounts,
         env,
         workdir,
-    } = plan(&args.sandbox)?;
+    } = plan(&policy)?;
     let argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.as_bytes().to_vec()).collect();
     let spec = BootSpec {
         mounts,
@@ -269,13 +333,23 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
     // Read before the platform hardens the process: Landlock then refuses host paths outside
     // the volumes.
     let release = host_release();
-    let platform: &'static LinuxPlatform = Box::leak(Box::new(LinuxPlatform::new(&volumes)?));
+    let platform = LinuxPlatform::new(&volumes)?.allow_jit(policy.jit);
+    let platform: &'static LinuxPlatform = Box::leak(Box::new(platform));
+    let limits = meridian_shim::Limits {
+        memory: policy.limits.memory,
+        processes: policy.limits.processes,
+        open_files: policy.limits.open_files,
+        cpu_seconds: policy.limits.cpu_seconds,
+        file_size: policy.limits.file_size,
+    };
     let config = meridian_shim::Config {
-        trace: args.trace,
+        trace: policy.log == LogLevel::Trace,
+        quiet: policy.log == LogLevel::Off,
         hwcap: meridian_platform_linux::host_hwcaps(),
-        hostname: b"meridian".to_vec(),
+        hostname: policy.hostname.clone().into_bytes(),
         release,
         memory: meridian_platform_linux::host_memory(),
+        limits,
     };
     let (kernel, ctx) = match meridian_shim::setup::boot(platform, config, &spec) {
         Ok(k) => k,
@@ -284,6 +358,13 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
     let kernel: &'static std::sync::Arc<meridian_shim::Kernel<LinuxPlatform>> =
         Box::leak(Box::new(kernel));
     let handler: &'static meridian_shim::Kernel<LinuxPlatform> = kernel.as_ref();
+    meridian_platform_linux::harden::limit_resources(
+        &meridian_platform_linux::harden::HostLimits {
+            cpu_seconds: policy.limits.cpu_seconds,
+            file_size: policy.limits.file_size,
+            open_files: policy.limits.open_files,
+        },
+    )?;
     platform.lock_down(handler, 1)?;
     platform.run(&ctx)
 }

@@ -159,7 +159,7 @@ fn bad_command_lines_are_refused_before_anything_runs() {
                 "echo",
                 "ran",
             ][..],
-            "must be absolute",
+            "must be an absolute path",
         ),
         (
             &["--env", "NOEQUALS", "--", "/bin/busybox", "echo", "ran"][..],
@@ -199,7 +199,7 @@ fn policy_explain_shows_mounts_and_the_host_allowlist() {
     assert_eq!(out.status, 0, "{}", text(&out.stderr));
     assert!(
         stdout.contains(&format!(
-            "  /data        host directory {}, read-only\n",
+            "  /data        host directory {}, read-only  (--mount ",
             dir.display()
         )),
         "{stdout}"

@@ -134,6 +134,22 @@ impl AddressSpace {
         at >= end
     }
 
+    /// Bytes mapped in `[start, end)` (the whole space for `0..u64::MAX`).
+    pub fn mapped_bytes(&self, start: u64, end: u64) -> u64 {
+        self.areas
+            .iter()
+            .map(|(&s, a)| a.end.min(end).saturating_sub(s.max(start)))
+            .sum()
+    }
+
+    /// Whether mapping `[start, start+len)` would take the total past `limit` bytes
+    /// (RLIMIT_AS: what is already mapped there is not counted twice).
+    pub fn would_exceed(&self, start: u64, len: u64, limit: u64) -> bool {
+        let end = start.saturating_add(len);
+        let total = self.mapped_bytes(0, u64::MAX) - self.mapped_bytes(start, end);
+        total.saturating_add(len) > limit
+    }
+
     /// Record a mapping, replacing what overlapped it.
     pub fn insert(&mut self, start: u64, area: Area) {
         self.remove(start, area.end);

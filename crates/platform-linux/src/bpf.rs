@@ -212,10 +212,17 @@ pub fn disassemble(prog: &[SockFilter]) -> String {
 
 /// A tiny interpreter used by the tests to check what a filter decides.
 pub fn run(prog: &[SockFilter], data: &[u8; 64]) -> u32 {
+    run_counted(prog, data).0
+}
+
+/// [`run`], also returning how many instructions were evaluated (the filter's cost per call).
+pub fn run_counted(prog: &[SockFilter], data: &[u8; 64]) -> (u32, usize) {
     let mut a: u32 = 0;
     let mut pc = 0usize;
+    let mut steps = 0usize;
     while let Some(ins) = prog.get(pc) {
         pc += 1;
+        steps += 1;
         match ins.code {
             BPF_LD_W_ABS => {
                 let o = ins.k as usize;
@@ -225,7 +232,7 @@ pub fn run(prog: &[SockFilter], data: &[u8; 64]) -> u32 {
             }
             BPF_ALU_AND_K => a &= ins.k,
             BPF_JMP_JA => pc += ins.k as usize,
-            BPF_RET_K => return ins.k,
+            BPF_RET_K => return (ins.k, steps),
             code => {
                 let taken = match code {
                     BPF_JEQ_K => a == ins.k,
@@ -237,7 +244,7 @@ pub fn run(prog: &[SockFilter], data: &[u8; 64]) -> u32 {
             }
         }
     }
-    0
+    (0, steps)
 }
 
 #[cfg(test)]

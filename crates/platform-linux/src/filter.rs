@@ -15,8 +15,7 @@ use crate::bpf::{Op, SockFilter, To, assemble, data};
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 /// Syscall numbers at or above this are the x32 ABI (arch/x86/include/uapi/asm/unistd.h).
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
-/// SECCOMP_RET_ERRNO | ENOSYS: used to steer glibc from clone3 (arguments in memory cannot
-/// be checked) to clone (checkable flags).
+/// SECCOMP_RET_ERRNO | ENOSYS: the answer to [`ERRNO_ONLY`] calls.
 const RET_ENOSYS: u32 = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
 
 /// A constraint on one argument of an allowed call.
@@ -28,6 +27,8 @@ pub enum ArgRule {
     OneOf(u32, &'static [u64]),
     /// The argument must be the runner's own process id ([`FilterSpec::pid`]).
     OwnPid(u32),
+    /// The argument must not have every bit of `mask` set (e.g. not PROT_WRITE|PROT_EXEC).
+    NotAllSet(u32, u64),
 }
 
 /// One allowed host syscall.
@@ -43,6 +44,8 @@ pub struct Allowed {
     pub arg: Option<ArgRule>,
     /// Policy feature that needs it (`core` = every sandbox).
     pub feature: Feature,
+    /// A policy feature that lifts the argument constraint (e.g. `jit` for W^X).
+    pub waived_by: Option<Feature>,
 }
 
 /// Policy features that widen the allowlist.
@@ -52,6 +55,8 @@ pub enum Feature {
     Core,
     /// Host directories are mounted.
     HostVolumes,
+    /// The guest may map memory writable and executable at once (JIT compilers).
+    Jit,
 }
 
 impl Feature {
@@ -60,10 +65,45 @@ impl Feature {
         match self {
             Feature::Core => "core",
             Feature::HostVolumes => "host-volumes",
+            Feature::Jit => "jit",
         }
     }
 }
 
+/// The policy features a filter is built for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Features {
+    /// Host directories are mounted.
+    pub host_volumes: bool,
+    /// Writable and executable guest mappings are allowed.
+    pub jit: bool,
+}
+
+impl Features {
+    /// The default policy: the host's system directories are mounted read-only.
+    pub const DEFAULT_POLICY: Features = Features {
+        host_volumes: true,
+        jit: false,
+    };
+
+    /// Every feature on (the widest filter).
+    pub const ALL: Features = Features {
+        host_volumes: true,
+        jit: true,
+    };
+
+    /// Whether `f` is on.
+    pub fn has(self, f: Feature) -> bool {
+        match f {
+            Feature::Core => true,
+            Feature::HostVolumes => self.host_volumes,
+            Feature::Jit => self.jit,
+        }
+    }
+}
+
+/// Writable and executable at once: refused unless the policy allows JIT compilers.
+const PROT_WX: u64 = (libc::PROT_WRITE | libc::PROT_EXEC) as u64;
 const CLONE_THREAD_FLAGS: u64 = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u64;
 const TERMINAL_IOCTLS: &[u64] = &[
     libc::TCGETS,
@@ -80,6 +120,7 @@ macro_rules! allow {
             reason: $reason,
             arg: None,
             feature: Feature::$feature,
+            waived_by: None,
         }
     };
     ($name:ident, $feature:ident, $reason:expr, $arg:expr) => {
@@ -89,6 +130,17 @@ macro_rules! allow {
             reason: $reason,
             arg: Some($arg),
             feature: Feature::$feature,
+            waived_by: None,
+        }
+    };
+    ($name:ident, $feature:ident, $reason:expr, $arg:expr, unless $waiver:ident) => {
+        Allowed {
+            nr: libc::$name as u32,
+            name: stringify!($name),
+            reason: $reason,
+            arg: Some($arg),
+            feature: Feature::$feature,
+            waived_by: Some(Feature::$waiver),
         }
     };
 }
@@ -130,14 +182,22 @@ pub const ALLOWLIST: &[Allowed] = &[
     allow!(
         SYS_mmap,
         Core,
-        "guest memory inside the reserved guest range; the runner's heap"
+        "guest memory inside the reserved guest range; the runner's heap",
+        ArgRule::NotAllSet(2, PROT_WX),
+        unless Jit
     ),
     allow!(
         SYS_munmap,
         Core,
         "the runner's heap; the library OS's view of shared file pages"
     ),
-    allow!(SYS_mprotect, Core, "guest mprotect; thread stack guards"),
+    allow!(
+        SYS_mprotect,
+        Core,
+        "guest mprotect; thread stack guards",
+        ArgRule::NotAllSet(2, PROT_WX),
+        unless Jit
+    ),
     allow!(
         SYS_mremap,
         Core,
@@ -156,12 +216,6 @@ pub const ALLOWLIST: &[Allowed] = &[
         "waits that a signal for the guest can cut short"
     ),
     allow!(SYS_clock_gettime, Core, "clocks (vDSO fallback)"),
-    allow!(SYS_clock_getres, Core, "clock resolution"),
-    allow!(
-        SYS_sched_getaffinity,
-        Core,
-        "CPU count for the guest and the runtime"
-    ),
     allow!(
         SYS_getrandom,
         Core,
@@ -187,13 +241,11 @@ pub const ALLOWLIST: &[Allowed] = &[
         ArgRule::AllSet(0, CLONE_THREAD_FLAGS)
     ),
     allow!(
-        SYS_set_robust_list,
+        SYS_rseq,
         Core,
-        "glibc registers each new host thread"
+        "glibc registers each new host thread, and aborts the process if that fails once the main thread has registered"
     ),
-    allow!(SYS_rseq, Core, "glibc registers each new host thread"),
     allow!(SYS_gettid, Core, "thread identity for kicks"),
-    allow!(SYS_getpid, Core, "process identity for kicks"),
     allow!(
         SYS_tgkill,
         Core,
@@ -206,6 +258,29 @@ pub const ALLOWLIST: &[Allowed] = &[
         Core,
         "terminal queries on stdio",
         ArgRule::OneOf(1, TERMINAL_IOCTLS)
+    ),
+];
+
+/// Calls glibc makes on its own in every new thread that the library OS does not need: the
+/// filter answers them with an error (`SECCOMP_RET_ERRNO`) instead of executing them, and
+/// glibc carries on (it ignores set_robust_list's result; pthread_getattr_np takes ENOSYS
+/// from sched_getaffinity as "no affinity").
+/// clone3 is answered ENOSYS so glibc falls back to clone, whose flags seccomp can check.
+pub const ERRNO_ONLY: &[(u32, &str, &str)] = &[
+    (
+        libc::SYS_clone3 as u32,
+        "clone3",
+        "its flags are in memory, which seccomp cannot check: glibc falls back to clone",
+    ),
+    (
+        libc::SYS_sched_getaffinity as u32,
+        "sched_getaffinity",
+        "glibc's pthread_getattr_np (Rust's thread start) asks; it treats ENOSYS as \"no affinity\"; the CPU count is read once before the filter",
+    ),
+    (
+        libc::SYS_set_robust_list as u32,
+        "set_robust_list",
+        "glibc registers each new thread; the library OS's own locks are not robust futexes",
     ),
 ];
 
@@ -225,19 +300,25 @@ pub struct FilterSpec {
     pub text: (u64, u64),
     /// The vDSO's text, if mapped.
     pub vdso: Option<(u64, u64)>,
-    /// Whether host volumes are mounted.
-    pub host_volumes: bool,
+    /// The policy's features.
+    pub features: Features,
     /// The runner's process id: the only thread group it may signal.
     pub pid: u32,
 }
 
 /// The allowlist for a spec.
-pub fn allowed_for(spec: &FilterSpec) -> impl Iterator<Item = &'static Allowed> {
-    let hv = spec.host_volumes;
-    ALLOWLIST.iter().filter(move |a| match a.feature {
-        Feature::Core => true,
-        Feature::HostVolumes => hv,
-    })
+pub fn allowed_for(features: Features) -> impl Iterator<Item = &'static Allowed> {
+    ALLOWLIST.iter().filter(move |a| features.has(a.feature))
+}
+
+impl Allowed {
+    /// The argument constraint that applies under `features`.
+    pub fn rule_for(&self, features: Features) -> Option<ArgRule> {
+        match self.waived_by {
+            Some(f) if features.has(f) => None,
+            _ => self.arg,
+        }
+    }
 }
 
 const L_OURS: u32 = 1;
@@ -246,6 +327,7 @@ const L_TRAP: u32 = 3;
 const L_KILL: u32 = 4;
 const L_ALLOW: u32 = 5;
 const L_DENY_OURS: u32 = 6;
+const L_ENOSYS: u32 = 7;
 const L_RANGE_BASE: u32 = 100;
 const L_RULE_BASE: u32 = 1000;
 
@@ -302,18 +384,14 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
     // Guest code may use any number (x32 ones included): it is trapped and gets ENOSYS from
     // the shim. Meridian's own text never makes x32 calls.
     ops.push(Op::Jge(X32_SYSCALL_BIT, To::L(L_KILL), To::Next));
-    ops.push(Op::Jeq(
-        libc::SYS_clone3 as u32,
-        To::Next,
-        To::L(L_OURS + 10),
-    ));
-    ops.push(Op::Ret(RET_ENOSYS));
-    ops.push(Op::Label(L_OURS + 10));
-    let rules: Vec<&Allowed> = allowed_for(spec).collect();
+    for &(nr, _, _) in ERRNO_ONLY {
+        ops.push(Op::Jeq(nr, To::L(L_ENOSYS), To::Next));
+    }
+    let rules: Vec<&Allowed> = allowed_for(spec.features).collect();
     for (i, rule) in rules.iter().enumerate() {
         let next = L_RULE_BASE + 2 * i as u32;
         let body = next + 1;
-        match rule.arg {
+        match rule.rule_for(spec.features) {
             None => ops.push(Op::Jeq(rule.nr, To::L(L_ALLOW), To::Next)),
             Some(arg) => {
                 ops.push(Op::Jeq(rule.nr, To::L(body), To::L(next)));
@@ -327,6 +405,8 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
     // A call from the runner's text that is not allowed: a bug in the library OS, or guest
     // code that jumped into it. Either way it is not executed; the SIGSYS handler reports.
     ops.push(Op::Ret(libc::SECCOMP_RET_TRAP));
+    ops.push(Op::Label(L_ENOSYS));
+    ops.push(Op::Ret(RET_ENOSYS));
     ops.push(Op::Label(L_ALLOW));
     ops.push(Op::Ret(libc::SECCOMP_RET_ALLOW));
     ops.push(Op::Label(L_KILL));
@@ -348,6 +428,12 @@ fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32) {
             ops.push(Op::Load(data::arg_lo(i)));
             ops.push(Op::And(mask as u32));
             ops.push(Op::Jeq(mask as u32, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+        }
+        ArgRule::NotAllSet(i, mask) => {
+            // Only the low 32 bits matter to the kernel for prot (an int).
+            ops.push(Op::Load(data::arg_lo(i)));
+            ops.push(Op::And(mask as u32));
+            ops.push(Op::Jeq(mask as u32, To::L(L_DENY_OURS), To::L(L_ALLOW)));
         }
         ArgRule::OneOf(i, values) => {
             ops.push(Op::Load(data::arg_hi(i)));
@@ -373,6 +459,13 @@ impl Allowed {
             None => String::new(),
             Some(ArgRule::AllSet(i, mask)) => format!("arg{i} has all of {mask:#x}"),
             Some(ArgRule::OwnPid(i)) => format!("arg{i} is the runner's pid"),
+            Some(ArgRule::NotAllSet(i, mask)) => {
+                let waiver = self
+                    .waived_by
+                    .map(|f| format!(" unless {}", f.name()))
+                    .unwrap_or_default();
+                format!("arg{i} lacks some of {mask:#x}{waiver}")
+            }
             Some(ArgRule::OneOf(i, values)) => {
                 let v: Vec<String> = values.iter().map(|v| format!("{v:#x}")).collect();
                 format!("arg{i} one of {}", v.join(", "))
@@ -394,7 +487,17 @@ pub fn allowlist_markdown() -> String {
             a.reason.replace('|', "\\|")
         ));
     }
-    out.push_str(&format!("\n{} entries.\n", ALLOWLIST.len()));
+    let default = allowed_for(Features::DEFAULT_POLICY).count();
+    let all = allowed_for(Features::ALL).count();
+    out.push_str(&format!(
+        "\n{} entries: {default} host system calls for the default policy (host system \
+         directories mounted read-only), {all} with every feature on.\n\n\
+         Answered with ENOSYS by the filter, never executed (glibc makes them on its own):\n\n",
+        ALLOWLIST.len()
+    ));
+    for (_, name, why) in ERRNO_ONLY {
+        out.push_str(&format!("- `{name}`: {why}\n"));
+    }
     out
 }
 
@@ -418,7 +521,7 @@ mod tests {
         FilterSpec {
             text: (0x7f00_0010_0000, 0x7f00_0020_0000),
             vdso: Some((0x7fff_0000_0000, 0x7fff_0000_2000)),
-            host_volumes: false,
+            features: Features::default(),
             pid: 4242,
         }
     }
@@ -429,11 +532,11 @@ mod tests {
         let ours = 0x7f00_0015_0000;
         let guest = 0x40_1000;
         assert_eq!(
-            run(&p, &seccomp_data(libc::SYS_getpid as u32, guest, [0; 6])),
+            run(&p, &seccomp_data(libc::SYS_gettid as u32, guest, [0; 6])),
             libc::SECCOMP_RET_TRAP
         );
         assert_eq!(
-            run(&p, &seccomp_data(libc::SYS_getpid as u32, ours, [0; 6])),
+            run(&p, &seccomp_data(libc::SYS_gettid as u32, ours, [0; 6])),
             libc::SECCOMP_RET_ALLOW
         );
         // Not on the allowlist from our own text: trapped (reported), never executed.
@@ -447,7 +550,10 @@ mod tests {
             libc::SECCOMP_RET_TRAP
         );
         let hv = build(&FilterSpec {
-            host_volumes: true,
+            features: Features {
+                host_volumes: true,
+                ..Features::default()
+            },
             pid: 4242,
             ..spec()
         })
@@ -460,7 +566,7 @@ mod tests {
         assert_eq!(
             run(
                 &p,
-                &seccomp_data(libc::SYS_getpid as u32, 0x7f00_0020_0000, [0; 6])
+                &seccomp_data(libc::SYS_gettid as u32, 0x7f00_0020_0000, [0; 6])
             ),
             libc::SECCOMP_RET_TRAP
         );
@@ -547,11 +653,11 @@ mod tests {
         let s = FilterSpec {
             text: (0x7f00_ffff_0000, 0x7f01_0001_0000),
             vdso: None,
-            host_volumes: false,
+            features: Features::default(),
             pid: 4242,
         };
         let p = build(&s).unwrap();
-        let nr = libc::SYS_getpid as u32;
+        let nr = libc::SYS_gettid as u32;
         for ip in [
             0x7f00_ffff_0000u64,
             0x7f00_ffff_ffff,
@@ -605,5 +711,60 @@ mod tests {
             assert!(!a.reason.is_empty(), "{} has no reason", a.name);
         }
         assert!(ALLOWLIST.len() <= 40);
+    }
+
+    /// DESIGN §3 and issue 5: the default policy's host boundary stays at most 30 calls.
+    #[test]
+    fn default_policy_allows_at_most_30_host_calls() {
+        let n = allowed_for(Features::DEFAULT_POLICY).count();
+        assert!(n <= 30, "{n} host calls for the default policy");
+        assert!(
+            allowed_for(Features::default()).count() < n,
+            "no volumes, fewer calls"
+        );
+    }
+
+    #[test]
+    fn writable_executable_mappings_need_the_jit_feature() {
+        let ours = 0x7f00_0015_0000;
+        let wx = (libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC) as u64;
+        let rx = (libc::PROT_READ | libc::PROT_EXEC) as u64;
+        let p = build(&spec()).unwrap();
+        let jit = build(&FilterSpec {
+            features: Features {
+                jit: true,
+                ..Features::default()
+            },
+            ..spec()
+        })
+        .unwrap();
+        for nr in [libc::SYS_mmap as u32, libc::SYS_mprotect as u32] {
+            assert_eq!(
+                run(&p, &seccomp_data(nr, ours, [0, 4096, wx, 0, 0, 0])),
+                libc::SECCOMP_RET_TRAP
+            );
+            // High bits of the int argument are ignored by the kernel, and by the rule.
+            assert_eq!(
+                run(
+                    &p,
+                    &seccomp_data(nr, ours, [0, 4096, wx | 1 << 40, 0, 0, 0])
+                ),
+                libc::SECCOMP_RET_TRAP
+            );
+            assert_eq!(
+                run(&p, &seccomp_data(nr, ours, [0, 4096, rx, 0, 0, 0])),
+                libc::SECCOMP_RET_ALLOW
+            );
+            assert_eq!(
+                run(&jit, &seccomp_data(nr, ours, [0, 4096, wx, 0, 0, 0])),
+                libc::SECCOMP_RET_ALLOW
+            );
+        }
+        for nr in [
+            libc::SYS_sched_getaffinity as u32,
+            libc::SYS_set_robust_list as u32,
+        ] {
+            assert_eq!(run(&p, &seccomp_data(nr, ours, [0; 6])), RET_ENOSYS);
+        }
     }
 }

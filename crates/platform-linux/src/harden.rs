@@ -642,3 +642,70 @@ mod tests {
         );
     }
 }
+
+/// Host resource limits from the policy: the host enforces what the library OS cannot
+/// (CPU time) and backs up what it does (descriptors, file size).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HostLimits {
+    /// RLIMIT_CPU: SIGXCPU at this many seconds (forwarded to the guest), SIGKILL a second
+    /// later.
+    pub cpu_seconds: Option<u64>,
+    /// RLIMIT_FSIZE: host files (read-write volumes, redirected stdout) stop growing here.
+    pub file_size: Option<u64>,
+    /// The guest's descriptor limit; the host limit is this plus the runner's own needs.
+    pub open_files: Option<u64>,
+}
+
+/// Descriptors the runner needs beside the guest's: volume roots, the directory cache,
+/// stdio.
+const RUNNER_FDS: u64 = 256;
+
+/// Set the host rlimits of `limits` (soft and hard: a process cannot raise them again).
+pub fn limit_resources(limits: &HostLimits) -> Result<(), SetupError> {
+    let set = |resource, soft: u64, hard: u64, what| {
+        let mut cur = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: valid out pointer.
+        if unsafe { libc::getrlimit(resource, &mut cur) } != 0 {
+            return Err(host_error(what));
+        }
+        // An unprivileged process cannot raise its hard limit: stay at or below it.
+        let lim = libc::rlimit {
+            rlim_cur: soft.min(cur.rlim_max),
+            rlim_max: hard.min(cur.rlim_max),
+        };
+        // SAFETY: `lim` is a valid rlimit for the call.
+        if unsafe { libc::setrlimit(resource, &lim) } != 0 {
+            return Err(host_error(what));
+        }
+        Ok(())
+    };
+    if let Some(s) = limits.cpu_seconds {
+        set(
+            libc::RLIMIT_CPU,
+            s,
+            s.saturating_add(1),
+            "limiting CPU time (RLIMIT_CPU)",
+        )?;
+    }
+    if let Some(b) = limits.file_size {
+        set(
+            libc::RLIMIT_FSIZE,
+            b,
+            b,
+            "limiting file size (RLIMIT_FSIZE)",
+        )?;
+    }
+    if let Some(n) = limits.open_files {
+        let n = n.saturating_add(RUNNER_FDS);
+        set(
+            libc::RLIMIT_NOFILE,
+            n,
+            n,
+            "limiting open descriptors (RLIMIT_NOFILE)",
+        )?;
+    }
+    Ok(())
+}

@@ -79,7 +79,28 @@ pub struct LinuxPlatform {
     text: (u64, u64),
     vdso: Option<(u64, u64)>,
     cpus: u32,
+    /// The runner's process id, read once: the filter allows no getpid.
+    pid: u32,
+    /// Each clock's resolution, read once: the filter allows no clock_getres.
+    resolutions: [Nanos; CLOCK_KINDS.len()],
+    /// Whether guest mappings may be writable and executable at once (policy `jit`).
+    jit: bool,
 }
+
+/// Every [`ClockKind`], in the order of [`LinuxPlatform::resolutions`].
+const CLOCK_KINDS: [ClockKind; 5] = [
+    ClockKind::Realtime,
+    ClockKind::Monotonic,
+    ClockKind::ProcessCpu,
+    ClockKind::ThreadCpu,
+    ClockKind::Boottime,
+];
+
+/// The runner's process id, set by [`LinuxPlatform::new`] (kicks name it in tgkill).
+static HOST_PID: AtomicU32 = AtomicU32::new(0);
+
+/// Whether the one-line note about refused writable+executable mappings was printed.
+static WX_REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn own_text() -> (u64, u64) {
     // SAFETY: getauxval has no preconditions.
@@ -184,12 +205,40 @@ impl LinuxPlatform {
         for m in missing {
             eprintln!("meridian: warning: {m}");
         }
+        // SAFETY: getpid has no preconditions.
+        let pid = unsafe { libc::getpid() } as u32;
+        HOST_PID.store(pid, Ordering::Relaxed);
         Ok(LinuxPlatform {
             volumes,
             text,
             vdso: vdso_text(),
             cpus,
+            pid,
+            resolutions: CLOCK_KINDS.map(host_resolution),
+            jit: false,
         })
+    }
+
+    /// Allow guest mappings that are writable and executable at once (JIT compilers); by
+    /// default they are refused with EACCES and the filter forbids them.
+    pub fn allow_jit(mut self, jit: bool) -> LinuxPlatform {
+        self.jit = jit;
+        self
+    }
+
+    /// Host protection bits for a guest mapping, refusing writable+executable ones unless
+    /// the policy allows JIT (as SELinux's execmem denial does: EACCES).
+    fn guest_prot(&self, prot: Prot) -> Result<i32, Error> {
+        if prot.write && prot.exec && !self.jit {
+            if !WX_REPORTED.swap(true, Ordering::Relaxed) {
+                eprintln!(
+                    "meridian: refused a memory mapping that is both writable and executable (EACCES); \
+                     allow JIT compilers with `jit = true` in the policy or --allow-jit"
+                );
+            }
+            return Err(Error::Access);
+        }
+        Ok(prot_bits(prot))
     }
 
     /// The filter this platform will install.
@@ -197,9 +246,11 @@ impl LinuxPlatform {
         filter::FilterSpec {
             text: self.text,
             vdso: self.vdso,
-            host_volumes: self.volumes.is_some(),
-            // SAFETY: getpid has no preconditions.
-            pid: unsafe { libc::getpid() } as u32,
+            features: filter::Features {
+                host_volumes: self.volumes.is_some(),
+                jit: self.jit,
+            },
+            pid: self.pid,
         }
     }
 
@@ -237,28 +288,9 @@ impl LinuxPlatform {
                 source: std::io::Error::other("panicked"),
             })?;
         let prog = filter::build(&self.filter_spec())?;
-        let fprog = libc::sock_fprog {
-            len: prog.len() as u16,
-            filter: prog.as_ptr() as *mut libc::sock_filter,
-        };
         // no_new_privs, which an unprivileged process needs for this, was set by `new`
         // (`harden::isolate`).
-        // SAFETY: `fprog` points at `prog`, alive for the call; SockFilter has the layout of
-        // struct sock_filter (u16, u8, u8, u32).
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_seccomp,
-                libc::SECCOMP_SET_MODE_FILTER,
-                libc::SECCOMP_FILTER_FLAG_TSYNC,
-                &fprog as *const libc::sock_fprog,
-            )
-        };
-        if r != 0 {
-            return Err(host_err("installing the seccomp filter")(
-                std::io::Error::last_os_error(),
-            ));
-        }
-        Ok(())
+        install_filter(&prog).map_err(host_err("installing the seccomp filter"))
     }
 
     /// Run guest code on the calling (main) thread. Never returns: the process ends when the
@@ -291,6 +323,52 @@ fn shared_range(capacity: u64, offset: u64, len: u64) -> Result<(), Error> {
         Some(end) if end <= capacity => Ok(()),
         _ => Err(Error::Invalid),
     }
+}
+
+/// Install `prog` as a seccomp filter on every thread of the process (TSYNC). The process
+/// must have no_new_privs set (or CAP_SYS_ADMIN).
+pub fn install_filter(prog: &[bpf::SockFilter]) -> std::io::Result<()> {
+    let len = u16::try_from(prog.len())
+        .map_err(|_| std::io::Error::other("filter longer than BPF_MAXINSNS"))?;
+    let fprog = libc::sock_fprog {
+        len,
+        filter: prog.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: `fprog` points at `prog`, alive for the call; SockFilter has the layout of
+    // struct sock_filter (u16, u8, u8, u32).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            libc::SECCOMP_FILTER_FLAG_TSYNC,
+            &fprog as *const libc::sock_fprog,
+        )
+    };
+    if r != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The runner's executable text, `[start, end)` (what the filter calls "ours").
+pub fn runner_text() -> (u64, u64) {
+    own_text()
+}
+
+/// A clock's resolution from the host (at start-up, before the filter).
+fn host_resolution(clock: ClockKind) -> Nanos {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: valid out pointer.
+    unsafe { libc::clock_getres(clock_id(clock), &mut ts) };
+    Nanos::from_parts(ts.tv_sec.max(0) as u64, ts.tv_nsec.max(0) as u64)
+}
+
+/// The runner's process id (kicks target their own thread group only).
+pub(crate) fn host_pid() -> u32 {
+    HOST_PID.load(Ordering::Relaxed)
 }
 
 fn clock_id(c: ClockKind) -> libc::clockid_t {
@@ -465,6 +543,7 @@ impl Platform for LinuxPlatform {
         if !in_guest(addr, len) {
             return Err(Error::NoMemory);
         }
+        let prot = self.guest_prot(prot)?;
         let share = if shared {
             libc::MAP_SHARED
         } else {
@@ -475,7 +554,7 @@ impl Platform for LinuxPlatform {
             libc::mmap(
                 addr as *mut libc::c_void,
                 len as usize,
-                prot_bits(prot),
+                prot,
                 share | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
                 -1,
                 0,
@@ -495,6 +574,7 @@ impl Platform for LinuxPlatform {
         if !in_guest(addr, len) {
             return Err(Error::NoMemory);
         }
+        let prot = self.guest_prot(prot)?;
         let share = if shared {
             libc::MAP_SHARED
         } else {
@@ -505,7 +585,7 @@ impl Platform for LinuxPlatform {
             libc::mmap(
                 addr as *mut libc::c_void,
                 len as usize,
-                prot_bits(prot),
+                prot,
                 share | libc::MAP_FIXED,
                 fd.0,
                 offset as i64,
@@ -517,9 +597,9 @@ impl Platform for LinuxPlatform {
         if !in_guest(addr, len) {
             return Err(Error::NoMemory);
         }
+        let prot = self.guest_prot(prot)?;
         // SAFETY: changes protection inside the guest range only.
-        if unsafe { libc::mprotect(addr as *mut libc::c_void, len as usize, prot_bits(prot)) } != 0
-        {
+        if unsafe { libc::mprotect(addr as *mut libc::c_void, len as usize, prot) } != 0 {
             return Err(host::last_error());
         }
         Ok(())
@@ -677,6 +757,7 @@ impl Platform for LinuxPlatform {
         if !in_guest(addr, len) {
             return Err(Error::NoMemory);
         }
+        self.guest_prot(prot)?;
         // SAFETY: mremap with old_size 0 makes a second mapping of the same shared pages
         // (mremap(2)), placed at a guest-range address that the library OS never uses.
         let r = unsafe {
@@ -703,13 +784,8 @@ impl Platform for LinuxPlatform {
     }
 
     fn resolution(&self, clock: ClockKind) -> Nanos {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: valid out pointer.
-        unsafe { libc::clock_getres(clock_id(clock), &mut ts) };
-        Nanos::from_parts(ts.tv_sec.max(0) as u64, ts.tv_nsec.max(0) as u64)
+        let i = CLOCK_KINDS.iter().position(|&c| c == clock).unwrap_or(0);
+        self.resolutions.get(i).copied().unwrap_or_default()
     }
 
     fn fill_random(&self, buf: &mut [u8]) {

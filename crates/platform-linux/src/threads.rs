@@ -79,7 +79,14 @@ pub fn kick(tid: u32) {
     b.kick.store(1, Ordering::Release);
     wake(&b.kick as *const _ as u64, u32::MAX, FUTEX_BITSET_MATCH_ANY);
     // SAFETY: tgkill to a thread of this very process.
-    unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), b.host_tid, KICK_SIGNAL) };
+    unsafe {
+        libc::syscall(
+            libc::SYS_tgkill,
+            crate::host_pid() as libc::pid_t,
+            b.host_tid,
+            KICK_SIGNAL,
+        )
+    };
 }
 
 #[repr(C)]

@@ -6,14 +6,14 @@
 //! snapshots use fixed ranges; the allowlist and the program's shape are what they pin.
 
 use meridian_platform_linux::bpf::disassemble;
-use meridian_platform_linux::filter::{FilterSpec, allowed_for, build};
+use meridian_platform_linux::filter::{Features, FilterSpec, allowed_for, build};
 use std::path::PathBuf;
 
-fn spec(host_volumes: bool) -> FilterSpec {
+fn spec(features: Features) -> FilterSpec {
     FilterSpec {
         text: (0x7f00_0010_0000, 0x7f00_0020_0000),
         vdso: Some((0x7fff_f7fc_1000, 0x7fff_f7fc_3000)),
-        host_volumes,
+        features,
         pid: 4242,
     }
 }
@@ -21,9 +21,13 @@ fn spec(host_volumes: bool) -> FilterSpec {
 fn check(name: &str, spec: &FilterSpec) {
     let prog = build(spec).expect("the filter assembles");
     let mut listing = String::from("# allowed from the runner's text:\n");
-    for a in allowed_for(spec) {
+    for a in allowed_for(spec.features) {
+        let c = a
+            .rule_for(spec.features)
+            .map(|_| format!(" [{}]", a.constraint()))
+            .unwrap_or_default();
         listing.push_str(&format!(
-            "#   {} ({})\n",
+            "#   {} ({}){c}\n",
             a.name.trim_start_matches("SYS_"),
             a.feature.name()
         ));
@@ -51,14 +55,20 @@ fn check(name: &str, spec: &FilterSpec) {
 /// The default policy: the default root mounts host /usr, /lib, … as volumes.
 #[test]
 fn default_policy_filter() {
-    check("filter-default", &spec(true));
+    check("filter-default", &spec(Features::DEFAULT_POLICY));
+}
+
+/// Every policy feature on: the widest filter Meridian ever installs.
+#[test]
+fn every_feature_filter() {
+    check("filter-all-features", &spec(Features::ALL));
 }
 
 /// No host volumes: no path-based host calls at all.
 #[test]
 fn no_volumes_filter() {
-    check("filter-no-volumes", &spec(false));
-    let none = spec(false);
+    check("filter-no-volumes", &spec(Features::default()));
+    let none = Features::default();
     for name in [
         "SYS_openat2",
         "SYS_getdents64",
@@ -66,7 +76,7 @@ fn no_volumes_filter() {
         "SYS_pread64",
     ] {
         assert!(
-            allowed_for(&none).all(|a| a.name != name),
+            allowed_for(none).all(|a| a.name != name),
             "{name} without volumes"
         );
     }

@@ -102,6 +102,27 @@ pub struct Config {
     pub release: Vec<u8>,
     /// Total and free memory reported to the guest (bytes).
     pub memory: (u64, u64),
+    /// Resource limits from the policy.
+    pub limits: Limits,
+    /// Do not report unsupported calls and flags on stderr (policy `log = "off"`).
+    pub quiet: bool,
+}
+
+/// Resource limits from the policy; `None` keeps the default (what a Debian login has).
+/// They are the guest's rlimits (getrlimit shows them, the guest may lower them) and the
+/// library OS enforces them as Linux does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Address space in bytes (RLIMIT_AS: mmap, brk and mremap fail with ENOMEM).
+    pub memory: Option<u64>,
+    /// Tasks (RLIMIT_NPROC: a new thread or process fails with EAGAIN).
+    pub processes: Option<u64>,
+    /// Descriptors (RLIMIT_NOFILE: EMFILE).
+    pub open_files: Option<u64>,
+    /// CPU seconds (RLIMIT_CPU; the host enforces it: SIGXCPU, then SIGKILL a second later).
+    pub cpu_seconds: Option<u64>,
+    /// Largest file written, bytes (RLIMIT_FSIZE).
+    pub file_size: Option<u64>,
 }
 
 /// The library OS instance for one sandboxed process.
@@ -156,9 +177,13 @@ impl<P: LinuxPlatform> Kernel<P> {
         Kernel {
             p,
             vfs,
-            config,
             pid: 1,
-            fds: Mutex::new(FdTable::new(task_calls::DEFAULT_NOFILE as usize)),
+            fds: Mutex::new(FdTable::new(
+                config
+                    .limits
+                    .open_files
+                    .unwrap_or(task_calls::DEFAULT_NOFILE) as usize,
+            )),
             cwd: Mutex::new(alloc::vec![b'/']),
             umask: AtomicU32::new(0o022),
             mm: Mutex::new(AddressSpace::new(lo.start, lo.end)),
@@ -168,9 +193,10 @@ impl<P: LinuxPlatform> Kernel<P> {
             epoch: Epoch::new(),
             image: Mutex::new(loader::ImageInfo::default()),
             reported: Mutex::new(BTreeSet::new()),
-            rlimits: Mutex::new(task_calls::default_rlimits()),
+            rlimits: Mutex::new(task_calls::rlimits_for(&config.limits)),
             shared_files: Mutex::new(BTreeMap::new()),
             started: p.now(meridian_core::time::ClockKind::Monotonic).0,
+            config,
         }
     }
 
@@ -189,7 +215,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// Report an unsupported feature once on stderr (keyed by `key`).
     pub fn report_once(&self, key: u64, what: core::fmt::Arguments<'_>) {
-        if self.reported.lock().insert(key) {
+        if !self.config.quiet && self.reported.lock().insert(key) {
             let msg = alloc::format!("meridian: {what}\n");
             let _ = self
                 .p

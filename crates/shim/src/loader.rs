@@ -292,9 +292,11 @@ impl<P: LinuxPlatform> Kernel<P> {
             let file_pages_end = page_up(file_end).ok_or(LoadError::NoMemory)?;
             if p.filesz > 0 {
                 let len = file_pages_end - start;
-                // Writable until the .bss tail below is zeroed; `prot` is applied after.
+                // Writable (and not executable: W^X) until the .bss tail below is zeroed;
+                // `prot` is applied after.
                 let staging = Prot {
                     write: true,
+                    exec: false,
                     ..prot
                 };
                 match host {

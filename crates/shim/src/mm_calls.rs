@@ -67,6 +67,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         } else {
             mm.find_free(len, addr & !(PAGE_BYTES - 1))?
         };
+        if self.over_memory_limit(&mm, start, len) {
+            return Err(Errno::ENOMEM.into());
+        }
         if flags & MAP_ANONYMOUS != 0 {
             self.p.map_anonymous(start, len, prot, shared)?;
             mm.insert(
@@ -297,7 +300,10 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Ok(cur);
         };
         if new_top > old_top {
-            if !mm.is_free(old_top, new_top) || !mm.in_range(old_top, new_top) {
+            if !mm.is_free(old_top, new_top)
+                || !mm.in_range(old_top, new_top)
+                || self.over_memory_limit(&mm, old_top, new_top - old_top)
+            {
                 return Ok(cur);
             }
             if self
@@ -348,6 +354,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         let area = area.clone();
         if !mm.is_mapped(old, old + old_len) {
             return Err(Errno::EFAULT.into());
+        }
+        if new_len > old_len && self.over_memory_limit(&mm, old + old_len, new_len - old_len) {
+            return Err(Errno::ENOMEM.into());
         }
         if new_len <= old_len && flags & MREMAP_FIXED == 0 {
             if new_len < old_len {

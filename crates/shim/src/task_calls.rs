@@ -12,8 +12,12 @@ use meridian_core::time::{ClockKind, Nanos};
 
 /// Default RLIMIT_NOFILE soft limit.
 pub const DEFAULT_NOFILE: u64 = 1024;
+const RLIMIT_CPU: u32 = 0;
+const RLIMIT_FSIZE: u32 = 1;
 const RLIMIT_STACK: u32 = 3;
+const RLIMIT_NPROC: u32 = 6;
 const RLIMIT_NOFILE: u32 = 7;
+const RLIMIT_AS: u32 = 9;
 const RLIM_INFINITY: u64 = u64::MAX;
 const RLIMIT_COUNT: u32 = 16;
 
@@ -26,6 +30,26 @@ pub fn default_rlimits() -> BTreeMap<u32, (u64, u64)> {
     m.insert(RLIMIT_STACK, (8 << 20, RLIM_INFINITY));
     m.insert(RLIMIT_NOFILE, (DEFAULT_NOFILE, 4096));
     m.insert(4, (0, RLIM_INFINITY)); // RLIMIT_CORE: no core dumps
+    m
+}
+
+/// The defaults with the policy's limits applied (soft = hard, so the guest can only lower
+/// them; RLIMIT_CPU's hard limit is a second above, so SIGXCPU comes before SIGKILL).
+pub fn rlimits_for(limits: &crate::Limits) -> BTreeMap<u32, (u64, u64)> {
+    let mut m = default_rlimits();
+    for (r, v) in [
+        (RLIMIT_AS, limits.memory),
+        (RLIMIT_NPROC, limits.processes),
+        (RLIMIT_NOFILE, limits.open_files),
+        (RLIMIT_FSIZE, limits.file_size),
+    ] {
+        if let Some(v) = v {
+            m.insert(r, (v, v));
+        }
+    }
+    if let Some(s) = limits.cpu_seconds {
+        m.insert(RLIMIT_CPU, (s, s.saturating_add(1)));
+    }
     m
 }
 
@@ -91,6 +115,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         {
             self.report_once(0x2_0000, format_args!("clone without CLONE_THREAD (new processes) is not supported yet: returning ENOSYS"));
             return Err(Errno::ENOSYS.into());
+        }
+        let tasks = self.threads.lock().len() as u64;
+        if tasks >= self.rlimit(RLIMIT_NPROC).0 {
+            // clone(2): EAGAIN when RLIMIT_NPROC is reached.
+            return Err(Errno::EAGAIN.into());
         }
         let child = self.new_thread(t.sigmask.load(Ordering::Acquire));
         let tid = child.tid;
@@ -569,6 +598,26 @@ impl<P: LinuxPlatform> Kernel<P> {
         f.u64(8, cpu.subsec_nanos() / 1000);
         self.write_mem(out, &b)?;
         Ok(0)
+    }
+
+    /// The (soft, hard) value of resource `r`.
+    pub fn rlimit(&self, r: u32) -> (u64, u64) {
+        self.rlimits
+            .lock()
+            .get(&r)
+            .copied()
+            .unwrap_or((RLIM_INFINITY, RLIM_INFINITY))
+    }
+
+    /// Whether mapping `[start, start+len)` in `mm` would pass RLIMIT_AS.
+    pub fn over_memory_limit(
+        &self,
+        mm: &meridian_core::mm::AddressSpace,
+        start: u64,
+        len: u64,
+    ) -> bool {
+        let limit = self.rlimit(RLIMIT_AS).0;
+        limit != RLIM_INFINITY && mm.would_exceed(start, len, limit)
     }
 
     /// prlimit64(2) on the process itself.

@@ -1,0 +1,384 @@
+//! The policy: a TOML file and/or flags, checked before anything runs, and what it sets in
+//! the sandbox — mounts, environment, working directory, host name, log level, JIT and
+//! resource limits. Limits are compared with the same program run natively under the same
+//! rlimits (`prlimit`), so "the sandbox enforces it as Linux does" is what is checked.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+const PYTHON: &str = "/usr/bin/python3";
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `meridian run <options> -- <program...>`.
+fn meridian_run(options: &[&str], program: &[&str]) -> Command {
+    let mut cmd = Command::new(common::meridian_bin());
+    cmd.arg("run").args(options).arg("--").args(program);
+    cmd
+}
+
+fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, contents).unwrap();
+    p
+}
+
+/// Native under `prlimit <limits>` and sandboxed with `--limit`s: same stdout and status.
+fn limit_matches_native(prlimit: &[&str], limits: &[&str], script: &str) -> common::DualRun {
+    let mut native = Command::new("prlimit");
+    native.args(prlimit).args(["--", PYTHON, "-c", script]);
+    let mut options = Vec::new();
+    for l in limits {
+        options.extend(["--limit", l]);
+    }
+    let sandbox = meridian_run(&options, &[PYTHON, "-c", script]);
+    let run = common::native_vs_sandbox(native, sandbox, b"", TIMEOUT);
+    if let Some(m) = run.mismatch() {
+        panic!("--limit {limits:?} differs from native prlimit {prlimit:?}:\n{m}");
+    }
+    run
+}
+
+#[test]
+fn open_files_limit_matches_native() {
+    let run = limit_matches_native(
+        &["--nofile=40:40"],
+        &["open_files=40"],
+        "import resource, os\n\
+         print(resource.getrlimit(resource.RLIMIT_NOFILE))\n\
+         fds = []\n\
+         try:\n\
+         \x20   while True: fds.append(os.open('/dev/null', os.O_RDONLY))\n\
+         except OSError as e: print('stopped by', e.strerror, 'highest fd', max(fds))\n",
+    );
+    assert!(
+        text(&run.native.stdout).contains("(40, 40)\nstopped by Too many open files highest fd 39"),
+        "{}",
+        text(&run.native.stdout)
+    );
+}
+
+#[test]
+fn memory_limit_matches_native() {
+    let run = limit_matches_native(
+        &["--as=268435456:268435456"],
+        &["memory=256M"],
+        "import resource\n\
+         print(resource.getrlimit(resource.RLIMIT_AS))\n\
+         small = bytearray(16 << 20)\n\
+         print('16 MiB ok')\n\
+         try:\n\
+         \x20   big = bytearray(512 << 20)\n\
+         \x20   print('512 MiB allocated')\n\
+         except MemoryError: print('512 MiB: MemoryError')\n",
+    );
+    assert_eq!(
+        text(&run.native.stdout),
+        "(268435456, 268435456)\n16 MiB ok\n512 MiB: MemoryError\n"
+    );
+}
+
+#[test]
+fn cpu_limit_matches_native() {
+    // SIGXCPU at the soft limit kills a program that does not handle it: 128 + 24.
+    let run = limit_matches_native(
+        &["--cpu=1:2"],
+        &["cpu_seconds=1"],
+        "import resource\n\
+         print(resource.getrlimit(resource.RLIMIT_CPU), flush=True)\n\
+         while True: pass\n",
+    );
+    const SIGXCPU: i32 = 24;
+    assert_eq!(run.native.status, 128 + SIGXCPU);
+}
+
+#[test]
+fn processes_limit_bounds_threads() {
+    // Natively root is exempt from RLIMIT_NPROC, so this one is checked against Linux's
+    // documented behaviour: clone fails with EAGAIN once the sandbox has `processes` tasks.
+    let script = "import threading, time, resource\n\
+         print(resource.getrlimit(resource.RLIMIT_NPROC))\n\
+         ev = threading.Event(); started = []\n\
+         try:\n\
+         \x20   for i in range(10):\n\
+         \x20       t = threading.Thread(target=ev.wait); t.start(); started.append(t)\n\
+         except RuntimeError as e: print('stopped:', e)\n\
+         print('started', len(started))\n\
+         ev.set()\n\
+         for t in started: t.join()\n";
+    let out = common::run(
+        meridian_run(&["--limit", "processes=4"], &[PYTHON, "-c", script]),
+        b"",
+        TIMEOUT,
+    );
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "(4, 4)\nstopped: can't start new thread\nstarted 3\n"
+    );
+}
+
+fn build_wx() -> PathBuf {
+    let gcc = common::find_gcc();
+    let dir = common::scratch_dir("policy/bin");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/policy/wx.c");
+    let out = dir.join("wx");
+    if !common::is_up_to_date(&out, &[&src]) {
+        common::compile_c(&gcc, &src, &out, &["-O1", "-static"]).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
+}
+
+#[test]
+fn writable_executable_memory_needs_the_jit_policy() {
+    let dir = build_wx();
+    let mount = format!("{}:/t:ro", dir.display());
+    let native = common::run(Command::new(dir.join("wx")), b"", TIMEOUT);
+    assert_eq!(native.status, 0);
+    let jit = common::run(
+        meridian_run(&["--mount", &mount, "--allow-jit"], &["/t/wx"]),
+        b"",
+        TIMEOUT,
+    );
+    assert_eq!(
+        text(&jit.stdout),
+        text(&native.stdout),
+        "{}",
+        text(&jit.stderr)
+    );
+
+    let default = common::run(meridian_run(&["--mount", &mount], &["/t/wx"]), b"", TIMEOUT);
+    assert_eq!(default.status, 0, "{}", text(&default.stderr));
+    assert_eq!(
+        text(&default.stdout),
+        "mmap rwx: EACCES\nmprotect rw -> rwx: EACCES\nmprotect rw -> rx: ok\nw^x code returned 42\n"
+    );
+    let stderr = text(&default.stderr);
+    assert_eq!(
+        stderr.matches("both writable and executable").count(),
+        1,
+        "reported once: {stderr}"
+    );
+}
+
+#[test]
+fn a_policy_file_sets_up_the_sandbox_and_flags_override_it() {
+    let dir = common::scratch_dir("policy/file");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    write(&dir.join("data"), "hello.txt", "hello from the host\n");
+    let policy = write(
+        &dir,
+        "sandbox.toml",
+        r#"# A policy a person might write.
+workdir = "/scratch"
+hostname = "box"
+log = "off"
+
+[env]
+GREETING = "from the policy"
+LANG = "C"
+
+[[mount]]
+type = "host"
+source = "data"          # relative to this file
+target = "/data"
+read_only = true
+
+[[mount]]
+type = "tmpfs"
+target = "/scratch"
+
+[limits]
+open_files = 100
+"#,
+    );
+    let policy = policy.to_str().unwrap();
+    // Processes are not served yet (fork), so the workload is one python3 process.
+    let script = "import os, socket, resource, errno\n\
+                  print(os.environ['GREETING']); print(os.getcwd()); print(socket.gethostname())\n\
+                  print(open('/data/hello.txt').read(), end='')\n\
+                  print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n\
+                  open('/scratch/f', 'w').write('x'); print(open('/scratch/f').read())\n\
+                  try: open('/data/new', 'w')\n\
+                  except OSError as e: print(errno.errorcode[e.errno])\n";
+    let out = common::run(
+        meridian_run(&["--policy", policy], &[PYTHON, "-c", script]),
+        b"",
+        TIMEOUT,
+    );
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "from the policy\n/scratch\nbox\nhello from the host\n100\nx\nEROFS\n"
+    );
+    assert!(!dir.join("data/new").exists());
+
+    let out = common::run(
+        meridian_run(
+            &[
+                "--policy",
+                policy,
+                "--env",
+                "GREETING=from the command line",
+                "--workdir",
+                "/",
+                "--limit",
+                "open_files=50",
+            ],
+            &[
+                PYTHON,
+                "-c",
+                "import os, resource; print(os.environ['GREETING']); print(os.getcwd()); \
+                 print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])",
+            ],
+        ),
+        b"",
+        TIMEOUT,
+    );
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "from the command line\n/\n50\n");
+}
+
+#[test]
+fn bad_policies_are_refused_before_anything_runs() {
+    let dir = common::scratch_dir("policy/bad");
+    let marker = dir.join("ran");
+    let _ = std::fs::remove_file(&marker);
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "typo.toml",
+            "workdir = \"/\"\nwrokdir = \"/tmp\"\n",
+            "typo.toml:2:1: unknown field `wrokdir`",
+        ),
+        (
+            "missing.toml",
+            "[[mount]]\ntype = \"host\"\nsource = \"no/such/dir\"\ntarget = \"/x\"\n",
+            "missing.toml:3:10: host path \"no/such/dir\" does not exist",
+        ),
+        (
+            "twice.toml",
+            "[[mount]]\ntype = \"tmpfs\"\ntarget = \"/a\"\n\n[[mount]]\ntype = \"tmpfs\"\ntarget = \"/a\"\n",
+            "twice.toml:5:1: /a is mounted twice (first at",
+        ),
+        (
+            "size.toml",
+            "[limits]\nmemory = \"a lot\"\n",
+            "size.toml:2:10: limits.memory is not a size",
+        ),
+        ("syntax.toml", "[limits\nmemory = 1\n", "syntax.toml:1:8"),
+        (
+            "proc.toml",
+            "[[mount]]\ntype = \"tmpfs\"\ntarget = \"/proc\"\n",
+            "belongs to the sandbox's synthetic",
+        ),
+    ];
+    // The program would leave a file on the host if it ran.
+    let out_dir = format!("{}:/out", dir.join("out").display());
+    for (name, contents, expected) in cases {
+        let policy = write(&dir, name, contents);
+        let out = common::run(
+            meridian_run(
+                &["--policy", policy.to_str().unwrap(), "--mount", &out_dir],
+                &[PYTHON, "-c", "open('/out/ran', 'w'); print('ran')"],
+            ),
+            b"",
+            TIMEOUT,
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status, 125, "{name}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{name}: expected {expected:?} in:\n{stderr}"
+        );
+        assert!(stderr.contains("\n  hint: "), "{name}: no hint in {stderr}");
+        assert!(out.stdout.is_empty(), "{name}: the program ran");
+    }
+    assert!(!dir.join("out/ran").exists());
+    let missing = common::run(
+        meridian_run(&["--policy", "/nonexistent/meridian.toml"], &["/bin/true"]),
+        b"",
+        TIMEOUT,
+    );
+    assert_eq!(missing.status, 125);
+    assert!(text(&missing.stderr).contains("cannot read the policy file"));
+}
+
+#[test]
+fn explain_prints_the_resolved_policy() {
+    let dir = common::scratch_dir("policy/explain");
+    let policy = write(
+        &dir,
+        "p.toml",
+        "uid = 0\n\n[[mount]]\ntype = \"tmpfs\"\ntarget = \"/scratch\"\nsize = \"8M\"\n\n[limits]\ncpu_seconds = 5\n",
+    );
+    let mut cmd = Command::new(common::meridian_bin());
+    cmd.args(["policy", "explain", "--policy", policy.to_str().unwrap()])
+        .args(["--limit", "memory=1G", "--allow-jit"]);
+    let out = common::run(cmd, b"", TIMEOUT);
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    for want in [
+        "Policy file: ",
+        "/scratch     in memory, at most 8M  (",
+        "p.toml:3:1)",
+        "memory       1G",
+        "cpu_seconds  5",
+        "Writable+executable memory (JIT): allowed",
+        "mmap               core          guest memory",
+        "Answered ENOSYS by the filter, never executed: clone3",
+    ] {
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+    }
+    // With JIT allowed, mmap carries no W^X constraint; without, it does.
+    let mmap_line = s
+        .lines()
+        .find(|l| l.trim_start().starts_with("mmap "))
+        .unwrap();
+    assert!(!mmap_line.contains("lacks"), "{mmap_line}");
+    let mut cmd = Command::new(common::meridian_bin());
+    cmd.args(["policy", "explain"]);
+    let default = text(&common::run(cmd, b"", TIMEOUT).stdout);
+    let mmap_line = default
+        .lines()
+        .find(|l| l.trim_start().starts_with("mmap "))
+        .unwrap();
+    assert!(
+        mmap_line.contains("lacks some of 0x6 unless jit"),
+        "{mmap_line}"
+    );
+    let count = |s: &str| -> usize {
+        let line = s
+            .lines()
+            .find(|l| l.starts_with("Host system calls Meridian itself may make ("))
+            .unwrap();
+        line.split(['(', ')']).nth(1).unwrap().parse().unwrap()
+    };
+    assert!(count(&default) <= 30, "{default}");
+}
+
+#[test]
+fn log_off_silences_unsupported_reports() {
+    // inotify is not supported: reported once by default, silent with log = "off".
+    let script = "import ctypes; l = ctypes.CDLL(None); print(l.inotify_init() < 0)";
+    let loud = common::run(meridian_run(&[], &[PYTHON, "-c", script]), b"", TIMEOUT);
+    let quiet = common::run(
+        meridian_run(&["--log", "off"], &[PYTHON, "-c", script]),
+        b"",
+        TIMEOUT,
+    );
+    assert_eq!(text(&loud.stdout), "True\n", "{}", text(&loud.stderr));
+    assert_eq!(text(&quiet.stdout), "True\n");
+    assert!(
+        text(&loud.stderr).contains("meridian: "),
+        "{}",
+        text(&loud.stderr)
+    );
+    assert_eq!(text(&quiet.stderr), "");
+}
