@@ -83,6 +83,8 @@ pub enum TreeError {
     TooLarge(u64),
     /// More entries than the limit (the limit).
     TooManyEntries(usize),
+    /// An entry of a kind a filesystem image cannot hold (the archive's type byte).
+    Unsupported(u8),
 }
 
 impl core::fmt::Display for TreeError {
@@ -108,6 +110,9 @@ impl core::fmt::Display for TreeError {
             }
             TreeError::TooLarge(n) => write!(f, "the files hold more than {n} bytes"),
             TreeError::TooManyEntries(n) => write!(f, "more than {n} entries"),
+            TreeError::Unsupported(kind) => {
+                write!(f, "unsupported entry type {:?}", char::from(*kind))
+            }
         }
     }
 }
