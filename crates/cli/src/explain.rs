@@ -4,7 +4,7 @@
 use crate::{Plan, SandboxArgs, plan};
 use anyhow::Result;
 use meridian_platform_linux::filter::{FilterSpec, allowed_for};
-use meridian_shim::setup::MountSpec;
+use meridian_shim::setup::{LowerSpec, MountSpec};
 
 /// In-memory directories of every sandbox (see `meridian_shim::setup::boot`).
 const IN_MEMORY_DIRS: &[&str] = &["/tmp", "/root", "/run", "/home", "/var"];
@@ -45,11 +45,39 @@ pub fn render(args: &SandboxArgs) -> Result<String> {
                 s(target)
             ),
             MountSpec::Tmpfs { guest } => format!("  {:<12} in memory", s(guest)),
+            MountSpec::Image { guest, image } => format!(
+                "  {:<12} image {}, read-only ({} entries, {} bytes of data)",
+                s(guest),
+                s(image.name()),
+                image.stats().entries,
+                image.stats().data_bytes
+            ),
+            MountSpec::Overlay { guest, lower } => match lower {
+                LowerSpec::Image(image) => format!(
+                    "  {:<12} image {} ({} entries, {} bytes of data), read-only, under an in-memory overlay: writes stay in the sandbox{}",
+                    s(guest),
+                    s(image.name()),
+                    image.stats().entries,
+                    image.stats().data_bytes,
+                    if image.has_etc() {
+                        ""
+                    } else {
+                        " (the image has no /etc: the synthetic one is added)"
+                    }
+                ),
+                LowerSpec::Host { vol } => format!(
+                    "  {:<12} host directory {}, read-only, under an in-memory overlay: writes stay in the sandbox",
+                    s(guest),
+                    volumes
+                        .get(*vol as usize)
+                        .map_or_else(String::new, |p| p.display().to_string())
+                ),
+            },
         };
         out.push_str(&line);
         out.push('\n');
     }
-    for d in IN_MEMORY_DIRS {
+    for d in IN_MEMORY_DIRS.iter().filter(|_| args.rootfs.is_none()) {
         out.push_str(&format!("  {d:<12} in memory, private to the sandbox\n"));
     }
     let etc: Vec<String> = crate::etc_files().iter().map(|(n, _)| s(n)).collect();

@@ -14,6 +14,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 mod explain;
+mod rootfs;
 mod syscalls_doc;
 
 /// Exit status when Meridian itself fails before the program runs (like `env`/`docker`).
@@ -64,6 +65,10 @@ struct SandboxArgs {
     /// Working directory inside the sandbox.
     #[arg(long, value_name = "DIR", default_value = "/")]
     workdir: String,
+    /// Use a tar image (plain or gzip, e.g. from `docker export`) as the root, read-only with
+    /// an in-memory overlay on top, instead of the host's system directories.
+    #[arg(long, value_name = "IMAGE")]
+    rootfs: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -190,12 +195,19 @@ struct Plan {
 /// Resolve the default policy plus `args` (checking mounts and environment entries).
 fn plan(args: &SandboxArgs) -> Result<Plan> {
     let mut volumes: Vec<PathBuf> = Vec::new();
-    let mut mounts: Vec<MountSpec> = Vec::new();
+    let mut mounts: Vec<MountSpec> = match &args.rootfs {
+        Some(image) => rootfs::mounts(image)?,
+        None => Vec::new(),
+    };
     // The default root of DESIGN §5: host system directories read-only; symlinked ones
     // (e.g. /bin -> usr/bin on merged-/usr systems) become the same symlinks.
-    for dir in [
-        "/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
-    ] {
+    let host_root: &[&str] = match args.rootfs {
+        Some(_) => &[],
+        None => &[
+            "/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
+        ],
+    };
+    for dir in host_root {
         let p = std::path::Path::new(dir);
         match std::fs::symlink_metadata(p) {
             Ok(m) if m.file_type().is_symlink() => {

@@ -35,12 +35,12 @@ const NANOS_PER_SEC: u64 = 1_000_000_000;
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     /// The file could not be opened or read.
-    #[error("image {image}: cannot read it: {source}")]
+    #[error("image {image}: cannot read it: {cause}")]
     Read {
         /// The image file.
         image: String,
         /// What the host said.
-        source: io::Error,
+        cause: io::Error,
     },
     /// The path is not a regular file.
     #[error("image {image}: not a regular file (expected a tar archive, plain or gzip)")]
@@ -112,9 +112,9 @@ pub struct LoadReport {
 /// Load the image file at `path`.
 pub fn load_file(path: &Path, limits: ImageLimits) -> Result<(ImageTree, LoadReport), ImageError> {
     let image = path.display().to_string();
-    let read_err = |source| ImageError::Read {
+    let read_err = |cause| ImageError::Read {
         image: image.clone(),
-        source,
+        cause,
     };
     let file = std::fs::File::open(path).map_err(read_err)?;
     if !file.metadata().map_err(read_err)?.is_file() {
@@ -130,9 +130,9 @@ pub fn load<R: Read>(
     limits: ImageLimits,
 ) -> Result<(ImageTree, LoadReport), ImageError> {
     let mut input = BufReader::new(reader);
-    let head = input.fill_buf().map_err(|source| ImageError::Read {
+    let head = input.fill_buf().map_err(|cause| ImageError::Read {
         image: image.to_string(),
-        source,
+        cause,
     })?;
     let gzip = head.starts_with(&GZIP_MAGIC);
     if head.is_empty() {
@@ -212,7 +212,7 @@ fn read_tar<R: Read>(
         if entries == 0 {
             ImageError::NotTar {
                 image: image.to_string(),
-                detail,
+                detail: detail.replace("truncated", "shorter than a tar header"),
             }
         } else {
             ImageError::Malformed {

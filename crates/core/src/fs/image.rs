@@ -23,7 +23,9 @@ use super::{FileType, NodeRef};
 use crate::error::{Error, Result};
 use crate::time::Nanos;
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use spin::Mutex;
 
 /// The permission bits of a mode (`07777`).
 const PERM_MASK: u32 = 0o7777;
@@ -441,10 +443,61 @@ impl ImageTree {
     }
 }
 
+/// An image on its way into a sandbox: what a boot description holds. Clones share one
+/// tree, which the boot code takes exactly once ([`SharedImage::take`]), so the image's data
+/// is held once and freed file by file as it is built.
+#[derive(Clone)]
+pub struct SharedImage {
+    name: Vec<u8>,
+    stats: ImageStats,
+    has_etc: bool,
+    tree: Arc<Mutex<Option<ImageTree>>>,
+}
+
+impl SharedImage {
+    /// Wrap `tree`, loaded from the image called `name` (for messages).
+    pub fn new(name: &[u8], tree: ImageTree) -> SharedImage {
+        SharedImage {
+            name: name.to_vec(),
+            stats: tree.stats(),
+            has_etc: tree.has_top_level(b"etc"),
+            tree: Arc::new(Mutex::new(Some(tree))),
+        }
+    }
+
+    /// The name it was loaded from.
+    pub fn name(&self) -> &[u8] {
+        &self.name
+    }
+
+    /// What it holds.
+    pub fn stats(&self) -> ImageStats {
+        self.stats
+    }
+
+    /// Whether the image has its own top-level `etc`.
+    pub fn has_etc(&self) -> bool {
+        self.has_etc
+    }
+
+    /// The tree, the first time it is asked for (`Error::Busy` after that).
+    pub fn take(&self) -> Result<ImageTree> {
+        self.tree.lock().take().ok_or(Error::Busy)
+    }
+}
+
+impl core::fmt::Debug for SharedImage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SharedImage")
+            .field("name", &alloc::string::String::from_utf8_lossy(&self.name))
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::sync::Arc;
     use alloc::vec;
 
     fn attrs(perm: u32, mtime: u64) -> Attrs {
