@@ -166,10 +166,10 @@ fn busybox_image_runs_and_matches_the_unpacked_tree() {
             .filter(|l| !l.starts_with("total"))
             .map(|l| {
                 let mut fields: Vec<&str> = l.split_whitespace().collect();
-                if l.starts_with('d') {
-                    if let Some(size) = fields.get_mut(4) {
-                        *size = "-";
-                    }
+                if l.starts_with('d')
+                    && let Some(size) = fields.get_mut(4)
+                {
+                    *size = "-";
                 }
                 fields.join(" ")
             })
