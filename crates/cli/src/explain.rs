@@ -104,7 +104,7 @@ pub fn render(p: &Policy) -> String {
             m.origin
         ));
     }
-    for d in IN_MEMORY_DIRS {
+    for d in IN_MEMORY_DIRS.iter().filter(|_| p.rootfs.is_none()) {
         out.push_str(&format!("  {d:<12} in memory, private to the sandbox\n"));
     }
     let etc: Vec<String> = crate::etc_files()

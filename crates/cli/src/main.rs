@@ -9,11 +9,12 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use meridian_platform_linux::LinuxPlatform;
 use meridian_shim::loader::LoadError;
-use meridian_shim::setup::{BootError, BootSpec, MountSpec};
+use meridian_shim::setup::{BootError, BootSpec, LowerSpec, MountSpec};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 mod explain;
+mod rootfs;
 
 mod syscalls_doc;
 
@@ -233,16 +234,13 @@ struct Plan {
 /// Turn a policy into a boot plan.
 fn plan(p: &Policy) -> Result<Plan> {
     let mut volumes: Vec<PathBuf> = Vec::new();
-    let mut mounts: Vec<MountSpec> = Vec::new();
     if p.uid != 0 || p.gid != 0 {
         bail!("a non-root guest identity (uid/gid) is not supported by this build yet");
     }
-    if let Some(r) = &p.rootfs {
-        bail!(
-            "--rootfs {}: root filesystem images are not supported by this build yet",
-            r.display()
-        );
-    }
+    let mut mounts: Vec<MountSpec> = match &p.rootfs {
+        Some(image) => rootfs::mounts(image)?,
+        None => Vec::new(),
+    };
     // The default root of DESIGN §5: host system directories read-only; symlinked ones
     // (e.g. /bin -> usr/bin on merged-/usr systems) become the same symlinks.
     for dir in p.default_root_dirs() {
@@ -292,11 +290,20 @@ fn plan(p: &Policy) -> Result<Plan> {
                 }
                 mounts.push(MountSpec::Tmpfs { guest });
             }
-            MountKind::Image { .. } | MountKind::Overlay { .. } => {
-                bail!(
-                    "{}: image and overlay mounts are not supported by this build yet",
-                    m.origin
-                );
+            MountKind::Image { source } => mounts.push(MountSpec::Image {
+                guest,
+                image: rootfs::load(source, &m.origin)?,
+            }),
+            MountKind::Overlay { source } => {
+                let lower = if source.is_dir() {
+                    volumes.push(source.clone());
+                    LowerSpec::Host {
+                        vol: volumes.len() as u32 - 1,
+                    }
+                } else {
+                    LowerSpec::Image(rootfs::load(source, &m.origin)?)
+                };
+                mounts.push(MountSpec::Overlay { guest, lower });
             }
         }
     }

@@ -156,6 +156,50 @@ pub fn paths(data: &[u8]) {
     }
 }
 
+/// Tar images: the input is an archive (plain or gzip). Loading either fails with an error
+/// or gives a tree that builds into an in-memory filesystem, under an overlay, whose every
+/// name is a plain one; the overlay then takes a delete of everything at the top.
+pub fn tar_image(data: &[u8]) {
+    use meridian_core::fs::image::ImageLimits;
+    let limits = ImageLimits {
+        max_data_bytes: 1 << 20,
+        max_entries: 4096,
+        max_depth: 64,
+    };
+    let Ok((tree, _)) = meridian_image::load("fuzz.tar", data, limits) else {
+        return;
+    };
+    let p = platform();
+    let clock: meridian_core::fs::tmpfs::Clock =
+        Arc::new(move || p.now(meridian_core::time::ClockKind::Realtime));
+    let fs = TmpFs::new(1, clock.clone());
+    let root = tree.build(&fs).expect("a validated tree builds");
+    let mut stack = vec![root.clone()];
+    let mut seen = 0usize;
+    while let Some(dir) = stack.pop() {
+        for entry in dir.read_dir().expect("a built directory lists") {
+            assert!(
+                !entry.name.is_empty()
+                    && entry.name != b"."
+                    && entry.name != b".."
+                    && !entry.name.contains(&b'/'),
+                "bad name {:?}",
+                String::from_utf8_lossy(&entry.name)
+            );
+            seen += 1;
+            if entry.file_type == FileType::Directory {
+                stack.push(dir.lookup(&entry.name).expect("listed names resolve"));
+            }
+        }
+    }
+    assert!(seen <= limits.max_entries, "{seen} entries");
+    let upper = TmpFs::new(2, clock);
+    let ov = meridian_core::fs::overlay::overlay(3, upper, root).expect("overlay");
+    for entry in ov.read_dir().expect("overlay lists") {
+        let _ = ov.unlink(&entry.name, entry.file_type == FileType::Directory);
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -194,6 +238,15 @@ mod tests {
         let hello = std::fs::read("/bin/busybox").unwrap_or_default();
         let head = &hello[..hello.len().min(8192)];
         replay("elf", super::elf, &[b"", b"\x7fELF", head]);
+    }
+
+    #[test]
+    fn tar_image_corpus() {
+        replay(
+            "tar_image",
+            super::tar_image,
+            &[b"", &[0u8; 1024], b"\x1f\x8b\x08\x00garbage"],
+        );
     }
 
     #[test]

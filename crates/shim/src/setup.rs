@@ -8,7 +8,8 @@ use core::any::Any;
 use meridian_abi::CpuContext;
 use meridian_core::Error;
 use meridian_core::file::{FdEntry, OpenFile};
-use meridian_core::fs::tmpfs::TmpFs;
+use meridian_core::fs::image::SharedImage;
+use meridian_core::fs::tmpfs::{Clock, TmpFs};
 use meridian_core::fs::vfs::Vfs;
 use meridian_core::fs::{FileType, Metadata, Node, NodeRef};
 use meridian_core::platform::{HostFd, HostIo, Readiness};
@@ -126,6 +127,48 @@ pub enum MountSpec {
         /// Guest path.
         guest: Vec<u8>,
     },
+    /// A read-only image (e.g. a tar archive read by the CLI). At `/` it replaces the
+    /// default root, and must then come first.
+    Image {
+        /// Guest path.
+        guest: Vec<u8>,
+        /// The image.
+        image: SharedImage,
+    },
+    /// A writable in-memory overlay over a read-only lower; what is written lives in memory
+    /// and the lower is never changed. At `/` it replaces the default root, and must then
+    /// come first (`--rootfs`).
+    Overlay {
+        /// Guest path.
+        guest: Vec<u8>,
+        /// What is under it.
+        lower: LowerSpec,
+    },
+}
+
+impl MountSpec {
+    /// The guest path.
+    pub fn guest(&self) -> &[u8] {
+        match self {
+            MountSpec::Host { guest, .. }
+            | MountSpec::Symlink { guest, .. }
+            | MountSpec::Tmpfs { guest }
+            | MountSpec::Image { guest, .. }
+            | MountSpec::Overlay { guest, .. } => guest,
+        }
+    }
+}
+
+/// The read-only lower of an overlay.
+#[derive(Clone, Debug)]
+pub enum LowerSpec {
+    /// An image.
+    Image(SharedImage),
+    /// A host volume (already opened by the platform as volume `vol`).
+    Host {
+        /// Volume index.
+        vol: u32,
+    },
 }
 
 /// Everything needed to start a sandbox.
@@ -171,47 +214,42 @@ pub fn boot<P: LinuxPlatform>(
         let path = path.to_vec();
         move |e: Error| BootError::Filesystem(path, e)
     };
-    let clock: meridian_core::fs::tmpfs::Clock = Arc::new(move || p.now(ClockKind::Realtime));
-    let rootfs = TmpFs::new(1, clock.clone());
-    let root = rootfs.root();
-    for d in [
-        &b"tmp"[..],
-        b"root",
-        b"run",
-        b"etc",
-        b"home",
-        b"var",
-        b"dev",
-        b"proc",
-    ] {
-        TmpFs::add_dir(&root, d, if d == b"tmp" { 0o1777 } else { 0o755 }).map_err(fs_err(d))?;
-    }
-    let vfs = Vfs::new(root.clone());
-    let etc = vfs
-        .resolve(b"/", b"/etc", true)
-        .map_err(fs_err(b"/etc"))?
-        .node;
-    for (name, data) in &spec.etc {
-        TmpFs::add_file(&etc, name, data, 0o644).map_err(fs_err(name))?;
-    }
-    for m in &spec.mounts {
-        match m {
-            MountSpec::Host {
-                guest,
-                vol,
-                read_only,
-            } => {
-                let node =
-                    meridian_core::fs::hostfs::volume_root(p, *vol).map_err(fs_err(guest))?;
-                vfs.mount(guest, node, *read_only).map_err(fs_err(guest))?;
+    let clock: Clock = Arc::new(move || p.now(ClockKind::Realtime));
+    let mut devs = FIRST_IMAGE_DEV..;
+    let (vfs, rest) = match spec.mounts.split_first() {
+        Some((first, rest)) if first.guest() == b"/" => {
+            let (root, read_only) =
+                build_mount(p, &clock, &mut devs, first).map_err(fs_err(b"/"))?;
+            let vfs = Vfs::new(root.clone());
+            if read_only {
+                vfs.mount(b"/", root.clone(), true).map_err(fs_err(b"/"))?;
             }
+            // The synthetic /etc only when the image brings none.
+            if let Err(Error::NotFound) = root.lookup(b"etc") {
+                let etc = TmpFs::add_dir(&root, b"etc", 0o755).map_err(fs_err(b"/etc"))?;
+                add_etc(&etc, spec).map_err(fs_err(b"/etc"))?;
+            }
+            (vfs, rest)
+        }
+        _ => (
+            default_root(&clock, spec).map_err(fs_err(b"/"))?,
+            &spec.mounts[..],
+        ),
+    };
+    for m in rest {
+        let guest = m.guest();
+        match m {
             MountSpec::Symlink { guest, target } => {
                 let (dir, name) = vfs.resolve_parent(b"/", guest).map_err(fs_err(guest))?;
                 TmpFs::add_symlink(&dir.node, &name, target).map_err(fs_err(guest))?;
             }
-            MountSpec::Tmpfs { guest } => {
-                let t = TmpFs::new_with_root_mode(3, clock.clone(), 0o1777);
-                vfs.mount(guest, t.root(), false).map_err(fs_err(guest))?;
+            _ if guest == b"/" => {
+                return Err(BootError::Filesystem(guest.to_vec(), Error::Invalid));
+            }
+            _ => {
+                let (node, read_only) =
+                    build_mount(p, &clock, &mut devs, m).map_err(fs_err(guest))?;
+                vfs.mount(guest, node, read_only).map_err(fs_err(guest))?;
             }
         }
     }
@@ -266,6 +304,79 @@ pub fn boot<P: LinuxPlatform>(
         .load_program(node, path, spec.argv.clone(), spec.envp.clone())
         .map_err(BootError::Load)?;
     Ok((kernel, ctx))
+}
+
+/// Device numbers of image, overlay and overlay-upper filesystems start here (1-3 are the
+/// default root, /dev and tmpfs mounts; /proc has its own).
+const FIRST_IMAGE_DEV: u64 = 32;
+
+/// The default root of DESIGN §5: an in-memory skeleton with the synthetic /etc.
+fn default_root(clock: &Clock, spec: &BootSpec) -> Result<Vfs, Error> {
+    let rootfs = TmpFs::new(1, clock.clone());
+    let root = rootfs.root();
+    for d in [
+        &b"tmp"[..],
+        b"root",
+        b"run",
+        b"etc",
+        b"home",
+        b"var",
+        b"dev",
+        b"proc",
+    ] {
+        TmpFs::add_dir(&root, d, if d == b"tmp" { 0o1777 } else { 0o755 })?;
+    }
+    add_etc(&root.lookup(b"etc")?, spec)?;
+    Ok(Vfs::new(root))
+}
+
+fn add_etc(etc: &NodeRef, spec: &BootSpec) -> Result<(), Error> {
+    for (name, data) in &spec.etc {
+        TmpFs::add_file(etc, name, data, 0o644)?;
+    }
+    Ok(())
+}
+
+/// Build an image from its tree into a fresh in-memory filesystem.
+fn build_image(
+    clock: &Clock,
+    devs: &mut core::ops::RangeFrom<u64>,
+    image: &SharedImage,
+) -> Result<NodeRef, Error> {
+    let fs = TmpFs::new(devs.next().ok_or(Error::Overflow)?, clock.clone());
+    image.take()?.build(&fs)
+}
+
+/// The root node of mount `m` (not a symbolic link) and whether it is read-only.
+fn build_mount<P: LinuxPlatform>(
+    p: &'static P,
+    clock: &Clock,
+    devs: &mut core::ops::RangeFrom<u64>,
+    m: &MountSpec,
+) -> Result<(NodeRef, bool), Error> {
+    Ok(match m {
+        MountSpec::Host { vol, read_only, .. } => {
+            (meridian_core::fs::hostfs::volume_root(p, *vol)?, *read_only)
+        }
+        MountSpec::Tmpfs { .. } => (
+            TmpFs::new_with_root_mode(3, clock.clone(), 0o1777).root(),
+            false,
+        ),
+        MountSpec::Image { image, .. } => (build_image(clock, devs, image)?, true),
+        MountSpec::Overlay { lower, .. } => {
+            let lower = match lower {
+                LowerSpec::Image(image) => build_image(clock, devs, image)?,
+                LowerSpec::Host { vol } => meridian_core::fs::hostfs::volume_root(p, *vol)?,
+            };
+            let upper = TmpFs::new(devs.next().ok_or(Error::Overflow)?, clock.clone());
+            let dev = devs.next().ok_or(Error::Overflow)?;
+            (
+                meridian_core::fs::overlay::overlay(dev, upper, lower)?,
+                false,
+            )
+        }
+        MountSpec::Symlink { .. } => return Err(Error::Invalid),
+    })
 }
 
 /// Give `kernel` the host's stdio as its descriptors 0, 1 and 2.

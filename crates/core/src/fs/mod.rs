@@ -17,6 +17,8 @@ use core::any::Any;
 
 pub mod dev;
 pub mod hostfs;
+pub mod image;
+pub mod overlay;
 pub mod synthetic;
 pub mod tmpfs;
 pub mod vfs;
