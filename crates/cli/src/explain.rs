@@ -28,7 +28,7 @@ pub fn render(args: &SandboxArgs) -> Result<String> {
             } => {
                 let host = volumes
                     .get(*vol as usize)
-                    .map_or_else(String::new, |p| p.display().to_string());
+                    .map_or_else(String::new, |d| d.path.display().to_string());
                 format!(
                     "  {:<12} host directory {host}, {}",
                     s(guest),
@@ -73,6 +73,7 @@ pub fn render(args: &SandboxArgs) -> Result<String> {
         text: (0, 0),
         vdso: None,
         host_volumes: !volumes.is_empty(),
+        writable_volumes: volumes.iter().any(|d| d.writable),
         pid: 0,
     };
     let allowed: Vec<_> = allowed_for(&spec).collect();
@@ -97,7 +98,7 @@ pub fn render(args: &SandboxArgs) -> Result<String> {
     out.push_str(
         "\nUnder the filter (SECURITY.md, \"Defence in depth\"): inherited descriptors closed, no_new_privs, \
          no core dumps, own user/mount/network/IPC/UTS/cgroup namespaces, a filesystem jail holding only the \
-         host directories above, Landlock (read-only beneath them, no TCP, signals and abstract sockets scoped); \
+         host directories above, Landlock (reading beneath them, writing only beneath the read-write ones, no TCP, signals and abstract sockets scoped); \
          each where the host offers it, with a warning where it does not.\n",
     );
     Ok(out)

@@ -8,6 +8,7 @@
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use meridian_platform_linux::LinuxPlatform;
+use meridian_platform_linux::host::HostDir;
 use meridian_shim::loader::LoadError;
 use meridian_shim::setup::{BootError, BootSpec, MountSpec};
 use std::os::unix::ffi::OsStrExt;
@@ -59,7 +60,7 @@ struct SandboxArgs {
     #[arg(long = "env", value_name = "K=V")]
     env: Vec<String>,
     /// Mount a host directory into the sandbox, read-write unless `:ro` is given (repeatable).
-    #[arg(long = "mount", value_name = "HOST:GUEST[:ro]")]
+    #[arg(long = "mount", value_name = "HOST:GUEST[:ro|:rw]")]
     mounts: Vec<String>,
     /// Working directory inside the sandbox.
     #[arg(long, value_name = "DIR", default_value = "/")]
@@ -132,7 +133,7 @@ fn parse_mount(s: &str) -> Result<Mount> {
         _ => false,
     };
     let [host, guest] = parts.as_slice() else {
-        bail!("--mount {s:?}: expected HOST:GUEST or HOST:GUEST:ro")
+        bail!("--mount {s:?}: expected HOST:GUEST, HOST:GUEST:ro or HOST:GUEST:rw")
     };
     if !guest.starts_with('/') {
         bail!("--mount {s:?}: the guest path must be absolute");
@@ -145,15 +146,10 @@ fn parse_mount(s: &str) -> Result<Mount> {
             host.display()
         );
     }
-    if !read_only {
-        eprintln!(
-            "meridian: note: --mount {s}: read-write host volumes are not supported yet; mounting read-only"
-        );
-    }
     Ok(Mount {
         host,
         guest: guest.to_string(),
-        read_only: true,
+        read_only,
     })
 }
 
@@ -181,7 +177,7 @@ fn host_release() -> Vec<u8> {
 
 /// The resolved sandbox: host volumes, the guest's mounts, environment and working directory.
 struct Plan {
-    volumes: Vec<PathBuf>,
+    volumes: Vec<HostDir>,
     mounts: Vec<MountSpec>,
     env: Vec<Vec<u8>>,
     workdir: Vec<u8>,
@@ -189,7 +185,7 @@ struct Plan {
 
 /// Resolve the default policy plus `args` (checking mounts and environment entries).
 fn plan(args: &SandboxArgs) -> Result<Plan> {
-    let mut volumes: Vec<PathBuf> = Vec::new();
+    let mut volumes: Vec<HostDir> = Vec::new();
     let mut mounts: Vec<MountSpec> = Vec::new();
     // The default root of DESIGN §5: host system directories read-only; symlinked ones
     // (e.g. /bin -> usr/bin on merged-/usr systems) become the same symlinks.
@@ -211,7 +207,10 @@ fn plan(args: &SandboxArgs) -> Result<Plan> {
                     vol: volumes.len() as u32,
                     read_only: true,
                 });
-                volumes.push(p.to_path_buf());
+                volumes.push(HostDir {
+                    path: p.to_path_buf(),
+                    writable: false,
+                });
             }
             _ => {}
         }
@@ -223,7 +222,10 @@ fn plan(args: &SandboxArgs) -> Result<Plan> {
             vol: volumes.len() as u32,
             read_only: m.read_only,
         });
-        volumes.push(m.host);
+        volumes.push(HostDir {
+            path: m.host,
+            writable: !m.read_only,
+        });
     }
     let mut env: Vec<Vec<u8>> = vec![
         b"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_vec(),

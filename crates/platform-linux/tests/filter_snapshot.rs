@@ -14,9 +14,26 @@ fn spec(host_volumes: bool) -> FilterSpec {
         text: (0x7f00_0010_0000, 0x7f00_0020_0000),
         vdso: Some((0x7fff_f7fc_1000, 0x7fff_f7fc_3000)),
         host_volumes,
+        writable_volumes: false,
         pid: 4242,
     }
 }
+
+/// The calls that change host files: only with a read-write volume.
+const WRITE_CALLS: &[&str] = &[
+    "SYS_pwrite64",
+    "SYS_ftruncate",
+    "SYS_fsync",
+    "SYS_fallocate",
+    "SYS_fchmod",
+    "SYS_fchmodat2",
+    "SYS_utimensat",
+    "SYS_mkdirat",
+    "SYS_symlinkat",
+    "SYS_unlinkat",
+    "SYS_renameat2",
+    "SYS_linkat",
+];
 
 fn check(name: &str, spec: &FilterSpec) {
     let prog = build(spec).expect("the filter assembles");
@@ -48,10 +65,49 @@ fn check(name: &str, spec: &FilterSpec) {
     }
 }
 
-/// The default policy: the default root mounts host /usr, /lib, … as volumes.
+/// The default policy: the default root mounts host /usr, /lib, … as volumes, read-only.
 #[test]
 fn default_policy_filter() {
     check("filter-default", &spec(true));
+    for name in WRITE_CALLS {
+        assert!(
+            allowed_for(&spec(true)).all(|a| a.name != *name),
+            "{name} without a read-write volume"
+        );
+    }
+}
+
+/// A read-write volume (`--mount DIR:/out:rw`): the calls that change files, each relative to
+/// an open volume directory, with their flags constrained.
+#[test]
+fn read_write_volume_filter() {
+    let rw = FilterSpec {
+        writable_volumes: true,
+        ..spec(true)
+    };
+    check("filter-rw-volume", &rw);
+    for name in WRITE_CALLS {
+        assert!(
+            allowed_for(&rw).any(|a| a.name == *name),
+            "{name} with a read-write volume"
+        );
+    }
+    // No path-based call that follows links or takes absolute host paths by design.
+    for name in [
+        "SYS_chmod",
+        "SYS_fchmodat",
+        "SYS_truncate",
+        "SYS_rename",
+        "SYS_link",
+    ] {
+        assert!(allowed_for(&rw).all(|a| a.name != name), "{name}");
+    }
+    // Writable without any volume is no volume at all.
+    let none = FilterSpec {
+        writable_volumes: true,
+        ..spec(false)
+    };
+    assert!(allowed_for(&none).all(|a| !WRITE_CALLS.contains(&a.name)));
 }
 
 /// No host volumes: no path-based host calls at all.
