@@ -639,6 +639,85 @@ mod tests {
         );
     }
 
+    /// The calls that change host files come only with a read-write volume, and only with
+    /// the flags the library OS uses.
+    #[test]
+    fn read_write_volume_rules() {
+        let ours = 0x7f00_0015_0000;
+        let ro = build(&FilterSpec {
+            host_volumes: true,
+            ..spec()
+        })
+        .unwrap();
+        let rw = build(&FilterSpec {
+            host_volumes: true,
+            writable_volumes: true,
+            ..spec()
+        })
+        .unwrap();
+        let call = |p: &[SockFilter], nr: i64, args: [u64; 6]| {
+            run(p, &seccomp_data(nr as u32, ours, args))
+        };
+        let (allow, trap) = (libc::SECCOMP_RET_ALLOW, libc::SECCOMP_RET_TRAP);
+        for nr in [libc::SYS_pwrite64, libc::SYS_mkdirat, libc::SYS_fsync] {
+            assert_eq!(call(&ro, nr, [0; 6]), trap, "{nr} with read-only volumes");
+            assert_eq!(
+                call(&rw, nr, [0; 6]),
+                allow,
+                "{nr} with a read-write volume"
+            );
+        }
+        let linkat = libc::SYS_linkat;
+        assert_eq!(call(&rw, linkat, [3, 0, 4, 0, 0, 0]), allow);
+        for flags in [libc::AT_EMPTY_PATH, libc::AT_SYMLINK_FOLLOW] {
+            assert_eq!(call(&rw, linkat, [3, 0, 4, 0, flags as u64, 0]), trap);
+        }
+        let renameat2 = libc::SYS_renameat2;
+        for flags in [0, libc::RENAME_NOREPLACE, libc::RENAME_EXCHANGE] {
+            assert_eq!(call(&rw, renameat2, [3, 0, 4, 0, flags as u64, 0]), allow);
+        }
+        assert_eq!(
+            call(
+                &rw,
+                renameat2,
+                [3, 0, 4, 0, libc::RENAME_WHITEOUT as u64, 0]
+            ),
+            trap
+        );
+        let unlinkat = libc::SYS_unlinkat;
+        assert_eq!(
+            call(&rw, unlinkat, [3, 0, libc::AT_REMOVEDIR as u64, 0, 0, 0]),
+            allow
+        );
+        assert_eq!(call(&rw, unlinkat, [3, 0, 0x8000, 0, 0, 0]), trap);
+        let fchmodat2 = libc::SYS_fchmodat2;
+        let nofollow = libc::AT_SYMLINK_NOFOLLOW as u64;
+        assert_eq!(call(&rw, fchmodat2, [3, 0, 0o644, nofollow, 0, 0]), allow);
+        assert_eq!(
+            call(&rw, fchmodat2, [3, 0, 0o644, 0, 0, 0]),
+            trap,
+            "following"
+        );
+        let empty = libc::AT_EMPTY_PATH as u64;
+        assert_eq!(call(&rw, fchmodat2, [3, 0, 0o644, empty, 0, 0]), trap);
+        let utimensat = libc::SYS_utimensat;
+        assert_eq!(call(&rw, utimensat, [3, 0, 0, nofollow, 0, 0]), allow);
+        assert_eq!(call(&rw, utimensat, [3, 0, 0, empty, 0, 0]), trap);
+        let fallocate = libc::SYS_fallocate;
+        assert_eq!(call(&rw, fallocate, [3, 1, 0, 10, 0, 0]), allow);
+        let punch = (libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE) as u64;
+        assert_eq!(call(&rw, fallocate, [3, punch, 0, 10, 0, 0]), trap);
+        // Still nothing that takes a whole host path or follows links.
+        for nr in [
+            libc::SYS_chmod,
+            libc::SYS_fchmodat,
+            libc::SYS_truncate,
+            libc::SYS_rename,
+        ] {
+            assert_eq!(call(&rw, nr, [0; 6]), trap, "{nr}");
+        }
+    }
+
     #[test]
     fn ranges_across_a_4gib_boundary() {
         let s = FilterSpec {

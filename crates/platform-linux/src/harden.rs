@@ -22,7 +22,8 @@
 //!      where the platform then opens them), so no other host path exists for a forged
 //!      path-based call, including the metadata calls Landlock does not check;
 //!   4. Landlock ([`restrict_to_volumes`], through [`confine`], after the volumes are opened): reading files and listing directories beneath the
-//!      host volume roots, nothing else of the filesystem; no TCP bind or connect; no signals
+//!      host volume roots, and changing them beneath the read-write ones ([`VOLUME_WRITE`]),
+//!      nothing else of the filesystem; no TCP bind or connect; no signals
 //!      to processes outside the sandbox and no abstract Unix sockets created outside it. It
 //!      comes after the namespaces because writing `/proc/self/uid_map` is a filesystem
 //!      access that it would refuse.
@@ -663,5 +664,79 @@ mod tests {
             other.is_ok() || other.is_err_and(|e| e.kind() == ErrorKind::NotFound),
             "only the restricted thread is in the Landlock domain"
         );
+    }
+
+    /// A read-write volume beside a read-only one: Landlock lets the runner make, change,
+    /// link, move (between directories: `Refer`) and remove files in the first only.
+    #[test]
+    fn landlock_allows_writing_the_read_write_volumes_only() {
+        let rw = TempDir::new("harden-landlock-rw");
+        let ro = TempDir::new("harden-landlock-ro");
+        std::fs::create_dir(rw.0.join("d")).expect("make a directory");
+        std::fs::write(ro.0.join("file"), b"read-only").expect("write a file");
+        let (rw_root, ro_root) = (
+            std::fs::File::open(&rw.0).expect("open the rw volume"),
+            std::fs::File::open(&ro.0).expect("open the ro volume"),
+        );
+        let checked = std::thread::scope(|s| {
+            s.spawn(|| {
+                let status =
+                    restrict_to_volumes([(rw_root.as_fd(), true), (ro_root.as_fd(), false)])
+                        .expect("Landlock ruleset");
+                let LandlockStatus::Available { effective_abi, .. } = status.landlock else {
+                    return None;
+                };
+                let (a, b) = (rw.0.join("a"), rw.0.join("d/b"));
+                std::fs::write(&a, b"written").expect("create and write in the rw volume");
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&a)
+                    .expect("truncate in the rw volume");
+                std::fs::hard_link(&a, rw.0.join("d/link")).expect("hard link across directories");
+                std::fs::rename(&a, &b).expect("rename across directories");
+                std::os::unix::fs::symlink("b", rw.0.join("d/sym")).expect("symlink");
+                std::fs::create_dir(rw.0.join("d/e")).expect("mkdir");
+                std::fs::remove_dir(rw.0.join("d/e")).expect("rmdir");
+                std::fs::remove_file(rw.0.join("d/link")).expect("unlink");
+                assert_eq!(
+                    errno(std::fs::File::create(ro.0.join("new"))),
+                    Some(libc::EACCES),
+                    "creating in the read-only volume"
+                );
+                assert_eq!(
+                    errno(
+                        std::fs::OpenOptions::new()
+                            .append(true)
+                            .open(ro.0.join("file"))
+                    ),
+                    Some(libc::EACCES),
+                    "writing in the read-only volume"
+                );
+                assert_eq!(
+                    errno(std::fs::remove_file(ro.0.join("file"))),
+                    Some(libc::EACCES),
+                    "removing from the read-only volume"
+                );
+                // Out of the rw volume into the ro one: Landlock's EXDEV for a move between
+                // hierarchies it cannot allow.
+                let moved = errno(std::fs::rename(&b, ro.0.join("b")));
+                assert!(
+                    matches!(moved, Some(libc::EXDEV | libc::EACCES)),
+                    "{moved:?}"
+                );
+                Some(effective_abi)
+            })
+            .join()
+            .expect("the restricted thread's checks")
+        });
+        match checked {
+            Some(abi) => {
+                eprintln!("Landlock checks passed with kernel ABI {abi:?}");
+                assert_eq!(std::fs::read(rw.0.join("d/b")).ok(), Some(Vec::new()));
+                assert!(!ro.0.join("b").exists() && !ro.0.join("new").exists());
+            }
+            None => eprintln!("note: this kernel has no Landlock; its checks were skipped"),
+        }
     }
 }
