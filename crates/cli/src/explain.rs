@@ -14,6 +14,15 @@ const IN_MEMORY_DIRS: &[&str] = &["/tmp", "/root", "/run", "/home", "/var"];
 pub fn features(p: &Policy) -> Features {
     Features {
         host_volumes: p.uses_host_volumes(),
+        writable_volumes: p.mounts.iter().any(|m| {
+            matches!(
+                m.kind,
+                MountKind::Host {
+                    read_only: false,
+                    ..
+                }
+            )
+        }),
         jit: p.jit,
     }
 }
@@ -194,8 +203,9 @@ pub fn render(p: &Policy) -> String {
         "\nUnder the filter (SECURITY.md, \"Defence in depth\"): inherited descriptors closed, no_new_privs, \
          no core dumps, the limits above as host rlimits where the host enforces them, own \
          user/mount/network/IPC/UTS/cgroup namespaces, a filesystem jail holding only the host \
-         directories above, Landlock (read-only beneath them, no TCP, signals and abstract sockets \
-         scoped); each where the host offers it, with a warning where it does not.\n",
+         directories above, Landlock (reading beneath them, writing only beneath the read-write \
+         ones, no TCP, signals and abstract sockets scoped); each where the host offers it, with a \
+         warning where it does not.\n",
     );
     out
 }

@@ -8,6 +8,7 @@
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use meridian_platform_linux::LinuxPlatform;
+use meridian_platform_linux::host::HostDir;
 use meridian_shim::loader::LoadError;
 use meridian_shim::setup::{BootError, BootSpec, LowerSpec, MountSpec};
 use std::os::unix::ffi::OsStrExt;
@@ -225,7 +226,7 @@ fn resolve(args: &SandboxArgs) -> Result<Policy> {
 /// The sandbox a policy describes, in the boot's terms: host volumes (opened by the
 /// platform, in this order), the guest's mounts, environment and working directory.
 struct Plan {
-    volumes: Vec<PathBuf>,
+    volumes: Vec<HostDir>,
     mounts: Vec<MountSpec>,
     env: Vec<Vec<u8>>,
     workdir: Vec<u8>,
@@ -233,7 +234,7 @@ struct Plan {
 
 /// Turn a policy into a boot plan.
 fn plan(p: &Policy) -> Result<Plan> {
-    let mut volumes: Vec<PathBuf> = Vec::new();
+    let mut volumes: Vec<HostDir> = Vec::new();
     if p.uid != 0 || p.gid != 0 {
         bail!("a non-root guest identity (uid/gid) is not supported by this build yet");
     }
@@ -259,7 +260,10 @@ fn plan(p: &Policy) -> Result<Plan> {
                     vol: volumes.len() as u32,
                     read_only: true,
                 });
-                volumes.push(path.to_path_buf());
+                volumes.push(HostDir {
+                    path: path.to_path_buf(),
+                    writable: false,
+                });
             }
             _ => {}
         }
@@ -268,18 +272,15 @@ fn plan(p: &Policy) -> Result<Plan> {
         let guest = m.target.as_bytes().to_vec();
         match &m.kind {
             MountKind::Host { source, read_only } => {
-                if !read_only {
-                    eprintln!(
-                        "meridian: note: {}: read-write host volumes are not supported yet; mounting read-only",
-                        m.origin
-                    );
-                }
                 mounts.push(MountSpec::Host {
                     guest,
                     vol: volumes.len() as u32,
-                    read_only: true,
+                    read_only: *read_only,
                 });
-                volumes.push(source.clone());
+                volumes.push(HostDir {
+                    path: source.clone(),
+                    writable: !read_only,
+                });
             }
             MountKind::Tmpfs { size, inodes } => {
                 if size.is_some() || inodes.is_some() {
@@ -296,7 +297,10 @@ fn plan(p: &Policy) -> Result<Plan> {
             }),
             MountKind::Overlay { source } => {
                 let lower = if source.is_dir() {
-                    volumes.push(source.clone());
+                    volumes.push(HostDir {
+                        path: source.clone(),
+                        writable: false,
+                    });
                     LowerSpec::Host {
                         vol: volumes.len() as u32 - 1,
                     }

@@ -16,11 +16,17 @@
 //! run is left over.
 //!
 //! The volume `/v` (read-only) holds links planted by the test: absolute and relative symlinks
-//! to the secret and its directory, and a hard link (when the scratch dir allows one).
+//! to the secret and its directory, and a hard link (when the scratch dir allows one). Every
+//! attack also gets a read-write volume `/w` of its own (so the write calls of the filter are
+//! in every run), holding `keep.txt` and planted links: `abs_victim` → the victim's host path,
+//! `dir_link` → its directory, `up_link` → `../../outside`. After the runs the test also checks
+//! that the victim's mode and times are unchanged, that no file of any `/w` shares an inode with
+//! the secret or a victim, and that each `keep.txt` is still in its volume.
 
 mod common;
 
 use std::collections::BTreeSet;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -107,6 +113,9 @@ const ATTACKS: &[Attack] = &[
     contained("28_many_threads"),
     contained("29_register_leak"),
     contained("30_int80"),
+    contained("31_rw_volume_symlinks"),
+    contained("32_rw_volume_dotdot"),
+    contained("33_rw_volume_links_out"),
 ];
 
 fn sources_dir() -> PathBuf {
@@ -141,6 +150,10 @@ struct Host {
     volume_victim: PathBuf,
     /// The read-only volume mounted at `/v`.
     volume: PathBuf,
+    /// The directory of the attacks' read-write volumes (`/w`), one per attack beneath it.
+    rw_volumes: PathBuf,
+    /// The victim's mode and modification time as the test left them.
+    victim_meta: (u32, i64, i64),
     /// Whether the hard link could be made (same filesystem).
     hard_link: bool,
     /// A host process the attacks try to kill (`sleep`).
@@ -148,6 +161,13 @@ struct Host {
 }
 
 const VICTIM_CONTENT: &str = "victim: must stay as it is\n";
+/// Content of `keep.txt` in each read-write volume.
+const KEEP_CONTENT: &str = "stays in the volume\n";
+
+/// A file's mode and modification time (seconds, nanoseconds); zeros if it is gone.
+fn file_meta(path: &Path) -> (u32, i64, i64) {
+    std::fs::metadata(path).map_or((0, 0, 0), |m| (m.mode(), m.mtime(), m.mtime_nsec()))
+}
 
 impl Host {
     fn new() -> Host {
@@ -192,6 +212,10 @@ impl Host {
             }
         };
 
+        let rw_volumes = root.join("rw");
+        std::fs::create_dir_all(&rw_volumes).expect("create the rw volumes' dir");
+        let victim_meta = file_meta(&victim);
+
         let bystander = Command::new("sleep")
             .arg("60")
             .stdin(Stdio::null())
@@ -206,14 +230,67 @@ impl Host {
             victim,
             volume_victim,
             volume,
+            rw_volumes,
+            victim_meta,
             hard_link,
             bystander,
         }
     }
 
+    /// The read-write volume of attack `name`, made with its planted links and `keep.txt`.
+    fn rw_volume(&self, name: &str) -> PathBuf {
+        let dir = self.rw_volumes.join(name);
+        std::fs::create_dir_all(&dir).expect("create an rw volume");
+        std::fs::write(dir.join("keep.txt"), KEEP_CONTENT).expect("write keep.txt");
+        let link = |target: &Path, name: &str| {
+            std::os::unix::fs::symlink(target, dir.join(name))
+                .unwrap_or_else(|err| panic!("symlink {name}: {err}"));
+        };
+        link(&self.victim, "abs_victim");
+        link(self.victim.parent().expect("a directory"), "dir_link");
+        link(Path::new("../../outside"), "up_link");
+        dir
+    }
+
     /// What is wrong on the host after the runs: a changed file, a dead bystander.
     fn damage(&mut self) -> Vec<String> {
         let mut damage = Vec::new();
+        if file_meta(&self.victim) != self.victim_meta {
+            damage.push(format!(
+                "the victim's mode or mtime changed: {:?}, was {:?}",
+                file_meta(&self.victim),
+                self.victim_meta
+            ));
+        }
+        let protected: Vec<(u64, u64)> = [&self.secret, &self.victim, &self.volume_victim]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| (m.dev(), m.ino()))
+            .collect();
+        for vol in std::fs::read_dir(&self.rw_volumes)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let keep = vol.path().join("keep.txt");
+            if std::fs::read_to_string(&keep).ok().as_deref() != Some(KEEP_CONTENT) {
+                damage.push(format!("{} moved or changed", keep.display()));
+            }
+            for entry in std::fs::read_dir(vol.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if let Ok(m) = std::fs::symlink_metadata(entry.path())
+                    && protected.contains(&(m.dev(), m.ino()))
+                {
+                    damage.push(format!(
+                        "{} is a hard link to a protected file",
+                        entry.path().display()
+                    ));
+                }
+            }
+        }
         for file in [&self.victim, &self.volume_victim] {
             match std::fs::read_to_string(file) {
                 Ok(content) if content == VICTIM_CONTENT => {}
@@ -266,6 +343,7 @@ fn run_attack(attack: &Attack, bin: &Path, host: &Host) -> Outcome {
     let cmd = common::Sandbox::new()
         .mount(bin, "/t", true)
         .mount(&host.volume, "/v", true)
+        .mount(&host.rw_volume(attack.name), "/w", false)
         .command(
             &format!("/t/{}", attack.name),
             &[

@@ -284,9 +284,51 @@ pub struct HostDirEntry {
     pub dtype: u8,
 }
 
+/// What [`HostVolumes::create`] makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostNodeKind {
+    /// A regular file, created exclusively (`O_CREAT | O_EXCL`).
+    File,
+    /// A directory.
+    Dir,
+}
+
+/// How [`HostVolumes::rename`] treats an existing destination (renameat2(2) flags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostRename {
+    /// Replace it, as rename(2).
+    Replace,
+    /// Fail with `Exists` if it exists (`RENAME_NOREPLACE`).
+    NoReplace,
+    /// Swap the two entries, both of which must exist (`RENAME_EXCHANGE`).
+    Exchange,
+}
+
+/// Figures of the filesystem that holds a host volume, in statfs(2)'s fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct HostStatFs {
+    pub fs_type: u64,
+    pub block_size: u64,
+    pub blocks: u64,
+    pub blocks_free: u64,
+    pub blocks_available: u64,
+    pub files: u64,
+    pub files_free: u64,
+    pub name_max: u64,
+    pub fragment_size: u64,
+    /// `ST_*` mount flags (`f_flags`).
+    pub flags: u64,
+}
+
 /// Host directories mounted into the sandbox. Every path is relative to a volume root, made
 /// of components that the core has already resolved (no `..`, no symbolic links): a
 /// platform must refuse to leave the volume root whatever the path holds.
+///
+/// The methods that change a volume have defaults that fail with `ReadOnly`: a platform that
+/// offers only read-only volumes implements the first four. A platform that implements them
+/// must still refuse (`ReadOnly`) every change to a volume the policy mounts read-only, even
+/// though the core checks that first.
 pub trait HostVolumes: Send + Sync {
     /// Metadata of `path` in volume `vol`, without following a final symlink.
     fn stat(&self, vol: u32, path: &[u8]) -> Result<HostStat>;
@@ -296,4 +338,85 @@ pub trait HostVolumes: Send + Sync {
     fn read_dir(&self, vol: u32, path: &[u8]) -> Result<Vec<HostDirEntry>>;
     /// Target of a symbolic link.
     fn read_link(&self, vol: u32, path: &[u8]) -> Result<Vec<u8>>;
+
+    // --- read-write volumes ------------------------------------------------------------
+    /// Figures of the filesystem holding volume `vol` (statfs(2)).
+    fn statfs(&self, _vol: u32) -> Result<HostStatFs> {
+        Err(crate::Error::NotSupported)
+    }
+    /// Open the regular file `path` for writing (and for reading where the host allows).
+    fn open_write(&self, _vol: u32, _path: &[u8]) -> Result<HostFd> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Create `path` (which must not exist) with permission bits `mode`, exactly as given
+    /// (the guest's umask is already applied); returns its metadata.
+    fn create(&self, _vol: u32, _path: &[u8], _kind: HostNodeKind, _mode: u32) -> Result<HostStat> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Create the symbolic link `path` → `target` (stored as given, never followed here).
+    fn symlink(&self, _vol: u32, _path: &[u8], _target: &[u8]) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Add the hard link `new` to the existing `old` (not following a link at `old`).
+    fn link(&self, _vol: u32, _old: &[u8], _new: &[u8]) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Remove `path`: a directory (which must be empty) if `dir`, else anything else.
+    fn unlink(&self, _vol: u32, _path: &[u8], _dir: bool) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Move `old` to `new` within volume `vol`.
+    fn rename(&self, _vol: u32, _old: &[u8], _new: &[u8], _how: HostRename) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Set the permission bits of `path` (not a symbolic link).
+    fn set_mode(&self, _vol: u32, _path: &[u8], _mode: u32) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Set the access and modification times of `path` (`None`: leave as is), not following
+    /// a final symbolic link.
+    fn set_times(
+        &self,
+        _vol: u32,
+        _path: &[u8],
+        _atime: Option<Nanos>,
+        _mtime: Option<Nanos>,
+    ) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Set the size of the regular file `path`.
+    fn truncate(&self, _vol: u32, _path: &[u8], _len: u64) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+
+    // --- descriptors that `open_write` returned ----------------------------------------
+    /// Write `data` at `pos` (pwrite(2)).
+    fn write_fd(&self, _fd: HostFd, _data: &[u8], _pos: u64) -> Result<usize> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Set the size (ftruncate(2)).
+    fn truncate_fd(&self, _fd: HostFd, _len: u64) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Set the permission bits (fchmod(2)).
+    fn set_mode_fd(&self, _fd: HostFd, _mode: u32) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Set the times (futimens(3)), `None` leaving one as is.
+    fn set_times_fd(
+        &self,
+        _fd: HostFd,
+        _atime: Option<Nanos>,
+        _mtime: Option<Nanos>,
+    ) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Write the file's data and metadata to storage (fsync(2)).
+    fn sync_fd(&self, _fd: HostFd) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
+    /// Allocate `[offset, offset+len)` (fallocate(2) with `mode` 0 or `FALLOC_FL_KEEP_SIZE`).
+    fn allocate_fd(&self, _fd: HostFd, _keep_size: bool, _offset: u64, _len: u64) -> Result<()> {
+        Err(crate::Error::ReadOnly)
+    }
 }

@@ -22,7 +22,8 @@
 //!      where the platform then opens them), so no other host path exists for a forged
 //!      path-based call, including the metadata calls Landlock does not check;
 //!   4. Landlock ([`restrict_to_volumes`], through [`confine`], after the volumes are opened): reading files and listing directories beneath the
-//!      host volume roots, nothing else of the filesystem; no TCP bind or connect; no signals
+//!      host volume roots, and changing them beneath the read-write ones ([`VOLUME_WRITE`]),
+//!      nothing else of the filesystem; no TCP bind or connect; no signals
 //!      to processes outside the sandbox and no abstract Unix sockets created outside it. It
 //!      comes after the namespaces because writing `/proc/self/uid_map` is a filesystem
 //!      access that it would refuse.
@@ -44,6 +45,7 @@
 //!   `RLIMIT_NOFILE` is kept as inherited.
 
 use crate::SetupError;
+use crate::host::HostDir;
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, LandlockStatus,
     PathBeneath, RestrictionStatus, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetError,
@@ -63,9 +65,17 @@ const LANDLOCK_ABI: ABI = ABI::V10;
 /// What Landlock allows beneath each host volume root: opening files for reading, opening and
 /// listing directories. Not `Execute`, which Landlock checks on `execve` only: the runner
 /// maps guest executables and libraries with `mmap(PROT_EXEC)`, which Landlock does not
-/// check (see the tests). Volumes are read-only; read-write volumes will add write rights to
-/// theirs.
+/// check (see the tests).
 const VOLUME_READ: BitFlags<AccessFs> = landlock::make_bitflags!(AccessFs::{ReadFile | ReadDir});
+
+/// What Landlock allows beneath a read-write volume root on top of [`VOLUME_READ`]: writing
+/// and truncating files, making and removing regular files, directories and symbolic links,
+/// and `Refer` (linking or renaming from one directory to another, which Landlock otherwise
+/// refuses with EXDEV). Not FIFOs, sockets or devices (the guest cannot make them in a
+/// volume), and not `IoctlDev`.
+const VOLUME_WRITE: BitFlags<AccessFs> = landlock::make_bitflags!(AccessFs::{
+    WriteFile | Truncate | MakeReg | MakeDir | MakeSym | RemoveFile | RemoveDir | Refer
+});
 
 /// The namespaces entered after the user namespace, with their names for warnings.
 pub const NAMESPACES: [(libc::c_int, &str); 5] = [
@@ -140,8 +150,8 @@ pub(crate) fn close_inherited_fds() -> std::io::Result<()> {
 /// Landlock would then miss the others) or if a step that every Linux supports fails; returns
 /// what this host does not offer.
 pub(crate) fn isolate(
-    volume_dirs: &[PathBuf],
-) -> Result<(Vec<PathBuf>, Vec<Unavailable>), SetupError> {
+    volume_dirs: &[HostDir],
+) -> Result<(Vec<HostDir>, Vec<Unavailable>), SetupError> {
     if let Some(threads) = thread_count()
         && threads != 1
     {
@@ -188,9 +198,9 @@ pub(crate) fn isolate(
     Ok((dirs, missing))
 }
 
-/// Step 5: Landlock on the volume roots (opened where [`isolate`] said). Returns what this
-/// host does not offer.
-pub(crate) fn confine(volume_roots: &[BorrowedFd<'_>]) -> Vec<Unavailable> {
+/// Step 5: Landlock on the volume roots (opened where [`isolate`] said), each with whether
+/// it is writable. Returns what this host does not offer.
+pub(crate) fn confine(volume_roots: &[(BorrowedFd<'_>, bool)]) -> Vec<Unavailable> {
     match restrict_to_volumes(volume_roots.iter().copied()) {
         Ok(status) => landlock_gaps(&status),
         Err(e) => vec![Unavailable {
@@ -206,10 +216,11 @@ pub(crate) fn confine(volume_roots: &[BorrowedFd<'_>]) -> Vec<Unavailable> {
 const JAIL_STAGING: &str = "/tmp";
 
 /// Replace the runner's root with a small tmpfs that holds only the host volumes, each
-/// bind-mounted read-only at `/volumes/<index>`, and return those paths. Afterwards no other
-/// host path exists for the runner: a forged path-based call (stat, readlink, `O_PATH`
-/// opens, which Landlock does not check) finds nothing, and `..` stops at the new root.
-fn enter_jail(volume_dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Unavailable> {
+/// bind-mounted at `/volumes/<index>` (read-only unless the policy mounts it read-write), and
+/// return those paths. Afterwards no other host path exists for the runner: a forged
+/// path-based call (stat, readlink, `O_PATH` opens, chmod and utimes, which Landlock does
+/// not check) finds nothing, and `..` stops at the new root.
+fn enter_jail(volume_dirs: &[HostDir]) -> Result<Vec<HostDir>, Unavailable> {
     let fail = |step: &str, e: std::io::Error| Unavailable {
         what: "filesystem jail".into(),
         why: format!("{step}: {e}"),
@@ -219,7 +230,7 @@ fn enter_jail(volume_dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Unavailable> {
     // paths (a volume under /tmp).
     let sources: Vec<std::fs::File> = volume_dirs
         .iter()
-        .map(|d| std::fs::File::open(d).map_err(|e| fail("opening a volume", e)))
+        .map(|d| std::fs::File::open(&d.path).map_err(|e| fail("opening a volume", e)))
         .collect::<Result<_, _>>()?;
     mount(None, "/", None, libc::MS_REC | libc::MS_PRIVATE, None)
         .map_err(|e| fail("making mounts private", e))?;
@@ -232,7 +243,7 @@ fn enter_jail(volume_dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Unavailable> {
     )
     .map_err(|e| fail("mounting the jail's root", e))?;
     let mut jailed = Vec::new();
-    for (i, src) in sources.iter().enumerate() {
+    for (i, (src, dir)) in sources.iter().zip(volume_dirs).enumerate() {
         let inside = PathBuf::from(format!("/volumes/{i}"));
         let target = format!("{JAIL_STAGING}{}", inside.display());
         std::fs::create_dir_all(&target).map_err(|e| fail("making a volume's mount point", e))?;
@@ -246,14 +257,20 @@ fn enter_jail(volume_dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Unavailable> {
         )
         .map_err(|e| fail("bind-mounting a volume", e))?;
         // Read-only where the host lets a namespace add that flag; Landlock denies writes anyway.
-        let _ = mount(
-            None,
-            &target,
-            None,
-            libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
-            None,
-        );
-        jailed.push(inside);
+        // It also refuses what Landlock does not check (chmod, utimes) on read-only volumes.
+        if !dir.writable {
+            let _ = mount(
+                None,
+                &target,
+                None,
+                libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
+                None,
+            );
+        }
+        jailed.push(HostDir {
+            path: inside,
+            writable: dir.writable,
+        });
     }
     drop(sources);
     let old = format!("{JAIL_STAGING}/.old");
@@ -390,14 +407,15 @@ fn plural_s(n: usize) -> &'static str {
 }
 
 /// Restrict the calling thread, and the threads it creates later, with Landlock: read access
-/// ([`VOLUME_READ`]) beneath each of `volume_roots` and no other filesystem access; no TCP
-/// bind or connect; signals and abstract Unix sockets scoped to the sandbox. Best effort:
-/// whatever the kernel's Landlock lacks is left out (see the returned status).
+/// ([`VOLUME_READ`]) beneath each of `volume_roots`, and write access ([`VOLUME_WRITE`])
+/// beneath those marked writable, and no other filesystem access; no TCP bind or connect;
+/// signals and abstract Unix sockets scoped to the sandbox. Best effort: whatever the
+/// kernel's Landlock lacks is left out (see the returned status).
 ///
 /// The rules are made from the volume roots' own descriptors, so they cover exactly the
 /// directories the platform opened, whatever has happened to their paths since.
 pub fn restrict_to_volumes<'a>(
-    volume_roots: impl IntoIterator<Item = BorrowedFd<'a>>,
+    volume_roots: impl IntoIterator<Item = (BorrowedFd<'a>, bool)>,
 ) -> Result<RestrictionStatus, RulesetError> {
     let ruleset = Ruleset::default()
         .set_compatibility(CompatLevel::BestEffort)
@@ -407,8 +425,13 @@ pub fn restrict_to_volumes<'a>(
         .create()?;
     volume_roots
         .into_iter()
-        .try_fold(ruleset, |ruleset, root| {
-            ruleset.add_rule(PathBeneath::new(root, VOLUME_READ))
+        .try_fold(ruleset, |ruleset, (root, writable)| {
+            let access = if writable {
+                VOLUME_READ | VOLUME_WRITE
+            } else {
+                VOLUME_READ
+            };
+            ruleset.add_rule(PathBeneath::new(root, access))
         })?
         .restrict_self()
 }
@@ -570,7 +593,8 @@ mod tests {
 
         let checked = std::thread::scope(|s| {
             s.spawn(|| {
-                let status = restrict_to_volumes([root.as_fd()]).expect("Landlock ruleset");
+                let status =
+                    restrict_to_volumes([(root.as_fd(), false)]).expect("Landlock ruleset");
                 let LandlockStatus::Available { effective_abi, .. } = status.landlock else {
                     return None;
                 };
@@ -640,6 +664,80 @@ mod tests {
             other.is_ok() || other.is_err_and(|e| e.kind() == ErrorKind::NotFound),
             "only the restricted thread is in the Landlock domain"
         );
+    }
+
+    /// A read-write volume beside a read-only one: Landlock lets the runner make, change,
+    /// link, move (between directories: `Refer`) and remove files in the first only.
+    #[test]
+    fn landlock_allows_writing_the_read_write_volumes_only() {
+        let rw = TempDir::new("harden-landlock-rw");
+        let ro = TempDir::new("harden-landlock-ro");
+        std::fs::create_dir(rw.0.join("d")).expect("make a directory");
+        std::fs::write(ro.0.join("file"), b"read-only").expect("write a file");
+        let (rw_root, ro_root) = (
+            std::fs::File::open(&rw.0).expect("open the rw volume"),
+            std::fs::File::open(&ro.0).expect("open the ro volume"),
+        );
+        let checked = std::thread::scope(|s| {
+            s.spawn(|| {
+                let status =
+                    restrict_to_volumes([(rw_root.as_fd(), true), (ro_root.as_fd(), false)])
+                        .expect("Landlock ruleset");
+                let LandlockStatus::Available { effective_abi, .. } = status.landlock else {
+                    return None;
+                };
+                let (a, b) = (rw.0.join("a"), rw.0.join("d/b"));
+                std::fs::write(&a, b"written").expect("create and write in the rw volume");
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&a)
+                    .expect("truncate in the rw volume");
+                std::fs::hard_link(&a, rw.0.join("d/link")).expect("hard link across directories");
+                std::fs::rename(&a, &b).expect("rename across directories");
+                std::os::unix::fs::symlink("b", rw.0.join("d/sym")).expect("symlink");
+                std::fs::create_dir(rw.0.join("d/e")).expect("mkdir");
+                std::fs::remove_dir(rw.0.join("d/e")).expect("rmdir");
+                std::fs::remove_file(rw.0.join("d/link")).expect("unlink");
+                assert_eq!(
+                    errno(std::fs::File::create(ro.0.join("new"))),
+                    Some(libc::EACCES),
+                    "creating in the read-only volume"
+                );
+                assert_eq!(
+                    errno(
+                        std::fs::OpenOptions::new()
+                            .append(true)
+                            .open(ro.0.join("file"))
+                    ),
+                    Some(libc::EACCES),
+                    "writing in the read-only volume"
+                );
+                assert_eq!(
+                    errno(std::fs::remove_file(ro.0.join("file"))),
+                    Some(libc::EACCES),
+                    "removing from the read-only volume"
+                );
+                // Out of the rw volume into the ro one: Landlock's EXDEV for a move between
+                // hierarchies it cannot allow.
+                let moved = errno(std::fs::rename(&b, ro.0.join("b")));
+                assert!(
+                    matches!(moved, Some(libc::EXDEV | libc::EACCES)),
+                    "{moved:?}"
+                );
+                Some(effective_abi)
+            })
+            .join()
+            .expect("the restricted thread's checks")
+        });
+        match checked {
+            Some(abi) => {
+                eprintln!("Landlock checks passed with kernel ABI {abi:?}");
+                assert_eq!(std::fs::read(rw.0.join("d/b")).ok(), Some(Vec::new()));
+                assert!(!ro.0.join("b").exists() && !ro.0.join("new").exists());
+            }
+            None => eprintln!("note: this kernel has no Landlock; its checks were skipped"),
+        }
     }
 }
 

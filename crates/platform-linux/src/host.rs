@@ -22,18 +22,36 @@
 //! - when the host renames or replaces a directory, lookups under the old path reach the old
 //!   directory, and `stat` of a directory shows its metadata, up to [`DIR_FD_TTL`] old;
 //! - a directory that the host moves out of a volume stays reachable through its descriptor
-//!   for at most [`DIR_FD_TTL`]. The guest cannot move anything (volumes are read-only to it),
-//!   and the volume's contents cannot make the host open anything outside it.
+//!   for at most [`DIR_FD_TTL`]. The volume's contents cannot make the host open anything
+//!   outside it, and the guest's own renames drop the descriptors they move (below).
 //!
 //! Metadata of anything but a cached directory, symbolic link targets and failed lookups are
 //! not cached: each asks the host.
+//!
+//! Read-write volumes. A change is made from the descriptor of the directory that holds the
+//! entry, by one `Name`, with a call that never follows a final symbolic link: `openat2`
+//! (`O_CREAT | O_EXCL`, or `O_WRONLY` under the resolve flags above), `mkdirat`, `symlinkat`
+//! (the target is stored, not followed), `linkat` with flags 0 (neither `AT_SYMLINK_FOLLOW`
+//! nor `AT_EMPTY_PATH`), `unlinkat`, `renameat2`, `fchmodat2` and `utimensat` with
+//! `AT_SYMLINK_NOFOLLOW`. Opened files are changed through their descriptors (`pwrite64`,
+//! `ftruncate`, `fchmod`, `futimens`, `fsync`, `fallocate`). Permission bits are the guest's
+//! exactly: the runner's own umask is 0 when a volume is writable (`LinuxPlatform::new`).
+//! Every change first checks that the policy mounts the volume read-write (else `ReadOnly`),
+//! under the jail's read-only bind mounts and Landlock, which refuse it again.
+//!
+//! The guest's own changes keep the cache exact: removing or renaming a directory drops its
+//! descriptor and those of everything beneath it, and a change in a directory makes its
+//! cached metadata (times, link count) be read again at its next `stat`.
 
 use meridian_core::Error;
-use meridian_core::platform::{HostDirEntry, HostFd, HostStat, HostVolumes};
+use meridian_core::platform::{
+    HostDirEntry, HostFd, HostNodeKind, HostRename, HostStat, HostStatFs, HostVolumes,
+};
 use meridian_core::time::Nanos;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -151,9 +169,15 @@ const RESOLVE_BENEATH: u64 = 0x08;
 /// RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS`: the kernel refuses any path that would leave
 /// `dir` (`EXDEV`) or cross a symbolic link (`ELOOP`).
 fn open_beneath(dir: RawFd, path: &CStr, flags: i32) -> Result<Fd, Error> {
+    open_beneath_mode(dir, path, flags, 0)
+}
+
+/// [`open_beneath`] with the permission bits of a file that `O_CREAT` makes (openat2(2):
+/// `mode` must be 0 without `O_CREAT` or `O_TMPFILE`).
+fn open_beneath_mode(dir: RawFd, path: &CStr, flags: i32, mode: u32) -> Result<Fd, Error> {
     let how = OpenHow {
         flags: (flags | libc::O_CLOEXEC | libc::O_NOFOLLOW) as u64,
-        mode: 0,
+        mode: u64::from(mode & 0o7777),
         resolve: RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
     };
     // SAFETY: openat2 with a NUL-terminated path and an `open_how` of the size passed.
@@ -255,8 +279,8 @@ fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
 /// A cached directory descriptor and its metadata.
 struct CachedDir {
     fd: Arc<Fd>,
-    /// `fstat` of `fd` when it was opened.
-    stat: HostStat,
+    /// `fstat` of `fd` when it was opened, or `None` once the guest changed the directory.
+    stat: Option<HostStat>,
     /// When the directory was opened from the volume root.
     opened: Instant,
     /// The cache's use counter at the last lookup that used it.
@@ -311,7 +335,7 @@ impl DirCache {
         }
         let entry = CachedDir {
             fd,
-            stat,
+            stat: Some(stat),
             opened,
             last_use: self.uses,
         };
@@ -325,6 +349,28 @@ impl DirCache {
         if let Some(map) = self.by_volume.get_mut(vol) {
             map.insert(dir.to_vec(), entry);
             self.len += 1;
+        }
+    }
+
+    /// Drop the entries of `path` and of everything beneath it (the guest removed or moved
+    /// it): a later lookup opens what is there then.
+    fn forget(&mut self, vol: usize, path: &[u8]) {
+        let Some(map) = self.by_volume.get_mut(vol) else {
+            return;
+        };
+        let before = map.len();
+        map.retain(|dir, _| {
+            !(dir.as_slice() == path
+                || (dir.starts_with(path) && dir.get(path.len()) == Some(&b'/')))
+        });
+        self.len -= before - map.len();
+    }
+
+    /// The guest changed directory `dir` (an entry of it, or its own metadata): its cached
+    /// metadata is read again at its next `stat`.
+    fn touched(&mut self, vol: usize, dir: &[u8]) {
+        if let Some(entry) = self.by_volume.get_mut(vol).and_then(|m| m.get_mut(dir)) {
+            entry.stat = None;
         }
     }
 
@@ -345,26 +391,34 @@ impl DirCache {
     }
 }
 
+/// A host directory the policy mounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostDir {
+    /// Its path on the host (canonical).
+    pub path: PathBuf,
+    /// Whether the guest may change it.
+    pub writable: bool,
+}
+
 /// Pre-opened volume roots and the directory descriptors opened beneath them.
 pub struct Volumes {
     roots: Vec<Arc<Fd>>,
+    /// Per volume, whether the policy mounts it read-write.
+    writable: Vec<bool>,
     dirs: Mutex<DirCache>,
 }
 
 impl Volumes {
     /// Open each host directory (before the filter is installed).
-    pub fn open(dirs: &[std::path::PathBuf]) -> std::io::Result<Volumes> {
+    pub fn open(dirs: &[HostDir]) -> std::io::Result<Volumes> {
         Volumes::with_cache(dirs, DIR_CACHE_ENTRIES, DIR_FD_TTL)
     }
 
     /// [`Volumes::open`] with a directory cache of `capacity` entries and time to live `ttl`.
-    fn with_cache(
-        dirs: &[std::path::PathBuf],
-        capacity: usize,
-        ttl: Duration,
-    ) -> std::io::Result<Volumes> {
+    fn with_cache(dirs: &[HostDir], capacity: usize, ttl: Duration) -> std::io::Result<Volumes> {
         let mut roots = Vec::new();
-        for d in dirs {
+        let writable = dirs.iter().map(|d| d.writable).collect();
+        for HostDir { path: d, .. } in dirs {
             let c = CString::new(d.as_os_str().as_encoded_bytes()).map_err(|_| {
                 std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in path")
             })?;
@@ -385,13 +439,36 @@ impl Volumes {
             roots.push(Arc::new(Fd(fd)));
         }
         let dirs = Mutex::new(DirCache::new(roots.len(), capacity, ttl));
-        Ok(Volumes { roots, dirs })
+        Ok(Volumes {
+            roots,
+            writable,
+            dirs,
+        })
     }
 
-    /// The volume roots' descriptors (`O_PATH`), in volume order: the hierarchies that
-    /// Landlock allows reading (`harden`).
-    pub fn roots(&self) -> impl Iterator<Item = BorrowedFd<'_>> {
-        self.roots.iter().map(|fd| fd.as_fd())
+    /// The volume roots' descriptors (`O_PATH`), in volume order, each with whether it is
+    /// writable: the hierarchies that Landlock allows reading, or reading and writing
+    /// (`harden`).
+    pub fn roots(&self) -> impl Iterator<Item = (BorrowedFd<'_>, bool)> {
+        self.roots
+            .iter()
+            .zip(&self.writable)
+            .map(|(fd, &writable)| (fd.as_fd(), writable))
+    }
+
+    /// Whether any volume is mounted read-write (the filter then allows the calls that
+    /// change files: `Feature::HostVolumesWrite`).
+    pub fn any_writable(&self) -> bool {
+        self.writable.iter().any(|&w| w)
+    }
+
+    /// `Ok` if the policy mounts volume `vol` read-write, else `ReadOnly`.
+    fn check_writable(&self, vol: u32) -> Result<(), Error> {
+        match self.writable.get(vol as usize) {
+            Some(true) => Ok(()),
+            Some(false) => Err(Error::ReadOnly),
+            None => Err(Error::Invalid),
+        }
     }
 
     fn root(&self, vol: u32) -> Result<&Arc<Fd>, Error> {
@@ -440,6 +517,29 @@ impl Volumes {
         Ok((self.dir(vol, dir, now)?, name))
     }
 
+    /// The directory that holds `path` for a change: the volume must be writable, and
+    /// `path` must name an entry (not the root).
+    fn parent_for_change(&self, vol: u32, path: &[u8]) -> Result<(Arc<Fd>, Name), Error> {
+        self.check_writable(vol)?;
+        if path.is_empty() {
+            // The root of a volume is a mount point in the guest: it cannot be replaced.
+            return Err(Error::Busy);
+        }
+        self.parent_and_name(vol, path, Instant::now())
+    }
+
+    /// After a change of entry `path`: its parent's cached metadata is stale, and if
+    /// `moved`, the descriptors of `path` and beneath it no longer name what they did.
+    fn changed(&self, vol: u32, path: &[u8], moved: bool) {
+        let mut cache = self.cache();
+        if moved {
+            cache.forget(vol as usize, path);
+        } else {
+            cache.touched(vol as usize, path);
+        }
+        cache.touched(vol as usize, split_last(path).0);
+    }
+
     /// Open `path` (`""`: the root) with `flags`, beneath its directory.
     fn open_path(&self, vol: u32, path: &[u8], flags: i32) -> Result<Fd, Error> {
         if path.is_empty() {
@@ -457,8 +557,25 @@ impl HostVolumes for Volumes {
         }
         // A directory that names are looked up in: `a` and `a/b` while resolving `a/b/c`.
         let now = Instant::now();
-        if let Some(entry) = self.cache().get(vol as usize, path, now) {
-            return Ok(entry.stat);
+        let cached = self
+            .cache()
+            .get(vol as usize, path, now)
+            .map(|entry| (entry.stat, Arc::clone(&entry.fd)));
+        match cached {
+            Some((Some(stat), _)) => return Ok(stat),
+            Some((None, fd)) => {
+                let stat = fstat(fd.as_raw_fd())?;
+                let mut cache = self.cache();
+                if let Some(entry) = cache
+                    .by_volume
+                    .get_mut(vol as usize)
+                    .and_then(|m| m.get_mut(path).filter(|e| Arc::ptr_eq(&e.fd, &fd)))
+                {
+                    entry.stat = Some(stat);
+                }
+                return Ok(stat);
+            }
+            None => {}
         }
         let (dir, name) = self.parent_and_name(vol, path, now)?;
         stat_entry(dir.as_raw_fd(), &name)
@@ -539,6 +656,321 @@ impl HostVolumes for Volumes {
         buf.truncate(n as usize);
         Ok(buf)
     }
+
+    fn statfs(&self, vol: u32) -> Result<HostStatFs, Error> {
+        let mut st = KernelStatFs::default();
+        // SAFETY: fstatfs of an open descriptor (an `O_PATH` one works: fstatfs(2) needs no
+        // access to the file) into an out buffer of the kernel's `struct statfs` layout.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_fstatfs,
+                self.root(vol)?.as_raw_fd(),
+                &mut st as *mut KernelStatFs,
+            )
+        };
+        if r != 0 {
+            return Err(last_error());
+        }
+        let mut flags = st.f_flags;
+        if !self.writable.get(vol as usize).copied().unwrap_or(false) {
+            flags |= libc::ST_RDONLY;
+        }
+        Ok(HostStatFs {
+            fs_type: st.f_type,
+            block_size: st.f_bsize,
+            blocks: st.f_blocks,
+            blocks_free: st.f_bfree,
+            blocks_available: st.f_bavail,
+            files: st.f_files,
+            files_free: st.f_ffree,
+            name_max: st.f_namelen,
+            fragment_size: st.f_frsize,
+            flags,
+        })
+    }
+
+    fn open_write(&self, vol: u32, path: &[u8]) -> Result<HostFd, Error> {
+        self.check_writable(vol)?;
+        // Readable too where the host allows, since the guest's O_WRONLY and O_RDWR both end
+        // here; a write-only file opens write-only (the shim refuses reads of such a file).
+        let fd = match self.open_path(vol, path, libc::O_RDWR) {
+            Err(Error::Access) => self.open_path(vol, path, libc::O_WRONLY)?,
+            other => other?,
+        };
+        Ok(HostFd(fd.into_raw_fd()))
+    }
+
+    fn create(
+        &self,
+        vol: u32,
+        path: &[u8],
+        kind: HostNodeKind,
+        mode: u32,
+    ) -> Result<HostStat, Error> {
+        let (dir, name) = self.parent_for_change(vol, path)?;
+        let stat = match kind {
+            HostNodeKind::File => {
+                // O_EXCL: the entry must not exist, not even as a (dangling) link.
+                let fd = open_beneath_mode(
+                    dir.as_raw_fd(),
+                    name.as_cstr(),
+                    libc::O_CREAT | libc::O_EXCL | libc::O_RDONLY,
+                    mode,
+                )?;
+                fstat(fd.as_raw_fd())
+            }
+            HostNodeKind::Dir => {
+                // SAFETY: mkdirat of one NUL-terminated name in a directory we hold open.
+                let r = unsafe {
+                    libc::mkdirat(
+                        dir.as_raw_fd(),
+                        name.as_cstr().as_ptr(),
+                        (mode & 0o7777) as libc::mode_t,
+                    )
+                };
+                if r != 0 {
+                    return Err(last_error());
+                }
+                stat_entry(dir.as_raw_fd(), &name)
+            }
+        };
+        self.changed(vol, path, false);
+        stat
+    }
+
+    fn symlink(&self, vol: u32, path: &[u8], target: &[u8]) -> Result<(), Error> {
+        let (dir, name) = self.parent_for_change(vol, path)?;
+        let target = CString::new(target).map_err(|_| Error::Invalid)?;
+        // SAFETY: symlinkat with two NUL-terminated strings; the target is stored as text.
+        let r =
+            unsafe { libc::symlinkat(target.as_ptr(), dir.as_raw_fd(), name.as_cstr().as_ptr()) };
+        if r != 0 {
+            return Err(last_error());
+        }
+        self.changed(vol, path, false);
+        Ok(())
+    }
+
+    fn link(&self, vol: u32, old: &[u8], new: &[u8]) -> Result<(), Error> {
+        let (new_dir, new_name) = self.parent_for_change(vol, new)?;
+        let (old_dir, old_name) = self.parent_for_change(vol, old)?;
+        // SAFETY: linkat of two single names in directories we hold open. Flags 0: a link at
+        // `old` is linked itself (no AT_SYMLINK_FOLLOW), and no AT_EMPTY_PATH (the filter
+        // allows no other flags).
+        let r = unsafe {
+            libc::linkat(
+                old_dir.as_raw_fd(),
+                old_name.as_cstr().as_ptr(),
+                new_dir.as_raw_fd(),
+                new_name.as_cstr().as_ptr(),
+                0,
+            )
+        };
+        if r != 0 {
+            return Err(last_error());
+        }
+        self.changed(vol, new, false);
+        Ok(())
+    }
+
+    fn unlink(&self, vol: u32, path: &[u8], dir_only: bool) -> Result<(), Error> {
+        let (dir, name) = self.parent_for_change(vol, path)?;
+        let flags = if dir_only { libc::AT_REMOVEDIR } else { 0 };
+        // SAFETY: unlinkat of one NUL-terminated name in a directory we hold open.
+        let r = unsafe { libc::unlinkat(dir.as_raw_fd(), name.as_cstr().as_ptr(), flags) };
+        if r != 0 {
+            return Err(last_error());
+        }
+        self.changed(vol, path, true);
+        Ok(())
+    }
+
+    fn rename(&self, vol: u32, old: &[u8], new: &[u8], how: HostRename) -> Result<(), Error> {
+        let (old_dir, old_name) = self.parent_for_change(vol, old)?;
+        let (new_dir, new_name) = self.parent_for_change(vol, new)?;
+        let flags = match how {
+            HostRename::Replace => 0,
+            HostRename::NoReplace => libc::RENAME_NOREPLACE,
+            HostRename::Exchange => libc::RENAME_EXCHANGE,
+        };
+        // SAFETY: renameat2 of two single names in directories we hold open; it never
+        // follows a link at either name.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_renameat2,
+                old_dir.as_raw_fd(),
+                old_name.as_cstr().as_ptr(),
+                new_dir.as_raw_fd(),
+                new_name.as_cstr().as_ptr(),
+                flags,
+            )
+        };
+        if r != 0 {
+            return Err(last_error());
+        }
+        self.changed(vol, old, true);
+        self.changed(vol, new, true);
+        Ok(())
+    }
+
+    fn set_mode(&self, vol: u32, path: &[u8], mode: u32) -> Result<(), Error> {
+        self.check_writable(vol)?;
+        if path.is_empty() {
+            // The root's own descriptor, by AT_EMPTY_PATH, would need another filter rule.
+            return Err(Error::Busy);
+        }
+        let (dir, name) = self.parent_and_name(vol, path, Instant::now())?;
+        // SAFETY: fchmodat2 (Linux 6.6) of one NUL-terminated name in a directory we hold
+        // open; AT_SYMLINK_NOFOLLOW: a link there is not followed (chmod of a link itself is
+        // EOPNOTSUPP).
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_fchmodat2,
+                dir.as_raw_fd(),
+                name.as_cstr().as_ptr(),
+                mode & 0o7777,
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
+        };
+        if r != 0 {
+            return Err(last_error());
+        }
+        self.changed(vol, path, false);
+        Ok(())
+    }
+
+    fn set_times(
+        &self,
+        vol: u32,
+        path: &[u8],
+        atime: Option<Nanos>,
+        mtime: Option<Nanos>,
+    ) -> Result<(), Error> {
+        self.check_writable(vol)?;
+        if path.is_empty() {
+            return Err(Error::Busy);
+        }
+        let (dir, name) = self.parent_and_name(vol, path, Instant::now())?;
+        let times = [timespec_or_omit(atime), timespec_or_omit(mtime)];
+        // SAFETY: utimensat of one NUL-terminated name in a directory we hold open, with two
+        // timespecs; AT_SYMLINK_NOFOLLOW: a link there is changed itself, not followed.
+        let r = unsafe {
+            libc::utimensat(
+                dir.as_raw_fd(),
+                name.as_cstr().as_ptr(),
+                times.as_ptr(),
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
+        };
+        if r != 0 {
+            return Err(last_error());
+        }
+        self.changed(vol, path, false);
+        Ok(())
+    }
+
+    fn truncate(&self, vol: u32, path: &[u8], len: u64) -> Result<(), Error> {
+        self.check_writable(vol)?;
+        let fd = self.open_path(vol, path, libc::O_WRONLY)?;
+        self.truncate_fd(HostFd(fd.as_raw_fd()), len)
+    }
+
+    fn write_fd(&self, fd: HostFd, data: &[u8], pos: u64) -> Result<usize, Error> {
+        let pos = libc::off_t::try_from(pos).map_err(|_| Error::Host(libc::EFBIG))?;
+        // SAFETY: pwrite from a buffer we own, of its length.
+        let n = unsafe { libc::pwrite64(fd.0, data.as_ptr().cast(), data.len(), pos) };
+        if n < 0 {
+            return Err(last_error());
+        }
+        Ok(n as usize)
+    }
+
+    fn truncate_fd(&self, fd: HostFd, len: u64) -> Result<(), Error> {
+        let len = libc::off_t::try_from(len).map_err(|_| Error::Host(libc::EFBIG))?;
+        // SAFETY: ftruncate takes no pointers.
+        if unsafe { libc::ftruncate(fd.0, len) } != 0 {
+            return Err(last_error());
+        }
+        Ok(())
+    }
+
+    fn set_mode_fd(&self, fd: HostFd, mode: u32) -> Result<(), Error> {
+        // SAFETY: fchmod takes no pointers.
+        if unsafe { libc::fchmod(fd.0, (mode & 0o7777) as libc::mode_t) } != 0 {
+            return Err(last_error());
+        }
+        Ok(())
+    }
+
+    fn set_times_fd(
+        &self,
+        fd: HostFd,
+        atime: Option<Nanos>,
+        mtime: Option<Nanos>,
+    ) -> Result<(), Error> {
+        let times = [timespec_or_omit(atime), timespec_or_omit(mtime)];
+        // SAFETY: futimens with two timespecs (utimensat(fd, NULL, times, 0)).
+        if unsafe { libc::futimens(fd.0, times.as_ptr()) } != 0 {
+            return Err(last_error());
+        }
+        Ok(())
+    }
+
+    fn sync_fd(&self, fd: HostFd) -> Result<(), Error> {
+        // SAFETY: fsync takes no pointers.
+        if unsafe { libc::fsync(fd.0) } != 0 {
+            return Err(last_error());
+        }
+        Ok(())
+    }
+
+    fn allocate_fd(&self, fd: HostFd, keep_size: bool, offset: u64, len: u64) -> Result<(), Error> {
+        let offset = libc::off_t::try_from(offset).map_err(|_| Error::Host(libc::EFBIG))?;
+        let len = libc::off_t::try_from(len).map_err(|_| Error::Host(libc::EFBIG))?;
+        let mode = if keep_size {
+            libc::FALLOC_FL_KEEP_SIZE
+        } else {
+            0
+        };
+        // SAFETY: fallocate takes no pointers.
+        if unsafe { libc::fallocate(fd.0, mode, offset, len) } != 0 {
+            return Err(last_error());
+        }
+        Ok(())
+    }
+}
+
+/// The x86-64 kernel's `struct statfs` (include/uapi/asm-generic/statfs.h with 64-bit
+/// `__statfs_word`), whose `f_flags` the `libc` crate's `statfs` leaves out.
+#[repr(C)]
+#[derive(Default)]
+struct KernelStatFs {
+    f_type: u64,
+    f_bsize: u64,
+    f_blocks: u64,
+    f_bfree: u64,
+    f_bavail: u64,
+    f_files: u64,
+    f_ffree: u64,
+    f_fsid: [i32; 2],
+    f_namelen: u64,
+    f_frsize: u64,
+    f_flags: u64,
+    f_spare: [u64; 4],
+}
+
+/// A time for utimensat(2), or `UTIME_OMIT` to leave it as is.
+fn timespec_or_omit(t: Option<Nanos>) -> libc::timespec {
+    match t {
+        Some(t) => libc::timespec {
+            tv_sec: (t.0 / 1_000_000_000) as libc::time_t,
+            tv_nsec: (t.0 % 1_000_000_000) as libc::c_long,
+        },
+        None => libc::timespec {
+            tv_sec: 0,
+            tv_nsec: libc::UTIME_OMIT,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -585,7 +1017,20 @@ mod tests {
         }
 
         fn volumes(&self, capacity: usize, ttl: Duration) -> std::io::Result<Volumes> {
-            Volumes::with_cache(&[self.vol()], capacity, ttl)
+            self.volumes_rw(capacity, ttl, false)
+        }
+
+        fn volumes_rw(
+            &self,
+            capacity: usize,
+            ttl: Duration,
+            writable: bool,
+        ) -> std::io::Result<Volumes> {
+            let dir = HostDir {
+                path: self.vol(),
+                writable,
+            };
+            Volumes::with_cache(&[dir], capacity, ttl)
         }
     }
 
@@ -759,6 +1204,155 @@ mod tests {
         let mut cached: Vec<&Vec<u8>> = cache.by_volume.iter().flat_map(|m| m.keys()).collect();
         cached.sort();
         assert_eq!(cached, [b"d0", b"d3"]);
+        Ok(())
+    }
+
+    fn mode_of(path: &std::path::Path) -> std::io::Result<u32> {
+        Ok(std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::symlink_metadata(path)?.permissions(),
+        ))
+    }
+
+    /// A read-write volume: every change lands on the host, with the mode asked for, and the
+    /// directory cache follows the guest's own renames and removals.
+    #[test]
+    fn writes_reach_the_host() -> Result<(), Fail> {
+        let scratch = Scratch::new()?;
+        let vol = scratch.vol();
+        let v = scratch.volumes_rw(DIR_CACHE_ENTRIES, DIR_FD_TTL, true)?;
+        // SAFETY: umask takes no pointers; the test process's umask would mask the modes
+        // asked for, as the runner's would (LinuxPlatform::new sets it to 0).
+        let old_umask = unsafe { libc::umask(0) };
+        let made = v.create(0, b"a/new", HostNodeKind::File, 0o640)?;
+        assert_eq!(made.mode, libc::S_IFREG | 0o640);
+        assert_eq!(
+            v.create(0, b"a/new", HostNodeKind::File, 0o640),
+            Err(Error::Exists)
+        );
+        // O_EXCL: a dangling link is not followed to create its target.
+        assert_eq!(
+            v.create(0, b"evil", HostNodeKind::File, 0o600),
+            Err(Error::Exists)
+        );
+        let fd = v.open_write(0, b"a/new")?;
+        assert_eq!(v.write_fd(fd, b"hello world", 0)?, 11);
+        v.truncate_fd(fd, 5)?;
+        v.set_mode_fd(fd, 0o604)?;
+        v.sync_fd(fd)?;
+        assert_eq!(read_all(fd)?, b"hello");
+        assert_eq!(std::fs::read(vol.join("a/new"))?, b"hello");
+        assert_eq!(mode_of(&vol.join("a/new"))? & 0o7777, 0o604);
+        // Stat `a` (cached) before and after a change in it: the new link count shows.
+        assert_eq!(v.stat(0, b"a")?.nlink, 3);
+        v.create(0, b"a/d", HostNodeKind::Dir, 0o750)?;
+        assert_eq!(v.stat(0, b"a")?.nlink, 4);
+        assert_eq!(mode_of(&vol.join("a/d"))? & 0o7777, 0o750);
+        v.symlink(0, b"a/d/s", b"../../../outside/secret")?;
+        assert_eq!(
+            std::fs::read_link(vol.join("a/d/s"))?,
+            PathBuf::from("../../../outside/secret")
+        );
+        v.link(0, b"a/new", b"a/d/hard")?;
+        assert_eq!(v.stat(0, b"a/new")?.nlink, 2);
+        v.set_mode(0, b"a/d", 0o700)?;
+        assert_eq!(v.stat(0, b"a/d")?.mode & 0o7777, 0o700);
+        v.set_times(0, b"a/new", Some(Nanos::from_parts(1_000_000_000, 5)), None)?;
+        let atime = std::os::unix::fs::MetadataExt::atime(&std::fs::metadata(vol.join("a/new"))?);
+        assert_eq!(atime, 1_000_000_000);
+        v.truncate(0, b"a/d/hard", 2)?;
+        assert_eq!(std::fs::read(vol.join("a/new"))?, b"he");
+        // Rename a cached directory: the old name is gone, the new one reaches the same files.
+        assert_eq!(v.stat(0, b"a/d/hard")?.size, 2);
+        v.rename(0, b"a/d", b"moved", HostRename::Replace)?;
+        assert_eq!(v.stat(0, b"a/d/hard"), Err(Error::NotFound));
+        assert_eq!(v.stat(0, b"moved/hard")?.size, 2);
+        assert_eq!(
+            v.rename(0, b"moved", b"a", HostRename::NoReplace),
+            Err(Error::Exists)
+        );
+        v.rename(0, b"moved", b"a", HostRename::Exchange)?;
+        assert_eq!(v.stat(0, b"a/hard")?.size, 2);
+        assert_eq!(v.stat(0, b"moved/b/file")?.size, 4);
+        // Removing a cached directory: gone at once, not after the TTL.
+        v.unlink(0, b"a/hard", false)?;
+        v.unlink(0, b"a/s", false)?;
+        assert_eq!(v.unlink(0, b"moved", true), Err(Error::NotEmpty));
+        v.unlink(0, b"a", true)?;
+        assert_eq!(v.stat(0, b"a"), Err(Error::NotFound));
+        assert!(!vol.join("a").exists());
+        // The link's target outside was never touched.
+        assert_eq!(
+            std::fs::read(scratch.top.join("outside/secret"))?,
+            b"host secret"
+        );
+        let fs = v.statfs(0)?;
+        assert!(fs.blocks > 0 && fs.name_max == 255, "{fs:?}");
+        // SAFETY: as above.
+        unsafe { libc::umask(old_umask) };
+        Ok(())
+    }
+
+    /// Changes never follow a link planted in the volume, and a read-only volume refuses
+    /// every change before asking the host.
+    #[test]
+    fn changes_stay_beneath_the_volume() -> Result<(), Fail> {
+        let scratch = Scratch::new()?;
+        let secret = scratch.top.join("outside/secret");
+        let secret_mode = mode_of(&secret)?;
+        let v = scratch.volumes_rw(DIR_CACHE_ENTRIES, DIR_FD_TTL, true)?;
+        // `out` → ../outside, `a/esc` → ../../outside/secret, `evil` → /etc.
+        for path in [&b"out/new"[..], b"evil/new", b"up/new"] {
+            let refused = v.create(0, path, HostNodeKind::File, 0o644).err();
+            assert!(
+                matches!(refused, Some(Error::NotDir | Error::Loop)),
+                "{path:?}: {refused:?}"
+            );
+        }
+        assert_eq!(v.open_write(0, b"a/esc").err(), Some(Error::Loop));
+        assert!(v.truncate(0, b"a/esc", 0).is_err());
+        // chmod and utimes of the link itself, never of its target.
+        assert!(v.set_mode(0, b"a/esc", 0o777).is_err());
+        v.set_times(0, b"a/esc", Some(Nanos::from_parts(1, 0)), None)?;
+        // A hard link to the link, not to its target.
+        v.link(0, b"a/esc", b"hard")?;
+        assert!(
+            std::fs::symlink_metadata(scratch.vol().join("hard"))?
+                .file_type()
+                .is_symlink()
+        );
+        v.rename(0, b"a/esc", b"a/esc2", HostRename::Replace)?;
+        v.unlink(0, b"a/esc2", false)?;
+        for path in [&b"../outside/secret"[..], b"/etc/passwd"] {
+            assert!(v.unlink(0, path, false).is_err(), "{path:?}");
+            assert!(v.rename(0, b"a/b/file", path, HostRename::Replace).is_err());
+        }
+        assert_eq!(std::fs::read(&secret)?, b"host secret");
+        assert_eq!(mode_of(&secret)?, secret_mode);
+        // The root itself cannot be replaced or removed.
+        assert_eq!(v.unlink(0, b"", true), Err(Error::Busy));
+        // Read-only: refused whatever the path.
+        let ro = scratch.volumes_rw(DIR_CACHE_ENTRIES, DIR_FD_TTL, false)?;
+        assert_eq!(ro.open_write(0, b"a/b/file").err(), Some(Error::ReadOnly));
+        assert_eq!(
+            ro.create(0, b"n", HostNodeKind::File, 0o644),
+            Err(Error::ReadOnly)
+        );
+        assert_eq!(
+            ro.create(0, b"n", HostNodeKind::Dir, 0o755),
+            Err(Error::ReadOnly)
+        );
+        assert_eq!(ro.symlink(0, b"n", b"t"), Err(Error::ReadOnly));
+        assert_eq!(ro.link(0, b"a/b/file", b"n"), Err(Error::ReadOnly));
+        assert_eq!(ro.unlink(0, b"a/b/file", false), Err(Error::ReadOnly));
+        assert_eq!(
+            ro.rename(0, b"a", b"n", HostRename::Replace),
+            Err(Error::ReadOnly)
+        );
+        assert_eq!(ro.set_mode(0, b"a", 0o777), Err(Error::ReadOnly));
+        assert_eq!(ro.set_times(0, b"a", None, None), Err(Error::ReadOnly));
+        assert_eq!(ro.truncate(0, b"a/b/file", 0), Err(Error::ReadOnly));
+        assert_eq!(ro.statfs(0)?.flags & libc::ST_RDONLY, libc::ST_RDONLY);
+        assert_eq!(std::fs::read(scratch.vol().join("a/b/file"))?, b"data");
         Ok(())
     }
 }

@@ -163,7 +163,7 @@ impl LinuxPlatform {
     /// (which parses the guest's ELF files) already runs under it, and so that all host
     /// metadata the guest sees, including what the boot caches, is seen from inside the user
     /// namespace: owners that the namespace does not map show as the overflow id throughout.
-    pub fn new(volume_dirs: &[std::path::PathBuf]) -> Result<LinuxPlatform, SetupError> {
+    pub fn new(volume_dirs: &[host::HostDir]) -> Result<LinuxPlatform, SetupError> {
         harden::close_inherited_fds().map_err(host_err("closing inherited descriptors"))?;
         const HWCAP2_FSGSBASE: u64 = 1 << 1;
         // SAFETY: getauxval has no preconditions.
@@ -199,6 +199,12 @@ impl LinuxPlatform {
         } else {
             Some(host::Volumes::open(&volume_dirs).map_err(host_err("opening host volumes"))?)
         };
+        if volumes.as_ref().is_some_and(|v| v.any_writable()) {
+            // The guest's umask is applied by the shim; the host must not apply the runner's
+            // on top (the mode a guest gives a new file is the mode it gets on the host).
+            // SAFETY: umask takes no pointers and cannot fail.
+            unsafe { libc::umask(0) };
+        }
         let roots: Vec<_> = volumes.iter().flat_map(|v| v.roots()).collect();
         missing.extend(harden::confine(&roots));
         drop(roots);
@@ -248,6 +254,7 @@ impl LinuxPlatform {
             vdso: self.vdso,
             features: filter::Features {
                 host_volumes: self.volumes.is_some(),
+                writable_volumes: self.volumes.as_ref().is_some_and(|v| v.any_writable()),
                 jit: self.jit,
             },
             pid: self.pid,

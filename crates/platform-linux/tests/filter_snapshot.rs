@@ -18,6 +18,22 @@ fn spec(features: Features) -> FilterSpec {
     }
 }
 
+/// The calls that change host files: only with a read-write volume.
+const WRITE_CALLS: &[&str] = &[
+    "SYS_pwrite64",
+    "SYS_ftruncate",
+    "SYS_fsync",
+    "SYS_fallocate",
+    "SYS_fchmod",
+    "SYS_fchmodat2",
+    "SYS_utimensat",
+    "SYS_mkdirat",
+    "SYS_symlinkat",
+    "SYS_unlinkat",
+    "SYS_renameat2",
+    "SYS_linkat",
+];
+
 fn check(name: &str, spec: &FilterSpec) {
     let prog = build(spec).expect("the filter assembles");
     let mut listing = String::from("# allowed from the runner's text:\n");
@@ -52,16 +68,55 @@ fn check(name: &str, spec: &FilterSpec) {
     }
 }
 
-/// The default policy: the default root mounts host /usr, /lib, … as volumes.
+/// The default policy: the default root mounts host /usr, /lib, … as volumes, read-only.
 #[test]
 fn default_policy_filter() {
     check("filter-default", &spec(Features::DEFAULT_POLICY));
+    for name in WRITE_CALLS {
+        assert!(
+            allowed_for(Features::DEFAULT_POLICY).all(|a| a.name != *name),
+            "{name} without a read-write volume"
+        );
+    }
 }
 
 /// Every policy feature on: the widest filter Meridian ever installs.
 #[test]
 fn every_feature_filter() {
     check("filter-all-features", &spec(Features::ALL));
+}
+
+/// A read-write volume (`--mount DIR:/out:rw`): the calls that change files, each relative to
+/// an open volume directory, with their flags constrained.
+#[test]
+fn read_write_volume_filter() {
+    let rw = Features {
+        writable_volumes: true,
+        ..Features::DEFAULT_POLICY
+    };
+    check("filter-rw-volume", &spec(rw));
+    for name in WRITE_CALLS {
+        assert!(
+            allowed_for(rw).any(|a| a.name == *name),
+            "{name} with a read-write volume"
+        );
+    }
+    // No path-based call that follows links or takes absolute host paths by design.
+    for name in [
+        "SYS_chmod",
+        "SYS_fchmodat",
+        "SYS_truncate",
+        "SYS_rename",
+        "SYS_link",
+    ] {
+        assert!(allowed_for(rw).all(|a| a.name != name), "{name}");
+    }
+    // Writable without any volume is no volume at all.
+    let none = Features {
+        writable_volumes: true,
+        ..Features::default()
+    };
+    assert!(allowed_for(none).all(|a| !WRITE_CALLS.contains(&a.name)));
 }
 
 /// No host volumes: no path-based host calls at all.

@@ -1006,6 +1006,12 @@ impl<P: LinuxPlatform> Kernel<P> {
         let (od, on) = self.parent_at(olddir, &op)?;
         let (nd, nn) = self.parent_at(newdir, &np)?;
         od.node.lookup(&on)?;
+        // rename(2) checks "not on the same mounted filesystem" (EXDEV) before EROFS, so
+        // that mv copies from a read-write mount to a read-only one and fails there; mounts
+        // that differ in being read-only are different mounts.
+        if od.read_only != nd.read_only {
+            return Err(Errno::EXDEV.into());
+        }
         if od.read_only || nd.read_only {
             return Err(Errno::EROFS.into());
         }
@@ -1034,6 +1040,10 @@ impl<P: LinuxPlatform> Kernel<P> {
         let (nd, nn) = self.parent_at(newdir, &np)?;
         if nd.node.lookup(&nn).is_ok() {
             return Err(Errno::EEXIST.into());
+        }
+        // link(2): EXDEV between mounts before EROFS, as for rename.
+        if src.read_only != nd.read_only {
+            return Err(Errno::EXDEV.into());
         }
         if nd.read_only {
             return Err(Errno::EROFS.into());

@@ -1,12 +1,18 @@
-//! A read-only view of a host directory (a host volume), through the platform's
+//! A host directory (a host volume), read-only or read-write, through the platform's
 //! [`HostVolumes`] capability and, for opened files, [`HostIo`].
 //!
 //! A [`HostNode`] is named by its volume and its path relative to the volume root. Paths are
 //! built only by [`Node::lookup`] from single names that contain no `/` or NUL and are not
 //! `.` or `..`, so every path the platform sees is `""` (the root) or `a/b/c` of plain
 //! components: `..` and symbolic links are resolved by the VFS above, inside the sandbox's
-//! own tree, and can never lead outside the volume on the host. Everything that would change
-//! the volume fails with `Error::ReadOnly`.
+//! own tree, and can never lead outside the volume on the host.
+//!
+//! Changes (create, write, rename, …) go to the platform as they are; it refuses them with
+//! `Error::ReadOnly` on a volume the policy mounts read-only. A rename or hard link between
+//! different volumes, or between a volume and another filesystem, is `Error::CrossDevice`
+//! (EXDEV), as between two host mounts, so that `mv` and `cp` fall back to copying.
+//! Permission bits are applied as the guest asks (its umask applied by the shim); ownership
+//! stays the host's.
 //!
 //! Nothing here caches host lookups: a node lives only while a resolution or an open file
 //! holds it (a volume root while it is mounted), and the VFS resolves every path from its
@@ -21,9 +27,9 @@
 //!
 //! Depends on `fs` ([`Node`]), `platform` ([`HostIo`], [`HostVolumes`]) and `error`.
 
-use super::{DirEntry, FileType, Metadata, Node, NodeRef};
+use super::{AllocMode, DirEntry, FileType, FsStats, Metadata, Node, NodeRef};
 use crate::error::{Error, Result};
-use crate::platform::{HostFd, HostIo, HostStat, HostVolumes};
+use crate::platform::{HostFd, HostIo, HostNodeKind, HostRename, HostStat, HostVolumes};
 use crate::time::Nanos;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -52,8 +58,9 @@ pub fn volume_root(io: &'static dyn HostIo, vol: u32) -> Result<NodeRef> {
         io,
         vol,
         path: Vec::new(),
-        stat,
+        stat: Mutex::new(stat),
         fd: Mutex::new(None),
+        writing: false,
     }))
 }
 
@@ -105,16 +112,32 @@ pub struct HostNode {
     vol: u32,
     /// Relative to the volume root: `""` or plain components joined by `/`.
     path: Vec<u8>,
-    /// Metadata as of the lookup that made this node.
-    stat: HostStat,
+    /// Metadata as of the lookup that made this node, or of its last change through it.
+    stat: Mutex<HostStat>,
     /// The host descriptor of an opened regular file; taken by `release` (or drop).
     fd: Mutex<Option<HostFd>>,
+    /// `fd` was opened for writing.
+    writing: bool,
 }
 
 impl HostNode {
     /// The path of this node inside its volume (`""` for the root).
     pub fn volume_path(&self) -> &[u8] {
         &self.path
+    }
+
+    /// rename(2) of entry `name` of this directory to `new_dir`/`new_name`, replacing,
+    /// refusing to replace or exchanging as `how` says (renameat2(2) flags).
+    pub fn rename_as(
+        &self,
+        name: &[u8],
+        new_dir: &NodeRef,
+        new_name: &[u8],
+        how: HostRename,
+    ) -> Result<()> {
+        let old = self.entry_path(name)?;
+        let new = self.same_volume(new_dir)?.entry_path(new_name)?;
+        self.volumes()?.rename(self.vol, &old, &new, how)
     }
 
     fn volumes(&self) -> Result<&'static dyn HostVolumes> {
@@ -138,12 +161,53 @@ impl HostNode {
         self.file_type() == FileType::Directory
     }
 
-    /// The error of an operation that would change a directory of the volume.
-    fn dir_change(&self) -> Error {
-        if self.is_dir() {
-            Error::ReadOnly
-        } else {
-            Error::NotDir
+    /// The path of `name` in this directory, for an operation that changes the directory.
+    fn entry_path(&self, name: &[u8]) -> Result<Vec<u8>> {
+        if !self.is_dir() {
+            return Err(Error::NotDir);
+        }
+        self.child_path(name)
+    }
+
+    /// A node of this volume for `path` with metadata `stat`, and the host descriptor of an
+    /// open file (`writing`: opened for writing).
+    fn sibling(
+        &self,
+        path: Vec<u8>,
+        stat: HostStat,
+        fd: Option<HostFd>,
+        writing: bool,
+    ) -> HostNode {
+        HostNode {
+            io: self.io,
+            vol: self.vol,
+            path,
+            stat: Mutex::new(stat),
+            fd: Mutex::new(fd),
+            writing,
+        }
+    }
+
+    /// `other` as a directory node of the same volume, or `CrossDevice` (EXDEV, as between
+    /// two host mounts) when it belongs to another volume or filesystem.
+    fn same_volume<'a>(&self, other: &'a NodeRef) -> Result<&'a HostNode> {
+        match other.as_any().downcast_ref::<HostNode>() {
+            Some(node) if node.vol == self.vol && core::ptr::addr_eq(node.io, self.io) => Ok(node),
+            _ => Err(Error::CrossDevice),
+        }
+    }
+
+    /// Take the host's metadata again after a change made through this node; a failure
+    /// keeps the old metadata (the change itself succeeded).
+    fn refresh(&self) {
+        let fresh = match *self.fd.lock() {
+            Some(fd) => self.io.host_stat(fd),
+            None => self
+                .volumes()
+                .and_then(|volumes| volumes.stat(self.vol, &self.path)),
+        };
+        if let Ok(stat) = fresh {
+            *self.stat.lock() = stat;
         }
     }
 }
@@ -152,7 +216,7 @@ impl Node for HostNode {
     fn metadata(&self) -> Result<Metadata> {
         let stat = match *self.fd.lock() {
             Some(fd) => self.io.host_stat(fd)?,
-            None => self.stat,
+            None => *self.stat.lock(),
         };
         Ok(Metadata {
             dev: stat.dev,
@@ -172,7 +236,7 @@ impl Node for HostNode {
     }
 
     fn file_type(&self) -> FileType {
-        file_type_of(self.stat.mode)
+        file_type_of(self.stat.lock().mode)
     }
 
     fn lookup(&self, name: &[u8]) -> Result<NodeRef> {
@@ -181,13 +245,7 @@ impl Node for HostNode {
         }
         let path = self.child_path(name)?;
         let stat = self.volumes()?.stat(self.vol, &path)?;
-        Ok(Arc::new(HostNode {
-            io: self.io,
-            vol: self.vol,
-            path,
-            stat,
-            fd: Mutex::new(None),
-        }))
+        Ok(Arc::new(self.sibling(path, stat, None, false)))
     }
 
     fn read_dir(&self) -> Result<Vec<DirEntry>> {
@@ -219,24 +277,44 @@ impl Node for HostNode {
         Ok(out)
     }
 
-    fn create(&self, _name: &[u8], _file_type: FileType, _mode: u32) -> Result<NodeRef> {
-        Err(self.dir_change())
+    fn create(&self, name: &[u8], file_type: FileType, mode: u32) -> Result<NodeRef> {
+        let path = self.entry_path(name)?;
+        let kind = match file_type {
+            FileType::Regular => HostNodeKind::File,
+            FileType::Directory => HostNodeKind::Dir,
+            // FIFOs of a volume could not be opened (see the module documentation), and
+            // devices and sockets are not the guest's to make: mknod(2) gives EPERM for a
+            // type "the filesystem containing pathname does not support".
+            FileType::Fifo | FileType::CharDevice | FileType::Socket | FileType::Symlink => {
+                return Err(Error::Perm);
+            }
+        };
+        let stat = self.volumes()?.create(self.vol, &path, kind, mode)?;
+        Ok(Arc::new(self.sibling(path, stat, None, false)))
     }
 
-    fn symlink(&self, _name: &[u8], _target: &[u8]) -> Result<()> {
-        Err(self.dir_change())
+    fn symlink(&self, name: &[u8], target: &[u8]) -> Result<()> {
+        let path = self.entry_path(name)?;
+        self.volumes()?.symlink(self.vol, &path, target)
     }
 
-    fn link(&self, _name: &[u8], _node: &NodeRef) -> Result<()> {
-        Err(self.dir_change())
+    fn link(&self, name: &[u8], node: &NodeRef) -> Result<()> {
+        let path = self.entry_path(name)?;
+        let old = self.same_volume(node)?;
+        if old.is_dir() {
+            // link(2): "oldpath is a directory".
+            return Err(Error::Perm);
+        }
+        self.volumes()?.link(self.vol, &old.path, &path)
     }
 
-    fn unlink(&self, _name: &[u8], _directory: bool) -> Result<()> {
-        Err(self.dir_change())
+    fn unlink(&self, name: &[u8], directory: bool) -> Result<()> {
+        let path = self.entry_path(name)?;
+        self.volumes()?.unlink(self.vol, &path, directory)
     }
 
-    fn rename(&self, _name: &[u8], _new_dir: &NodeRef, _new_name: &[u8]) -> Result<()> {
-        Err(self.dir_change())
+    fn rename(&self, name: &[u8], new_dir: &NodeRef, new_name: &[u8]) -> Result<()> {
+        self.rename_as(name, new_dir, new_name, HostRename::Replace)
     }
 
     fn read_at(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
@@ -250,12 +328,31 @@ impl Node for HostNode {
         self.io.host_read(fd, buf, Some(pos))
     }
 
-    fn write_at(&self, _pos: u64, _data: &[u8]) -> Result<usize> {
-        Err(Error::ReadOnly)
+    fn write_at(&self, pos: u64, data: &[u8]) -> Result<usize> {
+        match self.file_type() {
+            FileType::Directory => return Err(Error::IsDir),
+            FileType::Regular => {}
+            _ => return Err(Error::Invalid),
+        }
+        // Only a node opened for writing has a descriptor the host lets it write to.
+        let fd = (*self.fd.lock()).ok_or(Error::BadFd)?;
+        self.volumes()?.write_fd(fd, data, pos)
     }
 
-    fn truncate(&self, _len: u64) -> Result<()> {
-        Err(Error::ReadOnly)
+    fn truncate(&self, len: u64) -> Result<()> {
+        match self.file_type() {
+            FileType::Directory => return Err(Error::IsDir),
+            FileType::Regular => {}
+            _ => return Err(Error::Invalid),
+        }
+        let volumes = self.volumes()?;
+        let fd = *self.fd.lock();
+        match fd {
+            Some(fd) => volumes.truncate_fd(fd, len)?,
+            None => volumes.truncate(self.vol, &self.path, len)?,
+        }
+        self.refresh();
+        Ok(())
     }
 
     fn read_link(&self) -> Result<Vec<u8>> {
@@ -265,32 +362,95 @@ impl Node for HostNode {
         self.volumes()?.read_link(self.vol, &self.path)
     }
 
-    fn set_mode(&self, _mode: u32) -> Result<()> {
-        Err(Error::ReadOnly)
+    fn set_mode(&self, mode: u32) -> Result<()> {
+        let volumes = self.volumes()?;
+        let fd = *self.fd.lock();
+        match fd {
+            Some(fd) => volumes.set_mode_fd(fd, mode)?,
+            None => volumes.set_mode(self.vol, &self.path, mode)?,
+        }
+        self.refresh();
+        Ok(())
     }
 
-    fn set_times(&self, _atime: Option<Nanos>, _mtime: Option<Nanos>) -> Result<()> {
-        Err(Error::ReadOnly)
+    fn set_times(&self, atime: Option<Nanos>, mtime: Option<Nanos>) -> Result<()> {
+        let volumes = self.volumes()?;
+        let fd = *self.fd.lock();
+        match fd {
+            Some(fd) => volumes.set_times_fd(fd, atime, mtime)?,
+            None => volumes.set_times(self.vol, &self.path, atime, mtime)?,
+        }
+        self.refresh();
+        Ok(())
     }
 
     fn open(self: Arc<Self>, write: bool) -> Result<NodeRef> {
-        if write {
-            return Err(Error::ReadOnly);
-        }
+        let stat = *self.stat.lock();
         match self.file_type() {
-            FileType::Regular if FileType::from_mode(self.stat.mode) == Some(FileType::Regular) => {
-                let fd = self.volumes()?.open_read(self.vol, &self.path)?;
-                Ok(Arc::new(HostNode {
-                    io: self.io,
-                    vol: self.vol,
-                    path: self.path.clone(),
-                    stat: self.stat,
-                    fd: Mutex::new(Some(fd)),
-                }))
+            FileType::Regular if FileType::from_mode(stat.mode) == Some(FileType::Regular) => {
+                let volumes = self.volumes()?;
+                let fd = if write {
+                    volumes.open_write(self.vol, &self.path)?
+                } else {
+                    volumes.open_read(self.vol, &self.path)?
+                };
+                Ok(Arc::new(self.sibling(
+                    self.path.clone(),
+                    stat,
+                    Some(fd),
+                    write,
+                )))
             }
+            FileType::Directory if write => Err(Error::IsDir),
             FileType::Directory | FileType::Symlink => Ok(self),
             _ => Err(Error::Access),
         }
+    }
+
+    fn exchange(&self, name: &[u8], new_dir: &NodeRef, new_name: &[u8]) -> Result<()> {
+        self.rename_as(name, new_dir, new_name, HostRename::Exchange)
+    }
+
+    fn allocate(&self, mode: AllocMode, offset: u64, len: u64) -> Result<()> {
+        let keep_size = match mode {
+            AllocMode::Allocate => false,
+            AllocMode::KeepSize => true,
+            // Not on the host allowlist: fallocate(2) gives EOPNOTSUPP where a filesystem
+            // does not support a mode.
+            AllocMode::PunchHole => return Err(Error::NotSupported),
+        };
+        let fd = (*self.fd.lock()).ok_or(Error::BadFd)?;
+        self.volumes()?.allocate_fd(fd, keep_size, offset, len)
+    }
+
+    /// A file opened for writing is synced on the host. Other nodes have nothing of the
+    /// guest's to write back: what it wrote through another descriptor was synced there,
+    /// or not asked to be; a directory's entries are not synced (a host `fsync` of a
+    /// directory needs a descriptor opened for reading it, which is not kept).
+    fn sync(&self) -> Result<()> {
+        let fd = *self.fd.lock();
+        match fd {
+            Some(fd) if self.writing => self.volumes()?.sync_fd(fd),
+            _ => match self.file_type() {
+                FileType::Regular | FileType::Directory => Ok(()),
+                _ => Err(Error::Invalid),
+            },
+        }
+    }
+
+    fn statfs(&self) -> Result<FsStats> {
+        let st = self.volumes()?.statfs(self.vol)?;
+        Ok(FsStats {
+            magic: st.fs_type,
+            block_size: st.block_size,
+            blocks: st.blocks,
+            blocks_free: st.blocks_free,
+            blocks_avail: st.blocks_available,
+            files: st.files,
+            files_free: st.files_free,
+            name_max: st.name_max,
+            flags: st.flags,
+        })
     }
 
     fn release(&self) {
@@ -611,13 +771,56 @@ pub(crate) mod tests {
         Ok(())
     }
 
+    /// Checks made before the platform is asked: hard links and renames stay within one
+    /// volume, directories are not hard-linked, and no FIFO or device is made in a volume.
+    #[test]
+    fn changes_stay_within_one_volume() -> Result<()> {
+        let host = sample(false);
+        let (root, vol1) = (volume_root(host, 0)?, volume_root(host, 1)?);
+        let only = vol1.lookup(b"only")?;
+        let sh = root.lookup(b"bin")?.lookup(b"sh")?;
+        let asked = host.asked.lock().len();
+        assert_eq!(root.link(b"l", &only).err(), Some(Error::CrossDevice));
+        assert_eq!(vol1.link(b"l", &sh).err(), Some(Error::CrossDevice));
+        assert_eq!(
+            root.rename(b"bin", &vol1, b"b").err(),
+            Some(Error::CrossDevice)
+        );
+        assert_eq!(
+            root.exchange(b"bin", &vol1, b"only").err(),
+            Some(Error::CrossDevice)
+        );
+        assert_eq!(
+            root.link(b"l", &root.lookup(b"etc")?).err(),
+            Some(Error::Perm)
+        );
+        // Another filesystem's node (a volume of another host) is another device too.
+        let other = volume_root(sample(false), 0)?;
+        assert_eq!(
+            root.rename(b"bin", &other, b"b").err(),
+            Some(Error::CrossDevice)
+        );
+        for ft in [FileType::Fifo, FileType::CharDevice, FileType::Socket] {
+            assert_eq!(root.create(b"n", ft, 0o644).err(), Some(Error::Perm));
+        }
+        // Names are checked as for lookups.
+        assert_eq!(
+            root.create(b"..", FileType::Regular, 0o644).err(),
+            Some(Error::Invalid)
+        );
+        assert_eq!(root.unlink(b"a/b", false).err(), Some(Error::Invalid));
+        assert_eq!(host.asked.lock().len(), asked + 1, "only etc was looked up");
+        Ok(())
+    }
+
     #[test]
     fn everything_is_read_only() -> Result<()> {
         let host = sample(false);
         let root = volume_root(host, 0)?;
         let sh = root.lookup(b"bin")?.lookup(b"sh")?;
         assert_eq!(sh.clone().open(true).err(), Some(Error::ReadOnly));
-        assert_eq!(root.clone().open(true).err(), Some(Error::ReadOnly));
+        // open(2): EISDIR before EROFS for a directory opened for writing.
+        assert_eq!(root.clone().open(true).err(), Some(Error::IsDir));
         assert!(Arc::ptr_eq(&root.clone().open(false)?, &root));
         assert_eq!(
             root.create(b"n", FileType::Regular, 0o644).err(),
@@ -634,10 +837,22 @@ pub(crate) mod tests {
             sh.create(b"n", FileType::Regular, 0o644).err(),
             Some(Error::NotDir)
         );
-        assert_eq!(sh.write_at(0, b"x").err(), Some(Error::ReadOnly));
+        // Not opened for writing: no descriptor to write to.
+        assert_eq!(sh.write_at(0, b"x").err(), Some(Error::BadFd));
+        assert_eq!(
+            sh.clone().open(false)?.write_at(0, b"x").err(),
+            Some(Error::ReadOnly)
+        );
         assert_eq!(sh.truncate(0).err(), Some(Error::ReadOnly));
+        assert_eq!(
+            root.exchange(b"bin", &root, b"etc").err(),
+            Some(Error::ReadOnly)
+        );
         assert_eq!(sh.set_mode(0o777).err(), Some(Error::ReadOnly));
         assert_eq!(sh.set_times(None, None).err(), Some(Error::ReadOnly));
+        // Reading files and directories needs nothing written back.
+        assert_eq!(sh.clone().open(false)?.sync(), Ok(()));
+        assert_eq!(root.sync(), Ok(()));
         // Host FIFOs are visible but cannot be opened.
         let fifo = root.lookup(b"fifo")?;
         assert_eq!(fifo.file_type(), FileType::Fifo);

@@ -118,6 +118,34 @@ pub struct Metadata {
     pub ctime: Nanos,
 }
 
+/// What statfs(2) reports of a filesystem, in the fields of `struct statfs`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct FsStats {
+    /// `f_type`, e.g. `TMPFS_MAGIC`.
+    pub magic: u64,
+    pub block_size: u64,
+    pub blocks: u64,
+    pub blocks_free: u64,
+    pub blocks_avail: u64,
+    pub files: u64,
+    pub files_free: u64,
+    pub name_max: u64,
+    /// `f_flags` other than `ST_RDONLY`, which the VFS adds per mount.
+    pub flags: u64,
+}
+
+/// What fallocate(2) does to a range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AllocMode {
+    /// Mode 0: make sure the range is backed, growing the file to cover it.
+    Allocate,
+    /// `FALLOC_FL_KEEP_SIZE`: back the range without changing the size.
+    KeepSize,
+    /// `FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE`: zero the range and free its storage.
+    PunchHole,
+}
+
 /// One directory entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirEntry {
@@ -191,6 +219,27 @@ pub trait Node: Send + Sync + Any {
     /// Change access and modification times (`None`: leave as is).
     fn set_times(&self, _atime: Option<Nanos>, _mtime: Option<Nanos>) -> Result<()> {
         Err(Error::Perm)
+    }
+    /// Swap `name` with `new_dir`/`new_name` atomically (renameat2(2) `RENAME_EXCHANGE`).
+    fn exchange(&self, _name: &[u8], _new_dir: &NodeRef, _new_name: &[u8]) -> Result<()> {
+        Err(Error::Invalid)
+    }
+    /// fallocate(2) of `[offset, offset+len)`.
+    fn allocate(&self, _mode: AllocMode, _offset: u64, _len: u64) -> Result<()> {
+        Err(Error::NotSupported)
+    }
+    /// Write the node's data and metadata to stable storage (fsync(2)). In-memory nodes
+    /// have nothing to write; the default succeeds for files and directories and fails with
+    /// `Invalid` for other nodes, as fsync(2) on a pipe does.
+    fn sync(&self) -> Result<()> {
+        match self.file_type() {
+            FileType::Regular | FileType::Directory => Ok(()),
+            _ => Err(Error::Invalid),
+        }
+    }
+    /// Figures of the filesystem holding this node (statfs(2)).
+    fn statfs(&self) -> Result<FsStats> {
+        Err(Error::NotSupported)
     }
 
     // --- descriptors -------------------------------------------------------------------
