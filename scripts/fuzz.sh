@@ -3,10 +3,10 @@
 # `cargo install cargo-fuzz`); new interesting inputs land in fuzz/corpus/TARGET, which the
 # stable tests of crates/fuzz-targets replay (so CI checks them without a fuzzer).
 #
-#   bash scripts/fuzz.sh TARGET [SECONDS]     TARGET: syscalls | elf | paths
+#   bash scripts/fuzz.sh TARGET [SECONDS]     TARGET: syscalls | elf | paths | tar_image | policy
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-target="${1:?usage: scripts/fuzz.sh syscalls|elf|paths [SECONDS]}"
+target="${1:?usage: scripts/fuzz.sh syscalls|elf|paths|tar_image|policy [SECONDS]}"
 seconds="${2:-60}"
 if ! cargo +nightly --version >/dev/null 2>&1; then
   echo "scripts/fuzz.sh: a nightly toolchain is needed (rustup toolchain install nightly)" >&2

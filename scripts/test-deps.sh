@@ -51,6 +51,10 @@ have_python3() { [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c 'import sqlite
 
 have_sqlite3() { command -v sqlite3 >/dev/null 2>&1; }
 
+have_gxx() { command -v g++ >/dev/null 2>&1; }
+
+have_prlimit() { command -v prlimit >/dev/null 2>&1; }
+
 # One row per requirement: package|check function|what it is for.
 requirements=(
     "gcc|have_gcc|gcc (compiles the C test programs)"
@@ -58,6 +62,8 @@ requirements=(
     "busybox-static|have_busybox_static|statically linked /bin/busybox"
     "python3|have_python3|/usr/bin/python3 with the sqlite3 module"
     "sqlite3|have_sqlite3|the sqlite3 command-line tool"
+    "g++|have_gxx|g++ (libfuzzer-sys compiles libFuzzer when the fuzz targets are built)"
+    "util-linux|have_prlimit|prlimit (native runs under the limits the policy tests compare with)"
 )
 
 missing_pkgs=()

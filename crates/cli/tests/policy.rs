@@ -382,3 +382,92 @@ fn log_off_silences_unsupported_reports() {
     );
     assert_eq!(text(&quiet.stderr), "");
 }
+
+/// A tar file holding `x/hello.txt`, made with python's tarfile.
+fn make_tar(path: &Path) {
+    let script = format!(
+        "import tarfile, io\n\
+         with tarfile.open({:?}, 'w') as t:\n\
+         \x20   data = b'hello from the image\\n'\n\
+         \x20   i = tarfile.TarInfo('x/hello.txt'); i.size = len(data); i.mode = 0o644\n\
+         \x20   t.addfile(i, io.BytesIO(data))\n",
+        path.to_str().unwrap()
+    );
+    let out = common::run(
+        {
+            let mut c = Command::new(PYTHON);
+            c.args(["-c", &script]);
+            c
+        },
+        b"",
+        TIMEOUT,
+    );
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+}
+
+#[test]
+fn image_and_overlay_mounts_from_a_policy() {
+    let dir = common::scratch_dir("policy/layers");
+    let seed = dir.join("seed");
+    let _ = std::fs::remove_dir_all(&seed);
+    std::fs::create_dir_all(&seed).unwrap();
+    write(&seed, "a.txt", "lower a\n");
+    write(&seed, "b.txt", "lower b\n");
+    make_tar(&dir.join("data.tar"));
+    let image_before = std::fs::read(dir.join("data.tar")).unwrap();
+    let policy = write(
+        &dir,
+        "layers.toml",
+        "[[mount]]\ntype = \"image\"\nsource = \"data.tar\"\ntarget = \"/img\"\n\n\
+         [[mount]]\ntype = \"overlay\"\nsource = \"seed\"\ntarget = \"/seed\"\n",
+    );
+    let script = "import os, errno\n\
+        print(open('/img/x/hello.txt').read(), end='')\n\
+        try: open('/img/new', 'w')\n\
+        except OSError as e: print('image write:', errno.errorcode[e.errno])\n\
+        open('/seed/a.txt', 'w').write('upper a\\n')\n\
+        os.unlink('/seed/b.txt')\n\
+        open('/seed/c.txt', 'w').write('new c\\n')\n\
+        print(sorted(os.listdir('/seed')))\n\
+        print(open('/seed/a.txt').read(), end='')\n";
+    let out = common::run(
+        meridian_run(
+            &["--policy", policy.to_str().unwrap()],
+            &[PYTHON, "-c", script],
+        ),
+        b"",
+        TIMEOUT,
+    );
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "hello from the image\nimage write: EROFS\n['a.txt', 'c.txt']\nupper a\n"
+    );
+    // The lower layers are untouched.
+    assert_eq!(
+        std::fs::read_to_string(seed.join("a.txt")).unwrap(),
+        "lower a\n"
+    );
+    assert!(seed.join("b.txt").exists());
+    assert!(!seed.join("c.txt").exists());
+    assert_eq!(std::fs::read(dir.join("data.tar")).unwrap(), image_before);
+}
+
+#[test]
+fn a_rootfs_policy_without_host_mounts_has_no_path_based_host_calls() {
+    let dir = common::scratch_dir("policy/rootfs-filter");
+    make_tar(&dir.join("root.tar"));
+    let policy = write(&dir, "root.toml", "rootfs = \"root.tar\"\n");
+    let mut cmd = Command::new(common::meridian_bin());
+    cmd.args(["policy", "explain", "--policy", policy.to_str().unwrap()]);
+    let out = common::run(cmd, b"", TIMEOUT);
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("tar image "), "{s}");
+    for call in ["openat2 ", "getdents64 ", "readlinkat ", "pread64 "] {
+        assert!(
+            !s.lines().any(|l| l.trim_start().starts_with(call)),
+            "{call} with no host volume:\n{s}"
+        );
+    }
+}

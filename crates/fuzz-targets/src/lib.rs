@@ -156,6 +156,33 @@ pub fn paths(data: &[u8]) {
     }
 }
 
+/// Policy files: the input is TOML text (or bytes that are not UTF-8, which are refused as
+/// the runner refuses them). Resolving either fails with a located error or gives a policy
+/// whose guest paths are absolute and normalised, with at most one mount per target.
+pub fn policy(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut p = meridian::policy::default_policy();
+    match p.apply_toml(std::path::Path::new("/fuzz/policy.toml"), text) {
+        Err(e) => assert!(
+            e.location.starts_with("/fuzz/policy.toml"),
+            "error without the file: {e}"
+        ),
+        Ok(()) => {
+            assert!(p.workdir.starts_with('/'));
+            let mut targets: Vec<&str> = p.mounts.iter().map(|m| m.target.as_str()).collect();
+            for t in &targets {
+                assert!(t.starts_with('/') && !t.contains("/../") && !t.ends_with("/.."));
+            }
+            targets.sort_unstable();
+            let n = targets.len();
+            targets.dedup();
+            assert_eq!(n, targets.len(), "two mounts at one target");
+        }
+    }
+}
+
 /// Tar images: the input is an archive (plain or gzip). Loading either fails with an error
 /// or gives a tree that builds into an in-memory filesystem, under an overlay, whose every
 /// name is a plain one; the overlay then takes a delete of everything at the top.
@@ -238,6 +265,19 @@ mod tests {
         let hello = std::fs::read("/bin/busybox").unwrap_or_default();
         let head = &hello[..hello.len().min(8192)];
         replay("elf", super::elf, &[b"", b"\x7fELF", head]);
+    }
+
+    #[test]
+    fn policy_corpus() {
+        replay(
+            "policy",
+            super::policy,
+            &[
+                b"",
+                b"\xff\xfe",
+                b"[[mount]]\ntype = \"tmpfs\"\ntarget = \"/a/./b//\"\n",
+            ],
+        );
     }
 
     #[test]
