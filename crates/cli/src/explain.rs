@@ -44,7 +44,7 @@ pub fn render(args: &SandboxArgs) -> Result<String> {
                 s(guest),
                 s(target)
             ),
-            MountSpec::Tmpfs { guest } => format!("  {:<12} in memory", s(guest)),
+            MountSpec::Tmpfs { guest, .. } => format!("  {:<12} in memory", s(guest)),
         };
         out.push_str(&line);
         out.push('\n');

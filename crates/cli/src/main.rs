@@ -276,6 +276,7 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
         hostname: b"meridian".to_vec(),
         release,
         memory: meridian_platform_linux::host_memory(),
+        ..meridian_shim::Config::default()
     };
     let (kernel, ctx) = match meridian_shim::setup::boot(platform, config, &spec) {
         Ok(k) => k,

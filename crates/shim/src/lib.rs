@@ -3,7 +3,7 @@
 //! [`Kernel`] is the library OS instance for one sandboxed process. The platform calls it
 //! through [`meridian_core::platform::TrapHandler`] on each guest system call, fault and
 //! interruption; it decodes registers ([`table`]), dispatches to a `sys_*` handler (files in
-//! [`fs_calls`], memory in [`mm_calls`], processes/threads/time in [`task_calls`], signals in
+//! [`fs_calls`], [`fs_open`], [`fs_attr`] and [`lock_calls`], credentials in [`cred_calls`], memory in [`mm_calls`], processes/threads/time in [`task_calls`], signals in
 //! [`signal`], [`signal_calls`] and [`sigpending`], readiness in [`poll`]), and writes the
 //! result back. Guest memory is reached only through the platform's fallible accessors
 //! ([`mem`]). The ELF loader is [`loader`], the synthetic /proc is [`procfs`]. Depends on
@@ -22,8 +22,12 @@
 
 extern crate alloc;
 
+pub mod cred_calls;
 pub mod errno;
+pub mod fs_attr;
 pub mod fs_calls;
+pub mod fs_open;
+pub mod lock_calls;
 pub mod loader;
 pub mod mem;
 pub mod mm_calls;
@@ -102,6 +106,10 @@ pub struct Config {
     pub release: Vec<u8>,
     /// Total and free memory reported to the guest (bytes).
     pub memory: (u64, u64),
+    /// User id the guest starts with (real, effective, saved and filesystem); 0: root.
+    pub uid: u32,
+    /// Group id the guest starts with.
+    pub gid: u32,
 }
 
 /// The library OS instance for one sandboxed process.
@@ -120,6 +128,10 @@ pub struct Kernel<P: LinuxPlatform> {
     pub cwd: Mutex<Vec<u8>>,
     /// File mode creation mask.
     pub umask: AtomicU32,
+    /// User and group ids.
+    pub creds: Mutex<cred_calls::Creds>,
+    /// flock(2) and fcntl(2) record locks.
+    pub locks: Arc<meridian_core::fs::lock::LockTable>,
     /// Address space bookkeeping.
     pub mm: Mutex<AddressSpace>,
     /// Signal dispositions and process-wide pending signals.
@@ -156,11 +168,12 @@ impl<P: LinuxPlatform> Kernel<P> {
         Kernel {
             p,
             vfs,
-            config,
             pid: 1,
             fds: Mutex::new(FdTable::new(task_calls::DEFAULT_NOFILE as usize)),
             cwd: Mutex::new(alloc::vec![b'/']),
             umask: AtomicU32::new(0o022),
+            creds: Mutex::new(cred_calls::Creds::new(config.uid, config.gid)),
+            locks: Arc::new(meridian_core::fs::lock::LockTable::new()),
             mm: Mutex::new(AddressSpace::new(lo.start, lo.end)),
             signals: signal::SignalState::new(),
             threads: Mutex::new(BTreeMap::new()),
@@ -171,6 +184,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             rlimits: Mutex::new(task_calls::default_rlimits()),
             shared_files: Mutex::new(BTreeMap::new()),
             started: p.now(meridian_core::time::ClockKind::Monotonic).0,
+            config,
         }
     }
 

@@ -125,6 +125,10 @@ pub enum MountSpec {
     Tmpfs {
         /// Guest path.
         guest: Vec<u8>,
+        /// Most bytes of file data (tmpfs(5) `size=`); `None`: no limit.
+        size_bytes: Option<u64>,
+        /// Most inodes (tmpfs(5) `nr_inodes=`); `None`: no limit.
+        inodes: Option<u64>,
     },
 }
 
@@ -209,8 +213,20 @@ pub fn boot<P: LinuxPlatform>(
                 let (dir, name) = vfs.resolve_parent(b"/", guest).map_err(fs_err(guest))?;
                 TmpFs::add_symlink(&dir.node, &name, target).map_err(fs_err(guest))?;
             }
-            MountSpec::Tmpfs { guest } => {
-                let t = TmpFs::new_with_root_mode(3, clock.clone(), 0o1777);
+            MountSpec::Tmpfs {
+                guest,
+                size_bytes,
+                inodes,
+            } => {
+                let t = TmpFs::with_options(
+                    3,
+                    clock.clone(),
+                    0o1777,
+                    meridian_core::fs::tmpfs::TmpFsOptions {
+                        size_bytes: *size_bytes,
+                        inodes: *inodes,
+                    },
+                );
                 vfs.mount(guest, t.root(), false).map_err(fs_err(guest))?;
             }
         }

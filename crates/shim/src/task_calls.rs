@@ -624,31 +624,6 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(n as u64)
     }
 
-    /// getgroups(2): no supplementary groups.
-    pub fn sys_getgroups(&self, size: u64, _list: u64) -> SysResult {
-        if (size as i32) < 0 {
-            return Err(Errno::EINVAL.into());
-        }
-        Ok(0)
-    }
-
-    /// getresuid/getresgid: all zero (root in the sandbox).
-    pub fn sys_getres(&self, a: u64, b: u64, c: u64) -> SysResult {
-        for p in [a, b, c] {
-            self.write_u32(p, 0)?;
-        }
-        Ok(0)
-    }
-
-    /// setuid/setgid: only to the current id (0).
-    pub fn sys_set_id(&self, id: u64) -> SysResult {
-        if id as u32 == 0 {
-            Ok(0)
-        } else {
-            Err(Errno::EPERM.into())
-        }
-    }
-
     /// getpgid/getsid: the process is its own group and session leader.
     pub fn sys_getpgid(&self, pid: u64) -> SysResult {
         if pid == 0 || pid == u64::from(self.pid) {
