@@ -452,6 +452,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     fn write_statfs(&self, node: &NodeRef, read_only: bool, out: u64) -> SysResult {
         // Filesystems without figures (devices, host stdio) answer as a small tmpfs.
+        let synthetic = node.metadata()?.dev == meridian_core::fs::synthetic::PROC_DEV;
         let st = node.statfs().unwrap_or(FsStats {
             magic: TMPFS_MAGIC,
             block_size: 4096,
@@ -465,7 +466,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         });
         let mut b = [0u8; STATFS_BYTES];
         let mut f = layout::Fields(&mut b);
-        f.u64(0, st.magic);
+        f.u64(0, if synthetic { meridian_core::fs::PROC_SUPER_MAGIC } else { st.magic });
         f.u64(8, st.block_size);
         f.u64(16, st.blocks);
         f.u64(24, st.blocks_free);
