@@ -89,6 +89,10 @@ impl<P: LinuxPlatform> Kernel<P> {
                 return Err(Errno::ENOTEMPTY.into());
             }
             Err(SysError(Errno::EINVAL)) if !rmdir => return Err(Errno::EISDIR.into()),
+            // rmdir(2) of the root (a mount point): EBUSY.
+            Err(SysError(Errno::EEXIST)) => {
+                return Err(if rmdir { Errno::EBUSY } else { Errno::EISDIR }.into());
+            }
             other => other?,
         };
         let target = dir.node.lookup(&name)?;
@@ -135,9 +139,18 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
         let op = self.read_path(old)?;
         let np = self.read_path(new)?;
-        let (od, on) = self.parent_at(olddir, &op)?;
-        let (nd, nn) = self.parent_at(newdir, &np)?;
+        // rename(2): a final `.` or `..` (or the root) is EBUSY.
+        let busy = |e: SysError| match e.0 {
+            Errno::EINVAL | Errno::EEXIST => SysError(Errno::EBUSY),
+            _ => e,
+        };
+        let (od, on) = self.parent_at(olddir, &op).map_err(busy)?;
+        let (nd, nn) = self.parent_at(newdir, &np).map_err(busy)?;
         let src = od.node.lookup(&on)?;
+        let src_dir = src.file_type() == FileType::Directory;
+        if !src_dir && (op.ends_with(b"/") || np.ends_with(b"/")) {
+            return Err(Errno::ENOTDIR.into());
+        }
         let dst = nd.node.lookup(&nn).ok();
         if flags & RENAME_EXCHANGE != 0 && dst.is_none() {
             return Err(Errno::ENOENT.into());
