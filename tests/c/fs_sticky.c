@@ -2,7 +2,9 @@
 #include "fs_common.h"
 int main(void) {
     enter_scratch();
+    chmod(".", 0755);
     mkdir("t", 01777);
+    chmod("t", 01777);
     put("t/roots", "r");
     put("t/users", "u"); chown("t/users", 1000, 1000);
     chmod("t/roots", 0666);

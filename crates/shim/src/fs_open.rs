@@ -80,7 +80,12 @@ impl<P: LinuxPlatform> Kernel<P> {
         path: &[u8],
         opts: &ResolveOpts<'_>,
     ) -> Result<Resolved, SysError> {
-        let base = self.base_of(dirfd)?;
+        // An absolute path ignores dirfd (unless RESOLVE_IN_ROOT scopes it), even a bad one.
+        let base = if path.starts_with(b"/") && !opts.in_root {
+            b"/".to_vec()
+        } else {
+            self.base_of(dirfd)?
+        };
         Ok(self.vfs.resolve_with(&base, path, opts)?)
     }
 
@@ -99,7 +104,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         if path.is_empty() {
             return Err(Errno::ENOENT.into());
         }
-        let base = self.base_of(dirfd)?;
+        let base = if path.starts_with(b"/") && !opts.in_root {
+            b"/".to_vec()
+        } else {
+            self.base_of(dirfd)?
+        };
         Ok(self.vfs.resolve_parent_with(&base, path, opts)?)
     }
 
@@ -261,10 +270,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         if flags & o::DIRECTORY != 0 && ft != FileType::Directory {
             return Err(Errno::ENOTDIR.into());
         }
-        if ft == FileType::Directory && writable {
+        let truncate = flags & o::TRUNC != 0 && !opath;
+        // open(2): a directory opened for writing, or with O_TRUNC, is EISDIR.
+        if ft == FileType::Directory && (writable || truncate) {
             return Err(Errno::EISDIR.into());
         }
-        let truncate = flags & o::TRUNC != 0 && !opath;
         if r.read_only && (writable || truncate) && ft == FileType::Regular {
             return Err(Errno::EROFS.into());
         }
@@ -400,7 +410,11 @@ impl<P: LinuxPlatform> Kernel<P> {
                         Ok(r) => Ok((r, false)),
                         // A dangling symlink: create its target.
                         Err(e) if e.0 == Errno::ENOENT => {
-                            let link = self.resolve_at_with(dirfd, path, opts)?;
+                            let nofollow = ResolveOpts {
+                                follow_final: false,
+                                ..*opts
+                            };
+                            let link = self.resolve_at_with(dirfd, path, &nofollow)?;
                             let target = link.node.read_link()?;
                             let full = join(&parent_dir(&link.path), &target);
                             self.open_create(AT_FDCWD, &full, o::CREAT | o::EXCL, mode, &follow, cred)

@@ -107,7 +107,8 @@ impl LockTable {
         Ok(())
     }
 
-    /// The first lock of another owner that conflicts with `kind` on `start..=end` (F_GETLK).
+    /// The lock of another owner that conflicts with `kind` on `start..=end` (F_GETLK): the
+    /// lowest-starting one, which is what Linux's per-owner sorted lock list reports first.
     pub fn conflict(
         &self,
         key: LockKey,
@@ -120,7 +121,8 @@ impl LockTable {
         files.get(&key).and_then(|l| {
             l.records
                 .iter()
-                .find(|r| r.conflicts(owner, kind, start, end))
+                .filter(|r| r.conflicts(owner, kind, start, end))
+                .min_by_key(|r| r.start)
                 .copied()
         })
     }

@@ -86,9 +86,11 @@ impl FileData {
     /// Write `data` at `pos`. Out of space part way: the bytes that fit are written and
     /// counted (write(2) returns a short count), none at all: `NoSpace`.
     pub(super) fn write(&mut self, usage: &Usage, pos: u64, data: &[u8]) -> Result<usize> {
-        let end = pos.checked_add(to_u64(data.len())?).ok_or(Error::TooBig)?;
+        // rw_verify_area: a range past the largest offset is EINVAL (the largest file size
+        // is that offset, so EFBIG cannot arise before it).
+        let end = pos.checked_add(to_u64(data.len())?).ok_or(Error::Invalid)?;
         if end > MAX_FILE_BYTES {
-            return Err(Error::TooBig);
+            return Err(Error::Invalid);
         }
         if let Some(shared) = &self.shared {
             if end > shared.capacity() {

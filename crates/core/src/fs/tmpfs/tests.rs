@@ -211,8 +211,8 @@ fn file_data_sparse_and_truncate() -> Result<()> {
     assert_eq!(meta(&f).size, 1 << 40);
     f.truncate(0)?;
     assert_eq!(f.truncate(MAX_FILE_BYTES + 1).err(), Some(Error::TooBig));
-    assert_eq!(f.write_at(MAX_FILE_BYTES, b"x").err(), Some(Error::TooBig));
-    assert_eq!(f.write_at(u64::MAX, b"x").err(), Some(Error::TooBig));
+    assert_eq!(f.write_at(MAX_FILE_BYTES, b"x").err(), Some(Error::Invalid));
+    assert_eq!(f.write_at(u64::MAX, b"x").err(), Some(Error::Invalid));
     let mut one = [0u8; 1];
     assert_eq!(f.read_at(u64::MAX, &mut one)?, 0);
     // Directories and symlinks are not files.
