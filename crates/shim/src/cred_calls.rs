@@ -76,8 +76,9 @@ impl Creds {
 /// setresuid(2)/setresgid(2) on one id set: without the capability each new id must be one
 /// of the current real, effective or saved ids.
 fn set_res(ids: &mut [u32; 4], capable: bool, r: u32, e: u32, s: u32) -> Result<(), Errno> {
-    let allowed =
-        |v: u32| v == UNCHANGED || capable || v == ids[REAL] || v == ids[EFFECTIVE] || v == ids[SAVED];
+    let allowed = |v: u32| {
+        v == UNCHANGED || capable || v == ids[REAL] || v == ids[EFFECTIVE] || v == ids[SAVED]
+    };
     if !(allowed(r) && allowed(e) && allowed(s)) {
         return Err(Errno::EPERM);
     }
@@ -262,7 +263,10 @@ mod tests {
         assert_eq!(set_res(&mut ids, false, UNCHANGED, 0, UNCHANGED), Ok(()));
         assert_eq!(ids, [1000, 0, 0, 0]);
         let mut user = [1000u32; 4];
-        assert_eq!(set_res(&mut user, false, 0, UNCHANGED, UNCHANGED), Err(Errno::EPERM));
+        assert_eq!(
+            set_res(&mut user, false, 0, UNCHANGED, UNCHANGED),
+            Err(Errno::EPERM)
+        );
         let mut ids = [0u32, 0, 0, 0];
         assert_eq!(set_re(&mut ids, true, 1000, 2000), Ok(()));
         assert_eq!(ids, [1000, 2000, 2000, 2000]);

@@ -7,8 +7,8 @@ use crate::fs_calls::{AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW};
 use crate::fs_open::AT_EMPTY_PATH;
 use crate::{Kernel, LinuxPlatform};
 use alloc::vec::Vec;
-use meridian_abi::layout::{self, Timespec};
 use meridian_abi::Errno;
+use meridian_abi::layout::{self, Timespec};
 use meridian_core::fs::perm::{Cred, MAY_EXEC, MAY_READ, MAY_WRITE, STICKY_BIT};
 use meridian_core::fs::vfs::Resolved;
 use meridian_core::fs::{AllocMode, FileType, FsStats, Metadata, NodeRef, TMPFS_MAGIC};
@@ -62,7 +62,8 @@ impl<P: LinuxPlatform> Kernel<P> {
     fn make_node(&self, dirfd: u64, path: u64, ft: FileType, mode: u64) -> SysResult {
         let p = self.read_path(path)?;
         let (dir, name) = self.parent_at(dirfd, &p)?;
-        if dir.node.lookup(&name).is_ok() || self.vfs.is_mount_point(&Self::node_path(&dir, &name)) {
+        if dir.node.lookup(&name).is_ok() || self.vfs.is_mount_point(&Self::node_path(&dir, &name))
+        {
             return Err(Errno::EEXIST.into());
         }
         if ft != FileType::Directory && p.ends_with(b"/") {
@@ -260,7 +261,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         if f.is_path_only() {
             return Err(Errno::EBADF.into());
         }
-        self.chmod(&f.node, f.read_only.load(core::sync::atomic::Ordering::Relaxed), mode)
+        self.chmod(
+            &f.node,
+            f.read_only.load(core::sync::atomic::Ordering::Relaxed),
+            mode,
+        )
     }
 
     /// chown(2) rules: `CAP_CHOWN` may do anything; the owner may only change the group to
@@ -300,7 +305,12 @@ impl<P: LinuxPlatform> Kernel<P> {
         if f.is_path_only() {
             return Err(Errno::EBADF.into());
         }
-        self.chown(&f.node, f.read_only.load(core::sync::atomic::Ordering::Relaxed), uid, gid)
+        self.chown(
+            &f.node,
+            f.read_only.load(core::sync::atomic::Ordering::Relaxed),
+            uid,
+            gid,
+        )
     }
 
     /// truncate(2).
@@ -384,7 +394,14 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
     }
 
-    fn set_times(&self, node: &NodeRef, read_only: bool, a: Option<Nanos>, m: Option<Nanos>, explicit: bool) -> SysResult {
+    fn set_times(
+        &self,
+        node: &NodeRef,
+        read_only: bool,
+        a: Option<Nanos>,
+        m: Option<Nanos>,
+        explicit: bool,
+    ) -> SysResult {
         let meta = node.metadata()?;
         let cred = self.fs_cred();
         // utimensat(2): explicit times need ownership; "now" needs ownership or write access.
@@ -434,7 +451,10 @@ impl<P: LinuxPlatform> Kernel<P> {
         };
         let (node, ro) = if path == 0 {
             let f = self.file(dirfd)?;
-            (f.node.clone(), f.read_only.load(core::sync::atomic::Ordering::Relaxed))
+            (
+                f.node.clone(),
+                f.read_only.load(core::sync::atomic::Ordering::Relaxed),
+            )
         } else {
             let p = self.read_path(path)?;
             let r = self.target_at(dirfd, &p, flags, flags & AT_SYMLINK_NOFOLLOW == 0)?;
@@ -479,7 +499,14 @@ impl<P: LinuxPlatform> Kernel<P> {
         });
         let mut b = [0u8; STATFS_BYTES];
         let mut f = layout::Fields(&mut b);
-        f.u64(0, if synthetic { meridian_core::fs::PROC_SUPER_MAGIC } else { st.magic });
+        f.u64(
+            0,
+            if synthetic {
+                meridian_core::fs::PROC_SUPER_MAGIC
+            } else {
+                st.magic
+            },
+        );
         f.u64(8, st.block_size);
         f.u64(16, st.blocks);
         f.u64(24, st.blocks_free);
@@ -488,7 +515,10 @@ impl<P: LinuxPlatform> Kernel<P> {
         f.u64(48, st.files_free);
         f.u64(64, st.name_max);
         f.u64(72, st.block_size);
-        f.u64(80, st.flags | ST_VALID | if read_only { ST_RDONLY } else { 0 });
+        f.u64(
+            80,
+            st.flags | ST_VALID | if read_only { ST_RDONLY } else { 0 },
+        );
         self.write_mem(out, &b)?;
         Ok(0)
     }
@@ -503,7 +533,11 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// fstatfs(2).
     pub fn sys_fstatfs(&self, fd: u64, out: u64) -> SysResult {
         let f = self.file(fd)?;
-        self.write_statfs(&f.node, f.read_only.load(core::sync::atomic::Ordering::Relaxed), out)
+        self.write_statfs(
+            &f.node,
+            f.read_only.load(core::sync::atomic::Ordering::Relaxed),
+            out,
+        )
     }
 
     /// fsync(2) / fdatasync(2).
@@ -541,7 +575,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         let r = if p.is_empty() {
             self.target_at(dirfd, &p, flags, true)?
         } else {
-            self.resolve_at_with(dirfd, &p, &self.opts(&cred, flags & AT_SYMLINK_NOFOLLOW == 0))?
+            self.resolve_at_with(
+                dirfd,
+                &p,
+                &self.opts(&cred, flags & AT_SYMLINK_NOFOLLOW == 0),
+            )?
         };
         let m = r.node.metadata()?;
         let want = (mode as u32) & (MAY_READ | MAY_WRITE | MAY_EXEC);

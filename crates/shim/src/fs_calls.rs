@@ -9,9 +9,9 @@ use crate::{Kernel, LinuxPlatform, Thread};
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
+use meridian_abi::Errno;
 use meridian_abi::layout::{Stat, Timespec, push_dirent64};
 use meridian_abi::signal::sig;
-use meridian_abi::Errno;
 use meridian_core::Error;
 use meridian_core::file::{FdEntry, OpenFile};
 use meridian_core::fs::{FileType, Metadata, NodeRef};
@@ -94,9 +94,6 @@ impl<P: LinuxPlatform> Kernel<P> {
             self.fds.lock().insert(FdEntry { file, cloexec }, 0)?,
         ))
     }
-
-
-
 
     /// Run `op` until it does not report `WouldBlock`, waiting for readiness changes in
     /// between; a deliverable signal ends the wait with EINTR.
@@ -433,10 +430,6 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(0)
     }
 
-
-
-
-
     /// fstat(2).
     pub fn sys_fstat(&self, fd: u64, out: u64) -> SysResult {
         let f = self.file(fd)?;
@@ -552,7 +545,6 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(n as u64)
     }
 
-
     /// fcntl(2).
     pub fn sys_fcntl(&self, t: &Thread, fd: u64, cmd: u64, arg: u64) -> SysResult {
         const F_DUPFD: u64 = 0;
@@ -622,8 +614,6 @@ impl<P: LinuxPlatform> Kernel<P> {
             }
         }
     }
-
-
 
     /// fadvise64(2).
     pub fn sys_fadvise(&self, fd: u64) -> SysResult {
@@ -745,16 +735,6 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(0)
     }
 
-
-
-
-
-
-
-
-
-
-
     /// umask(2).
     pub fn sys_umask(&self, mask: u64) -> SysResult {
         Ok(u64::from(self.umask.swap(
@@ -762,12 +742,6 @@ impl<P: LinuxPlatform> Kernel<P> {
             core::sync::atomic::Ordering::Relaxed,
         )))
     }
-
-
-
-
-
-
 
     /// memfd_create(2): an unlinked in-memory file.
     pub fn sys_memfd_create(&self, name: u64, flags: u64) -> SysResult {

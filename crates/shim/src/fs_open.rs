@@ -2,7 +2,7 @@
 //! path lookups every `*at` call shares (with search permission for the caller's ids).
 
 use crate::errno::{SysError, SysResult};
-use crate::fs_calls::{AT_FDCWD, o, parent_dir, join};
+use crate::fs_calls::{AT_FDCWD, join, o, parent_dir};
 use crate::{Kernel, LinuxPlatform, Thread};
 use alloc::vec::Vec;
 use meridian_abi::Errno;
@@ -90,7 +90,11 @@ impl<P: LinuxPlatform> Kernel<P> {
     }
 
     /// The parent directory and final name of a path relative to `dirfd`.
-    pub(crate) fn parent_at(&self, dirfd: u64, path: &[u8]) -> Result<(Resolved, Vec<u8>), SysError> {
+    pub(crate) fn parent_at(
+        &self,
+        dirfd: u64,
+        path: &[u8],
+    ) -> Result<(Resolved, Vec<u8>), SysError> {
         let cred = self.fs_cred();
         self.parent_at_with(dirfd, path, &self.opts(&cred, true))
     }
@@ -160,9 +164,21 @@ impl<P: LinuxPlatform> Kernel<P> {
         let m = dir.node.metadata()?;
         if m.mode & SET_GID_BIT != 0 {
             let perm = if is_dir { perm | SET_GID_BIT } else { perm };
-            return Ok((Owner { uid: cred.uid, gid: m.gid }, perm));
+            return Ok((
+                Owner {
+                    uid: cred.uid,
+                    gid: m.gid,
+                },
+                perm,
+            ));
         }
-        Ok((Owner { uid: cred.uid, gid: cred.gid }, perm))
+        Ok((
+            Owner {
+                uid: cred.uid,
+                gid: cred.gid,
+            },
+            perm,
+        ))
     }
 
     fn umasked(&self, mode: u64) -> u32 {
@@ -170,7 +186,14 @@ impl<P: LinuxPlatform> Kernel<P> {
     }
 
     /// openat(2).
-    pub fn sys_openat(&self, t: &Thread, dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult {
+    pub fn sys_openat(
+        &self,
+        t: &Thread,
+        dirfd: u64,
+        path: u64,
+        flags: u64,
+        mode: u64,
+    ) -> SysResult {
         let path = self.read_path(path)?;
         let cred = self.fs_cred();
         let opts = self.opts(&cred, flags & o::NOFOLLOW == 0);
@@ -187,7 +210,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
         let b = self.read_mem(how, size as usize)?;
         // Fields this kernel does not know must be zero (copy_struct_from_user).
-        if b.get(OPEN_HOW_SIZE_VER0 as usize..).is_some_and(|rest| rest.iter().any(|&x| x != 0)) {
+        if b.get(OPEN_HOW_SIZE_VER0 as usize..)
+            .is_some_and(|rest| rest.iter().any(|&x| x != 0))
+        {
             return Err(Errno::E2BIG.into());
         }
         let flags = meridian_abi::layout::get_u64(&b, 0);
@@ -321,20 +346,19 @@ impl<P: LinuxPlatform> Kernel<P> {
             Err(e) => return Err(e.into()),
         };
         self.notify();
-        if !nonblock {
-            if let Some(pipe_end) = end.as_any().downcast_ref::<PipeEnd>() {
-                let waited = self.block_on(t, false, None, || {
-                    if pipe_end.peer_arrived() {
-                        Ok(())
-                    } else {
-                        Err(Error::WouldBlock)
-                    }
-                });
-                if let Err(e) = waited {
-                    end.release();
-                    self.notify();
-                    return Err(e.into());
+        let pipe_end = end.as_any().downcast_ref::<PipeEnd>();
+        if let Some(pipe_end) = pipe_end.filter(|_| !nonblock) {
+            let waited = self.block_on(t, false, None, || {
+                if pipe_end.peer_arrived() {
+                    Ok(())
+                } else {
+                    Err(Error::WouldBlock)
                 }
+            });
+            if let Err(e) = waited {
+                end.release();
+                self.notify();
+                return Err(e.into());
             }
         }
         Ok(end)
@@ -373,8 +397,8 @@ impl<P: LinuxPlatform> Kernel<P> {
             name.push(b'/');
         }
         name.extend_from_slice(alloc::format!("#{} (deleted)", node.metadata()?.ino).as_bytes());
-        let status = (flags & !(o::CREAT | o::EXCL | o::NOCTTY | o::TRUNC | o::CLOEXEC | o::TMPFILE))
-            as u32;
+        let status =
+            (flags & !(o::CREAT | o::EXCL | o::NOCTTY | o::TRUNC | o::CLOEXEC | o::TMPFILE)) as u32;
         let file = OpenFile::new(node, name, acc == o::RDWR, true, status);
         self.install(file, flags & o::CLOEXEC != 0)
     }
@@ -417,7 +441,14 @@ impl<P: LinuxPlatform> Kernel<P> {
                             let link = self.resolve_at_with(dirfd, path, &nofollow)?;
                             let target = link.node.read_link()?;
                             let full = join(&parent_dir(&link.path), &target);
-                            self.open_create(AT_FDCWD, &full, o::CREAT | o::EXCL, mode, &follow, cred)
+                            self.open_create(
+                                AT_FDCWD,
+                                &full,
+                                o::CREAT | o::EXCL,
+                                mode,
+                                &follow,
+                                cred,
+                            )
                         }
                         Err(e) => Err(e),
                     };

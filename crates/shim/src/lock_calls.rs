@@ -72,8 +72,14 @@ impl<P: LinuxPlatform> Kernel<P> {
         const SEEK_SET: u16 = 0;
         const SEEK_CUR: u16 = 1;
         const SEEK_END: u16 = 2;
-        let ty = u16::from_le_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)]);
-        let whence = u16::from_le_bytes([b.get(2).copied().unwrap_or(0), b.get(3).copied().unwrap_or(0)]);
+        let ty = u16::from_le_bytes([
+            b.first().copied().unwrap_or(0),
+            b.get(1).copied().unwrap_or(0),
+        ]);
+        let whence = u16::from_le_bytes([
+            b.get(2).copied().unwrap_or(0),
+            b.get(3).copied().unwrap_or(0),
+        ]);
         let start = layout::get_u64(b, 8) as i64;
         let len = layout::get_u64(b, 16) as i64;
         let base: i64 = match whence {
@@ -86,8 +92,14 @@ impl<P: LinuxPlatform> Kernel<P> {
         // fcntl(2): a negative length covers the bytes before start.
         let (first, last) = match len {
             0 => (start, i64::MAX),
-            l if l > 0 => (start, start.checked_add(l - 1).ok_or(SysError(Errno::EOVERFLOW))?),
-            l => (start.checked_add(l).ok_or(SysError(Errno::EINVAL))?, start - 1),
+            l if l > 0 => (
+                start,
+                start.checked_add(l - 1).ok_or(SysError(Errno::EOVERFLOW))?,
+            ),
+            l => (
+                start.checked_add(l).ok_or(SysError(Errno::EINVAL))?,
+                start - 1,
+            ),
         };
         if first < 0 {
             return Err(Errno::EINVAL.into());
@@ -122,10 +134,21 @@ impl<P: LinuxPlatform> Kernel<P> {
         match self.locks.conflict(key_of(&f)?, owner, kind, start, end) {
             None => fields.u16(0, F_UNLCK),
             Some(r) => {
-                fields.u16(0, if r.kind == LockKind::Write { F_WRLCK } else { F_RDLCK });
+                fields.u16(
+                    0,
+                    if r.kind == LockKind::Write {
+                        F_WRLCK
+                    } else {
+                        F_RDLCK
+                    },
+                );
                 fields.u16(2, 0);
                 fields.u64(8, r.start);
-                let len = if r.end >= i64::MAX as u64 { 0 } else { r.end - r.start + 1 };
+                let len = if r.end >= i64::MAX as u64 {
+                    0
+                } else {
+                    r.end - r.start + 1
+                };
                 fields.u64(16, len);
                 fields.u32(24, r.pid as u32);
             }

@@ -11,9 +11,9 @@ use alloc::vec::Vec;
 use meridian_core::Error;
 use meridian_core::fs::NodeRef;
 use meridian_core::fs::synthetic::{DynamicDir, GeneratedFile, MagicLink};
+use meridian_core::fs::tmpfs::TmpFs;
 use meridian_core::fs::vfs::Resolved;
 use meridian_core::fs::{PROC_SUPER_MAGIC, TMPFS_MAGIC};
-use meridian_core::fs::tmpfs::TmpFs;
 use meridian_core::time::ClockKind;
 
 fn nul_joined(items: &[Vec<u8>]) -> Vec<u8> {
@@ -77,8 +77,7 @@ fn render_mountinfo<P: LinuxPlatform>(k: &Kernel<P>) -> Vec<u8> {
             .enumerate()
             .filter(|(j, (q, _))| {
                 *j != i
-                    && (q.as_slice() == b"/"
-                        || (p.starts_with(q) && p.get(q.len()) == Some(&b'/')))
+                    && (q.as_slice() == b"/" || (p.starts_with(q) && p.get(q.len()) == Some(&b'/')))
             })
             .max_by_key(|(_, (q, _))| q.len())
             .map_or(id, |(j, _)| 20 + j);
@@ -190,12 +189,11 @@ pub fn build<P: LinuxPlatform>(
         (
             b"statm",
             generated(Arc::new(|k| {
-                let pages: u64 = k
-                    .mm
-                    .lock()
-                    .areas()
-                    .map(|(s, a)| a.end.saturating_sub(s) / PAGE_BYTES)
-                    .sum();
+                let pages: u64 =
+                    k.mm.lock()
+                        .areas()
+                        .map(|(s, a)| a.end.saturating_sub(s) / PAGE_BYTES)
+                        .sum();
                 // size resident shared text lib data dt (pages); residency is not tracked,
                 // so every mapped page counts as resident.
                 format!("{pages} {pages} 0 0 0 {pages} 0\n").into_bytes()
@@ -224,8 +222,12 @@ pub fn build<P: LinuxPlatform>(
         fs.alloc_ino(),
         Arc::new(move || {
             let k = kf.upgrade().ok_or(Error::NotFound)?;
-            let files: Vec<(u32, Arc<meridian_core::file::OpenFile>)> =
-                k.fds.lock().iter().map(|(n, e)| (n, e.file.clone())).collect();
+            let files: Vec<(u32, Arc<meridian_core::file::OpenFile>)> = k
+                .fds
+                .lock()
+                .iter()
+                .map(|(n, e)| (n, e.file.clone()))
+                .collect();
             Ok(files
                 .into_iter()
                 .map(|(n, file)| {
@@ -239,9 +241,7 @@ pub fn build<P: LinuxPlatform>(
                             Ok(Resolved {
                                 node: f.node.clone(),
                                 path: f.path.clone(),
-                                read_only: f
-                                    .read_only
-                                    .load(core::sync::atomic::Ordering::Relaxed),
+                                read_only: f.read_only.load(core::sync::atomic::Ordering::Relaxed),
                             })
                         }),
                     );
@@ -274,9 +274,8 @@ pub fn build<P: LinuxPlatform>(
                                 (false, true) => 1,
                                 _ => 0,
                             };
-                            let flags = (file.status() & !3)
-                                | acc
-                                | if cloexec { 0o2000000 } else { 0 };
+                            let flags =
+                                (file.status() & !3) | acc | if cloexec { 0o2000000 } else { 0 };
                             let ino = file.node.metadata().map_or(0, |m| m.ino);
                             Ok(format!(
                                 "pos:\t{}\nflags:\t0{:o}\nmnt_id:\t20\nino:\t{ino}\n",
@@ -347,10 +346,19 @@ pub fn build<P: LinuxPlatform>(
         b"mounts",
         GeneratedFile::new(
             fs.alloc_ino(),
-            Arc::new(move || km.upgrade().map(|k| render_mounts(&k)).ok_or(Error::NotFound)),
+            Arc::new(move || {
+                km.upgrade()
+                    .map(|k| render_mounts(&k))
+                    .ok_or(Error::NotFound)
+            }),
         ),
     )?;
-    TmpFs::add_file(&root, b"filesystems", b"nodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n", 0o444)?;
+    TmpFs::add_file(
+        &root,
+        b"filesystems",
+        b"nodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n",
+        0o444,
+    )?;
     let sys = TmpFs::add_dir(&root, b"sys", 0o555)?;
     let kernel_dir = TmpFs::add_dir(&sys, b"kernel", 0o555)?;
     if let Some(k) = kernel.upgrade() {

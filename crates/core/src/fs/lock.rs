@@ -261,7 +261,10 @@ mod tests {
         assert!(t.conflict(K, 1, LockKind::Write, 0, 100).is_none());
         t.set_record(K, 1, 10, Some(LockKind::Read), 0, 2).ok();
         assert_eq!(t.set_record(K, 2, 11, Some(LockKind::Read), 0, 2), Ok(()));
-        assert_eq!(t.set_record(K, 1, 10, Some(LockKind::Write), 0, 0), Err(Error::WouldBlock));
+        assert_eq!(
+            t.set_record(K, 1, 10, Some(LockKind::Write), 0, 0),
+            Err(Error::WouldBlock)
+        );
         t.release(K, 2);
         t.release(K, 1);
         assert!(t.files.lock().is_empty());

@@ -271,7 +271,12 @@ impl Vfs {
     }
 
     /// [`Vfs::resolve`] with checks and scopes; see [`ResolveOpts`].
-    pub fn resolve_with(&self, base: &[u8], path: &[u8], opts: &ResolveOpts<'_>) -> Result<Resolved> {
+    pub fn resolve_with(
+        &self,
+        base: &[u8],
+        path: &[u8],
+        opts: &ResolveOpts<'_>,
+    ) -> Result<Resolved> {
         if path.is_empty() {
             return Err(Error::NotFound);
         }
@@ -908,7 +913,10 @@ mod tests {
         assert_eq!(with("/a", "b/../b/file", beneath)?, "/a/b/file");
         assert_eq!(with("/a", "..", beneath).err(), Some(Error::CrossDevice));
         assert_eq!(with("/a", "/file", beneath).err(), Some(Error::CrossDevice));
-        assert_eq!(with("/a", "link_up", beneath).err(), Some(Error::CrossDevice));
+        assert_eq!(
+            with("/a", "link_up", beneath).err(),
+            Some(Error::CrossDevice)
+        );
         assert_eq!(with("/", "abs", beneath).err(), Some(Error::CrossDevice));
         let in_root = ResolveOpts {
             in_root: true,

@@ -75,12 +75,13 @@ impl FileData {
 
     /// The page at `index`, allocated (and counted) if missing.
     fn page_mut(&mut self, usage: &Usage, index: u64) -> Result<&mut Box<[u8]>> {
-        if !self.pages.contains_key(&index) {
-            usage.take_pages(1)?;
-            self.pages
-                .insert(index, vec![0u8; PAGE_BYTES].into_boxed_slice());
+        match self.pages.entry(index) {
+            alloc::collections::btree_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            alloc::collections::btree_map::Entry::Vacant(e) => {
+                usage.take_pages(1)?;
+                Ok(e.insert(vec![0u8; PAGE_BYTES].into_boxed_slice()))
+            }
         }
-        self.pages.get_mut(&index).ok_or(Error::NoMemory)
     }
 
     /// Write `data` at `pos`. Out of space part way: the bytes that fit are written and
@@ -160,7 +161,11 @@ impl FileData {
             usage.put_pages(gone.len() as u64);
         }
         for (index, lo, hi) in [
-            (from / PAGE_BYTES_U64, from, to.min(first_whole * PAGE_BYTES_U64)),
+            (
+                from / PAGE_BYTES_U64,
+                from,
+                to.min(first_whole * PAGE_BYTES_U64),
+            ),
             (end_whole, (end_whole * PAGE_BYTES_U64).max(from), to),
         ] {
             if lo >= hi {
@@ -181,14 +186,16 @@ impl FileData {
         if len > MAX_FILE_BYTES {
             return Err(Error::TooBig);
         }
-        if let Some(shared) = &self.shared {
-            if len > shared.capacity() {
-                return Err(Error::NoSpace);
-            }
+        if self.shared.as_ref().is_some_and(|s| len > s.capacity()) {
+            return Err(Error::NoSpace);
         }
         if len < self.size {
             // Bytes past the end read as zero when the file grows again.
-            self.clear_range(usage, len, self.size.max(len.next_multiple_of(PAGE_BYTES_U64)))?;
+            self.clear_range(
+                usage,
+                len,
+                self.size.max(len.next_multiple_of(PAGE_BYTES_U64)),
+            )?;
             if self.shared.is_none() {
                 // Pages wholly past the new end go, even if they were allocated past the size.
                 let first_gone = len.div_ceil(PAGE_BYTES_U64);

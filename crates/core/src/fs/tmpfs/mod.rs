@@ -272,4 +272,3 @@ impl TmpFs {
         dir.insert_entry(name, entry, now)
     }
 }
-

@@ -1,9 +1,9 @@
 //! Nodes of a [`TmpFs`] and their operations.
 
-use super::data::{FileData, to_u64};
-use super::{BLOCK_SIZE_BYTES, NAME_MAX_BYTES, SYMLINK_MAX_BYTES, Shared};
 #[allow(unused_imports, reason = "doc links")]
 use super::TmpFs;
+use super::data::{FileData, to_u64};
+use super::{BLOCK_SIZE_BYTES, NAME_MAX_BYTES, SYMLINK_MAX_BYTES, Shared};
 use crate::error::{Error, Result};
 use crate::fs::perm::bits_after_chown;
 use crate::fs::{
@@ -798,4 +798,3 @@ impl Node for TmpNode {
         self
     }
 }
-

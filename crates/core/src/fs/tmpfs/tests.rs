@@ -506,7 +506,10 @@ fn limits_give_enospc_and_come_back() -> Result<()> {
     assert_eq!(f.write_at(8192, &[1u8; 8192])?, 4096);
     assert_eq!(f.write_at(5 * 4096, b"x").err(), Some(Error::NoSpace));
     let st = fs.stats();
-    assert_eq!((st.blocks, st.blocks_free, st.files, st.files_free), (3, 0, 3, 1));
+    assert_eq!(
+        (st.blocks, st.blocks_free, st.files, st.files_free),
+        (3, 0, 3, 1)
+    );
     // Inodes: root + f + g; a fourth is refused.
     let g = root.create(b"g", FileType::Directory, 0o755)?;
     assert_eq!(
@@ -542,10 +545,19 @@ fn fallocate_modes() -> Result<()> {
     f.allocate(AllocMode::PunchHole, 100, 9000)?;
     let all = read_all(&f);
     assert!(all.get(..100).is_some_and(|b| b.iter().all(|&x| x == 7)));
-    assert!(all.get(100..9100).is_some_and(|b| b.iter().all(|&x| x == 0)));
-    assert!(all.get(9100..10_000).is_some_and(|b| b.iter().all(|&x| x == 7)));
+    assert!(
+        all.get(100..9100)
+            .is_some_and(|b| b.iter().all(|&x| x == 0))
+    );
+    assert!(
+        all.get(9100..10_000)
+            .is_some_and(|b| b.iter().all(|&x| x == 7))
+    );
     assert_eq!(meta(&f).size, 20_000);
-    assert_eq!(fs.root().allocate(AllocMode::Allocate, 0, 1).err(), Some(Error::IsDir));
+    assert_eq!(
+        fs.root().allocate(AllocMode::Allocate, 0, 1).err(),
+        Some(Error::IsDir)
+    );
     Ok(())
 }
 
@@ -553,11 +565,17 @@ fn fallocate_modes() -> Result<()> {
 fn owners_unnamed_files_and_exchange() -> Result<()> {
     let fs = fs();
     let root = fs.root();
-    let owner = Owner { uid: 1000, gid: 100 };
+    let owner = Owner {
+        uid: 1000,
+        gid: 100,
+    };
     let f = root.create_as(b"f", FileType::Regular, 0o6755, owner)?;
     assert_eq!((meta(&f).uid, meta(&f).gid), (1000, 100));
     f.set_owner(Some(5), None)?;
-    assert_eq!((meta(&f).uid, meta(&f).gid, meta(&f).mode), (5, 100, 0o100755));
+    assert_eq!(
+        (meta(&f).uid, meta(&f).gid, meta(&f).mode),
+        (5, 100, 0o100755)
+    );
     root.symlink_as(b"l", b"f", owner)?;
     assert_eq!(meta(&root.lookup(b"l")?).uid, 1000);
     // O_TMPFILE: no name, link count 0, then linked once.
