@@ -235,9 +235,6 @@ struct Plan {
 /// Turn a policy into a boot plan.
 fn plan(p: &Policy) -> Result<Plan> {
     let mut volumes: Vec<HostDir> = Vec::new();
-    if p.uid != 0 || p.gid != 0 {
-        bail!("a non-root guest identity (uid/gid) is not supported by this build yet");
-    }
     let mut mounts: Vec<MountSpec> = match &p.rootfs {
         Some(image) => rootfs::mounts(image)?,
         None => Vec::new(),
@@ -282,15 +279,11 @@ fn plan(p: &Policy) -> Result<Plan> {
                     writable: !read_only,
                 });
             }
-            MountKind::Tmpfs { size, inodes } => {
-                if size.is_some() || inodes.is_some() {
-                    bail!(
-                        "{}: tmpfs size and inode limits are not supported by this build yet",
-                        m.origin
-                    );
-                }
-                mounts.push(MountSpec::Tmpfs { guest });
-            }
+            MountKind::Tmpfs { size, inodes } => mounts.push(MountSpec::Tmpfs {
+                guest,
+                size_bytes: *size,
+                inodes: *inodes,
+            }),
             MountKind::Image { source } => mounts.push(MountSpec::Image {
                 guest,
                 image: rootfs::load(source, &m.origin)?,
@@ -361,6 +354,8 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
         release,
         memory: meridian_platform_linux::host_memory(),
         limits,
+        uid: policy.uid,
+        gid: policy.gid,
     };
     let (kernel, ctx) = match meridian_shim::setup::boot(platform, config, &spec) {
         Ok(k) => k,

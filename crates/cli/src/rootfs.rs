@@ -26,6 +26,8 @@ pub fn mounts(image: &Path) -> Result<Vec<MountSpec>> {
         },
         MountSpec::Tmpfs {
             guest: b"/tmp".to_vec(),
+            size_bytes: None,
+            inodes: None,
         },
     ])
 }

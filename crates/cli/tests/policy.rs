@@ -471,3 +471,32 @@ fn a_rootfs_policy_without_host_mounts_has_no_path_based_host_calls() {
         );
     }
 }
+
+#[test]
+fn file_size_limit_matches_native() {
+    // python ignores SIGXFSZ, so the limit shows as a short write, then EFBIG.
+    let script = "import os, sys, errno, resource\n\
+        print(resource.getrlimit(resource.RLIMIT_FSIZE))\n\
+        p = os.path.join(sys.argv[1], 'meridian-fsize-test')\n\
+        fd = os.open(p, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o644)\n\
+        print('first write', os.write(fd, b'x' * 1500))\n\
+        try: os.write(fd, b'y')\n\
+        except OSError as e: print('second write', errno.errorcode[e.errno])\n\
+        try: os.ftruncate(fd, 5000)\n\
+        except OSError as e: print('ftruncate', errno.errorcode[e.errno])\n\
+        os.close(fd); print('size', os.stat(p).st_size); os.unlink(p)\n";
+    let mut native = Command::new("prlimit");
+    native.args(["--fsize=1000:1000", "--", PYTHON, "-c", script, "/dev/shm"]);
+    let sandbox = meridian_run(
+        &["--limit", "file_size=1000"],
+        &[PYTHON, "-c", script, "/tmp"],
+    );
+    let run = common::native_vs_sandbox(native, sandbox, b"", TIMEOUT);
+    if let Some(m) = run.mismatch() {
+        panic!("file_size differs from native:\n{m}");
+    }
+    assert_eq!(
+        text(&run.native.stdout),
+        "(1000, 1000)\nfirst write 1000\nsecond write EFBIG\nftruncate EFBIG\nsize 1000\n"
+    );
+}

@@ -34,22 +34,12 @@ const SET_TIMES_BEFORE_SECS: i64 = 1_577_836_800;
 
 /// Lines of `rw_ops` where the sandbox differs from native for a reason outside host volumes,
 /// with that reason. The list only shrinks: an entry that matches native fails the test.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-    (
-        "fallocate keep size:",
-        "the shim serves fallocate mode 0 only (issue 3 item 2: fallocate modes); the host side is HostNode::allocate",
-    ),
-    (
-        "renameat2 exchange:",
-        "the shim refuses RENAME_EXCHANGE (issue 3 item 2); the host side is HostNode::exchange",
-    ),
-    (
-        "mkfifo:",
-        "no FIFOs in host volumes: they could not be opened (hostfs), so mknod gives EPERM",
-    ),
-];
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
+    "mkfifo:",
+    "no FIFOs in host volumes: they could not be opened (hostfs), so mknod gives EPERM",
+)];
 /// Paths of the `rw_ops` directory that differ for the reasons above.
-const KNOWN_TREE_DIFFERENCES: &[&str] = &["fifo", "x1", "x2"];
+const KNOWN_TREE_DIFFERENCES: &[&str] = &["fifo"];
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -59,6 +59,14 @@ pub enum Error {
     TimedOut,
     /// Text file busy.
     TextBusy,
+    /// No such device or address (a FIFO without readers opened for writing, non-blocking).
+    NoDevice,
+    /// File too large.
+    TooBig,
+    /// A lock request would deadlock.
+    Deadlock,
+    /// No locks available (the lock table is full).
+    NoLocks,
     /// A host call failed with this errno (host volumes, stdio); passed through as is.
     Host(i32),
 }

@@ -1,10 +1,14 @@
 //! Open file descriptions and descriptor tables (open(2), dup(2), fcntl(2)).
 
 use crate::error::{Error, Result};
+use crate::fs::lock::{LockKey, LockTable};
 use crate::fs::{DirEntry, NodeRef};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+
+/// Source of [`OpenFile::id`]s.
+static NEXT_OPEN_FILE_ID: AtomicU64 = AtomicU64::new(1);
 use spin::Mutex;
 
 /// An open file description: what `open` creates and `dup` shares.
@@ -23,6 +27,14 @@ pub struct OpenFile {
     pub offset: Mutex<u64>,
     /// Directory listing snapshot for getdents64, taken at the first call after a rewind.
     pub dir_snapshot: Mutex<Option<Vec<DirEntry>>>,
+    /// A number no other open file description has: the owner of its flock(2) and OFD
+    /// locks.
+    pub id: u64,
+    /// The mount it was opened in is read-only.
+    pub read_only: AtomicBool,
+    /// The lock table holding its flock/OFD locks, if it ever took one: they go when the
+    /// description does.
+    locks: Mutex<Option<(Arc<LockTable>, LockKey)>>,
 }
 
 impl OpenFile {
@@ -42,7 +54,20 @@ impl OpenFile {
             status: AtomicU32::new(status),
             offset: Mutex::new(0),
             dir_snapshot: Mutex::new(None),
+            id: NEXT_OPEN_FILE_ID.fetch_add(1, Ordering::Relaxed),
+            read_only: AtomicBool::new(false),
+            locks: Mutex::new(None),
         })
+    }
+    /// Whether it was opened with `O_PATH` (status bit `0o10000000`): a descriptor that
+    /// only names a file (open(2)).
+    pub fn is_path_only(&self) -> bool {
+        const O_PATH: u32 = 0o10000000;
+        self.status() & O_PATH != 0
+    }
+    /// Record that this description holds locks in `table` on `key`.
+    pub fn note_locks(&self, table: &Arc<LockTable>, key: LockKey) {
+        *self.locks.lock() = Some((table.clone(), key));
     }
     /// The shim's status flags.
     pub fn status(&self) -> u32 {
@@ -52,6 +77,9 @@ impl OpenFile {
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        if let Some((table, key)) = self.locks.lock().take() {
+            table.release(key, self.id);
+        }
         self.node.release();
     }
 }

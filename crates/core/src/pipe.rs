@@ -1,4 +1,5 @@
-//! Pipes: a bounded byte buffer with a read end and a write end (pipe(7)).
+//! Pipes: a bounded byte buffer with a read end and a write end (pipe(7)), and the pipes of
+//! named FIFOs (fifo(7)), whose ends are made by each open(2) of the FIFO.
 
 use crate::error::{Error, Result};
 use crate::fs::{FileType, Metadata, Node, NodeRef};
@@ -26,6 +27,10 @@ struct PipeState {
     reads: u64,
     readers: usize,
     writers: usize,
+    /// Opens for reading and for writing so far (a FIFO's blocked open waits for the other
+    /// side's count to move, as Linux's `r_counter`/`w_counter`).
+    read_opens: u64,
+    write_opens: u64,
 }
 
 /// The shared buffer of one pipe.
@@ -34,10 +39,16 @@ pub struct Pipe {
     state: Mutex<PipeState>,
 }
 
-/// One end of a pipe, as a [`Node`] a descriptor can hold.
+/// One end of a pipe, as a [`Node`] a descriptor can hold. A FIFO opened `O_RDWR` gives one
+/// end that both reads and writes.
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
+    reads: bool,
     write_end: bool,
+    /// The FIFO's inode (its metadata is what fstat(2) shows), none for pipe(2).
+    inode: Option<NodeRef>,
+    /// The other side's open count when this end was opened.
+    peer_opens_seen: u64,
 }
 
 impl Pipe {
@@ -51,21 +62,99 @@ impl Pipe {
                 reads: 0,
                 readers: 1,
                 writers: 1,
+                read_opens: 1,
+                write_opens: 1,
             }),
         });
         let r: NodeRef = Arc::new(PipeEnd {
             pipe: pipe.clone(),
+            reads: true,
             write_end: false,
+            inode: None,
+            peer_opens_seen: 0,
         });
         let w: NodeRef = Arc::new(PipeEnd {
             pipe,
+            reads: false,
             write_end: true,
+            inode: None,
+            peer_opens_seen: 0,
         });
         (r, w)
+    }
+
+    /// The pipe of a new FIFO, with no ends open.
+    pub fn new_fifo() -> Arc<Pipe> {
+        Arc::new(Pipe {
+            ino: NEXT_PIPE_INO.fetch_add(1, Ordering::Relaxed),
+            state: Mutex::new(PipeState {
+                data: VecDeque::new(),
+                writes: 0,
+                reads: 0,
+                readers: 0,
+                writers: 0,
+                read_opens: 0,
+                write_opens: 0,
+            }),
+        })
+    }
+
+    /// Open an end of this FIFO pipe for FIFO `inode`, as fifo(7) says: a non-blocking
+    /// write-only open without readers is `NoDevice`; anything else succeeds at once (the
+    /// caller waits with [`PipeEnd::peer_arrived`] when a blocking open must).
+    pub fn open_end(
+        self: &Arc<Self>,
+        inode: NodeRef,
+        read: bool,
+        write: bool,
+        nonblock: bool,
+    ) -> Result<NodeRef> {
+        let mut st = self.state.lock();
+        if write && !read && nonblock && st.readers == 0 {
+            return Err(Error::NoDevice);
+        }
+        if st.readers == 0 && st.writers == 0 {
+            // The last close of a FIFO discards what was left in it.
+            st.data.clear();
+        }
+        let peer_opens_seen = if read && !write {
+            st.write_opens
+        } else {
+            st.read_opens
+        };
+        if read {
+            st.readers += 1;
+            st.read_opens += 1;
+            st.writes += 1;
+        }
+        if write {
+            st.writers += 1;
+            st.write_opens += 1;
+            st.reads += 1;
+        }
+        Ok(Arc::new(PipeEnd {
+            pipe: self.clone(),
+            reads: read,
+            write_end: write,
+            inode: Some(inode),
+            peer_opens_seen,
+        }))
     }
 }
 
 impl PipeEnd {
+    /// For a FIFO end opened without `O_NONBLOCK`: whether its open may return, i.e. the
+    /// other side is open or was opened since (fifo(7): an open for reading waits for a
+    /// writer and the other way round; `O_RDWR` never waits).
+    pub fn peer_arrived(&self) -> bool {
+        let st = self.pipe.state.lock();
+        match (self.reads, self.write_end) {
+            (true, false) => st.writers > 0 || st.write_opens != self.peer_opens_seen,
+            (false, true) => st.readers > 0 || st.read_opens != self.peer_opens_seen,
+            _ => true,
+        }
+    }
+
     /// Bytes waiting to be read (FIONREAD).
     pub fn available(&self) -> usize {
         self.pipe.state.lock().data.len()
@@ -74,6 +163,9 @@ impl PipeEnd {
 
 impl Node for PipeEnd {
     fn metadata(&self) -> Result<Metadata> {
+        if let Some(inode) = &self.inode {
+            return inode.metadata();
+        }
         Ok(Metadata {
             ino: self.pipe.ino,
             mode: FileType::Fifo.mode_bits() | 0o600,
@@ -86,7 +178,7 @@ impl Node for PipeEnd {
         FileType::Fifo
     }
     fn read_at(&self, _pos: u64, buf: &mut [u8]) -> Result<usize> {
-        if self.write_end {
+        if !self.reads {
             return Err(Error::BadFd);
         }
         let mut st = self.pipe.state.lock();
@@ -130,14 +222,22 @@ impl Node for PipeEnd {
         if self.write_end {
             st.writers = st.writers.saturating_sub(1);
             st.writes += 1;
-        } else {
+        }
+        if self.reads {
             st.readers = st.readers.saturating_sub(1);
             st.reads += 1;
         }
     }
     fn readiness(&self) -> Readiness {
         let st = self.pipe.state.lock();
-        if self.write_end {
+        if self.reads && self.write_end {
+            Readiness {
+                readable: !st.data.is_empty(),
+                writable: st.data.len() + PIPE_BUF_BYTES <= PIPE_CAPACITY_BYTES,
+                hangup: false,
+                error: false,
+            }
+        } else if self.write_end {
             Readiness {
                 readable: false,
                 // Linux's pipe_poll: room gives POLLOUT even without readers (then with POLLERR).
@@ -156,12 +256,19 @@ impl Node for PipeEnd {
     }
     fn change_count(&self) -> u64 {
         let st = self.pipe.state.lock();
-        if self.write_end { st.reads } else { st.writes }
+        match (self.reads, self.write_end) {
+            (true, true) => st.reads.wrapping_add(st.writes),
+            (false, true) => st.reads,
+            _ => st.writes,
+        }
     }
     fn seekable(&self) -> bool {
         false
     }
     fn anon_name(&self) -> Option<Vec<u8>> {
+        if self.inode.is_some() {
+            return None;
+        }
         Some(format!("pipe:[{}]", self.pipe.ino).into_bytes())
     }
     fn as_any(&self) -> &dyn Any {

@@ -60,6 +60,10 @@ pub const BLOCKING_OR_GROWING: &[u32] = &[
     nr::__NR_writev,
     nr::__NR_sendfile,
     nr::__NR_copy_file_range,
+    // Lock requests that wait (flock without LOCK_NB, F_SETLKW) block for good when the
+    // conflicting lock belongs to another description of the same thread.
+    nr::__NR_flock,
+    nr::__NR_fcntl,
 ];
 
 /// A shared memory region: its capacity and the bytes written, by offset.

@@ -34,6 +34,10 @@ pub fn errno_of(e: Error) -> Errno {
         Error::Busy => Errno::EBUSY,
         Error::TimedOut => Errno::ETIMEDOUT,
         Error::TextBusy => Errno::ETXTBSY,
+        Error::NoDevice => Errno::ENXIO,
+        Error::TooBig => Errno::EFBIG,
+        Error::Deadlock => Errno::EDEADLK,
+        Error::NoLocks => Errno::ENOLCK,
         Error::Host(n) => Errno(u16::try_from(n).unwrap_or(Errno::EIO.0)),
     }
 }

@@ -9,12 +9,11 @@ use crate::{Kernel, LinuxPlatform, Thread};
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
+use meridian_abi::Errno;
 use meridian_abi::layout::{Stat, Timespec, push_dirent64};
 use meridian_abi::signal::sig;
-use meridian_abi::{Errno, layout};
 use meridian_core::Error;
 use meridian_core::file::{FdEntry, OpenFile};
-use meridian_core::fs::vfs::Resolved;
 use meridian_core::fs::{FileType, Metadata, NodeRef};
 use meridian_core::pipe::Pipe;
 use meridian_core::platform::WaitOutcome;
@@ -26,9 +25,7 @@ pub const AT_FDCWD: u64 = (-100i64) as u64;
 pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 /// `AT_REMOVEDIR`.
 pub const AT_REMOVEDIR: u64 = 0x200;
-const AT_SYMLINK_FOLLOW: u64 = 0x400;
 const AT_EMPTY_PATH: u64 = 0x1000;
-const AT_EACCESS: u64 = 0x200;
 
 /// open(2) flags (include/uapi/asm-generic/fcntl.h).
 #[allow(missing_docs)]
@@ -96,33 +93,6 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(u64::from(
             self.fds.lock().insert(FdEntry { file, cloexec }, 0)?,
         ))
-    }
-
-    /// The directory a `*at` call is relative to.
-    fn base_of(&self, dirfd: u64) -> Result<Vec<u8>, SysError> {
-        if dirfd == AT_FDCWD || dirfd as i32 == -100 {
-            return Ok(self.cwd.lock().clone());
-        }
-        let f = self.file(dirfd)?;
-        if f.node.file_type() != FileType::Directory {
-            return Err(Errno::ENOTDIR.into());
-        }
-        Ok(f.path.clone())
-    }
-
-    /// Resolve a guest path relative to `dirfd`.
-    pub fn resolve_at(&self, dirfd: u64, path: &[u8], follow: bool) -> Result<Resolved, SysError> {
-        let base = self.base_of(dirfd)?;
-        Ok(self.vfs.resolve(&base, path, follow)?)
-    }
-
-    fn parent_at(&self, dirfd: u64, path: &[u8]) -> Result<(Resolved, Vec<u8>), SysError> {
-        if path.is_empty() {
-            return Err(Errno::ENOENT.into());
-        }
-        let base = self.base_of(dirfd)?;
-        let (dir, name) = self.vfs.resolve_parent(&base, path)?;
-        Ok((dir, name))
     }
 
     /// Run `op` until it does not report `WouldBlock`, waiting for readiness changes in
@@ -247,17 +217,64 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Ok(done);
         }
         match pos {
-            Some(p) => node.write_at(p, data),
+            Some(p) => {
+                let allowed = self.file_size_allowance(t, node, p, data.len())?;
+                node.write_at(p, data.get(..allowed).unwrap_or_default())
+            }
             None => {
                 let mut off = f.offset.lock();
                 if status & o::APPEND != 0 {
                     *off = node.metadata()?.size;
                 }
-                let n = node.write_at(*off, data)?;
+                let allowed = self.file_size_allowance(t, node, *off, data.len())?;
+                let n = node.write_at(*off, data.get(..allowed).unwrap_or_default())?;
                 *off += n as u64;
                 Ok(n)
             }
         }
+    }
+
+    /// RLIMIT_FSIZE (getrlimit(2)): how much of a `len`-byte write at `pos` a regular file
+    /// may take. A write that would cross the limit is cut short at it; one that starts at
+    /// or past it fails with EFBIG and raises SIGXFSZ for the thread (mm/filemap.c
+    /// generic_write_check_limits). Other kinds of file have no such limit.
+    pub(crate) fn file_size_allowance(
+        &self,
+        t: &Thread,
+        node: &meridian_core::fs::NodeRef,
+        pos: u64,
+        len: usize,
+    ) -> Result<usize, Error> {
+        let limit = self.rlimit(crate::task_calls::RLIMIT_FSIZE).0;
+        if limit == u64::MAX || len == 0 || node.file_type() != FileType::Regular {
+            return Ok(len);
+        }
+        if pos >= limit {
+            self.raise_sigxfsz(t);
+            return Err(Error::TooBig);
+        }
+        Ok(len.min(usize::try_from(limit - pos).unwrap_or(usize::MAX)))
+    }
+
+    /// SIGXFSZ for the thread that passed RLIMIT_FSIZE (`send_sig(SIGXFSZ, current, 0)`).
+    pub(crate) fn raise_sigxfsz(&self, t: &Thread) {
+        let info = meridian_abi::signal::SigInfo::sender(
+            sig::SIGXFSZ,
+            meridian_abi::signal::si_code::SI_USER,
+            self.pid,
+            0,
+        );
+        let _ = self.send_signal(t, crate::signal::Target::Thread(t), info);
+    }
+
+    /// RLIMIT_FSIZE for truncate and fallocate: a regular file may not be made larger than
+    /// the limit (fs/attr.c inode_newsize_ok: SIGXFSZ, then EFBIG).
+    pub(crate) fn check_new_size(&self, t: &Thread, size: u64) -> Result<(), SysError> {
+        if size > self.rlimit(crate::task_calls::RLIMIT_FSIZE).0 {
+            self.raise_sigxfsz(t);
+            return Err(Errno::EFBIG.into());
+        }
+        Ok(())
     }
 
     /// read(2) / pread64(2).
@@ -453,133 +470,11 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// close(2).
     pub fn sys_close(&self, fd: u64) -> SysResult {
         let e = self.fds.lock().remove(fd_arg(fd)?)?;
+        // fcntl(2): closing any descriptor of a file drops the process's record locks on it.
+        self.drop_process_locks(&e.file);
         drop(e);
         self.notify();
         Ok(0)
-    }
-
-    /// openat(2).
-    pub fn sys_openat(&self, dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult {
-        let path = self.read_path(path)?;
-        self.open_path(dirfd, &path, flags, mode)
-    }
-
-    /// Open `path` as openat(2) does.
-    pub fn open_path(&self, dirfd: u64, path: &[u8], flags: u64, mode: u64) -> SysResult {
-        if flags & o::TMPFILE == o::TMPFILE {
-            return Err(Errno::EOPNOTSUPP.into());
-        }
-        if path.is_empty() {
-            return Err(Errno::ENOENT.into());
-        }
-        let acc = flags & o::ACCMODE;
-        if acc == 3 {
-            return Err(Errno::EINVAL.into());
-        }
-        let opath = flags & o::PATH != 0;
-        let (readable, writable) = if opath {
-            (false, false)
-        } else {
-            (acc != o::WRONLY, acc != 0)
-        };
-        let nofollow = flags & o::NOFOLLOW != 0;
-        let r = if flags & o::CREAT != 0 && !opath {
-            self.open_create(dirfd, path, flags, mode)?
-        } else {
-            self.resolve_at(dirfd, path, !nofollow)?
-        };
-        let ft = r.node.file_type();
-        if ft == FileType::Symlink && !opath {
-            return Err(Errno::ELOOP.into());
-        }
-        if flags & o::DIRECTORY != 0 && ft != FileType::Directory {
-            return Err(Errno::ENOTDIR.into());
-        }
-        if ft == FileType::Directory && writable {
-            return Err(Errno::EISDIR.into());
-        }
-        if r.read_only && (writable || (flags & o::TRUNC != 0 && !opath)) && ft == FileType::Regular
-        {
-            return Err(Errno::EROFS.into());
-        }
-        let node = if opath {
-            r.node.clone()
-        } else {
-            r.node.clone().open(writable)?
-        };
-        if flags & o::TRUNC != 0 && writable && ft == FileType::Regular {
-            node.truncate(0)?;
-        }
-        let status = (flags & !(o::CREAT | o::EXCL | o::NOCTTY | o::TRUNC | o::CLOEXEC)) as u32;
-        let file = OpenFile::new(node, r.path, readable, writable, status);
-        self.install(file, flags & o::CLOEXEC != 0)
-    }
-
-    fn open_create(
-        &self,
-        dirfd: u64,
-        path: &[u8],
-        flags: u64,
-        mode: u64,
-    ) -> Result<Resolved, SysError> {
-        let (dir, name) = self.parent_at(dirfd, path)?;
-        if path.ends_with(b"/") {
-            return Err(Errno::EISDIR.into());
-        }
-        match dir.node.lookup(&name) {
-            Ok(existing) => {
-                if flags & o::EXCL != 0 {
-                    return Err(Errno::EEXIST.into());
-                }
-                if existing.file_type() == FileType::Symlink {
-                    if flags & o::NOFOLLOW != 0 {
-                        return Err(Errno::ELOOP.into());
-                    }
-                    return self.resolve_at(dirfd, path, true).or_else(|e| {
-                        // A dangling symlink: create its target.
-                        if e.0 == Errno::ENOENT {
-                            self.create_symlink_target(dirfd, path, mode)
-                        } else {
-                            Err(e)
-                        }
-                    });
-                }
-                // Resolved again through the VFS so that a mount point keeps its mount's root.
-                Ok(self.resolve_at(dirfd, path, true)?)
-            }
-            Err(Error::NotFound) => {
-                if dir.read_only {
-                    return Err(Errno::EROFS.into());
-                }
-                let perm = (mode as u32)
-                    & 0o7777
-                    & !self.umask.load(core::sync::atomic::Ordering::Relaxed);
-                let node = dir.node.create(&name, FileType::Regular, perm)?;
-                let mut p = dir.path.clone();
-                if p.last() != Some(&b'/') {
-                    p.push(b'/');
-                }
-                p.extend_from_slice(&name);
-                Ok(Resolved {
-                    node,
-                    path: p,
-                    read_only: false,
-                })
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    fn create_symlink_target(
-        &self,
-        dirfd: u64,
-        path: &[u8],
-        mode: u64,
-    ) -> Result<Resolved, SysError> {
-        let r = self.resolve_at(dirfd, path, false)?;
-        let target = r.node.read_link()?;
-        let base = parent_dir(&r.path);
-        self.open_create(AT_FDCWD, &join(&base, &target), o::CREAT | o::EXCL, mode)
     }
 
     /// fstat(2).
@@ -629,6 +524,9 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// getdents64(2).
     pub fn sys_getdents64(&self, fd: u64, buf: u64, count: u64) -> SysResult {
         let f = self.file(fd)?;
+        if f.is_path_only() {
+            return Err(Errno::EBADF.into());
+        }
         if f.node.file_type() != FileType::Directory {
             return Err(Errno::ENOTDIR.into());
         }
@@ -694,30 +592,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(n as u64)
     }
 
-    /// faccessat2(2): the guest is root; only existence, read-only mounts and the execute
-    /// bit are checked.
-    pub fn sys_faccessat(&self, dirfd: u64, path: u64, mode: u64, flags: u64) -> SysResult {
-        const W_OK: u64 = 2;
-        const X_OK: u64 = 1;
-        if mode & !7 != 0 || flags & !(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH) != 0 {
-            return Err(Errno::EINVAL.into());
-        }
-        let p = self.read_path(path)?;
-        let r = self.resolve_at(dirfd, &p, flags & AT_SYMLINK_NOFOLLOW == 0)?;
-        if mode & W_OK != 0 && r.read_only {
-            return Err(Errno::EROFS.into());
-        }
-        if mode & X_OK != 0 {
-            let m = r.node.metadata()?;
-            if m.mode & 0o111 == 0 && r.node.file_type() != FileType::Directory {
-                return Err(Errno::EACCES.into());
-            }
-        }
-        Ok(0)
-    }
-
     /// fcntl(2).
-    pub fn sys_fcntl(&self, fd: u64, cmd: u64, arg: u64) -> SysResult {
+    pub fn sys_fcntl(&self, t: &Thread, fd: u64, cmd: u64, arg: u64) -> SysResult {
         const F_DUPFD: u64 = 0;
         const F_GETFD: u64 = 1;
         const F_SETFD: u64 = 2;
@@ -731,7 +607,6 @@ impl<P: LinuxPlatform> Kernel<P> {
         const F_OFD_SETLKW: u64 = 38;
         const F_DUPFD_CLOEXEC: u64 = 1030;
         const F_GETPIPE_SZ: u64 = 1032;
-        const F_UNLCK: u16 = 2;
         let fdn = fd_arg(fd)?;
         match cmd {
             F_DUPFD | F_DUPFD_CLOEXEC => {
@@ -768,20 +643,14 @@ impl<P: LinuxPlatform> Kernel<P> {
                     .store(new as u32, core::sync::atomic::Ordering::Relaxed);
                 Ok(0)
             }
-            F_GETLK | F_OFD_GETLK => {
-                self.file(fd)?;
-                // One process holds every lock: report the range as unlocked.
-                let mut b = self.read_mem(arg, 32)?;
-                if let Some(t) = b.get_mut(0..2) {
-                    t.copy_from_slice(&F_UNLCK.to_le_bytes());
-                }
-                self.write_mem(arg, &b)?;
-                Ok(0)
-            }
-            F_SETLK | F_SETLKW | F_OFD_SETLK | F_OFD_SETLKW => {
-                self.file(fd)?;
-                Ok(0)
-            }
+            F_GETLK | F_OFD_GETLK => self.fcntl_getlk(fd, arg, cmd == F_OFD_GETLK),
+            F_SETLK | F_SETLKW | F_OFD_SETLK | F_OFD_SETLKW => self.fcntl_setlk(
+                t,
+                fd,
+                arg,
+                matches!(cmd, F_OFD_SETLK | F_OFD_SETLKW),
+                matches!(cmd, F_SETLKW | F_OFD_SETLKW),
+            ),
             F_GETPIPE_SZ => Ok(meridian_core::pipe::PIPE_CAPACITY_BYTES as u64),
             _ => {
                 self.report_once(
@@ -791,16 +660,6 @@ impl<P: LinuxPlatform> Kernel<P> {
                 Err(Errno::EINVAL.into())
             }
         }
-    }
-
-    /// flock(2): one process, so every lock is granted.
-    pub fn sys_flock(&self, fd: u64) -> SysResult {
-        self.file(fd).map(|_| 0)
-    }
-
-    /// fsync(2): in-memory and read-only files have nothing to write back.
-    pub fn sys_fsync(&self, fd: u64) -> SysResult {
-        self.file(fd).map(|_| 0)
     }
 
     /// fadvise64(2).
@@ -907,6 +766,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         if r.node.file_type() != FileType::Directory {
             return Err(Errno::ENOTDIR.into());
         }
+        self.fs_cred()
+            .check(&r.node.metadata()?, meridian_core::fs::perm::MAY_EXEC)?;
         *self.cwd.lock() = r.path;
         Ok(0)
     }
@@ -921,318 +782,12 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(0)
     }
 
-    /// mkdirat(2).
-    pub fn sys_mkdirat(&self, dirfd: u64, path: u64, mode: u64) -> SysResult {
-        let p = self.read_path(path)?;
-        let (dir, name) = self.parent_at(dirfd, &p)?;
-        if dir.node.lookup(&name).is_ok() {
-            return Err(Errno::EEXIST.into());
-        }
-        if dir.read_only {
-            return Err(Errno::EROFS.into());
-        }
-        let perm = (mode as u32) & 0o7777 & !self.umask.load(core::sync::atomic::Ordering::Relaxed);
-        dir.node.create(&name, FileType::Directory, perm)?;
-        Ok(0)
-    }
-
-    /// mknodat(2): regular files and FIFOs.
-    pub fn sys_mknodat(&self, dirfd: u64, path: u64, mode: u64) -> SysResult {
-        let ft = match FileType::from_mode(mode as u32) {
-            None | Some(FileType::Regular) => FileType::Regular,
-            Some(FileType::Fifo) => FileType::Fifo,
-            Some(_) => return Err(Errno::EPERM.into()),
-        };
-        let p = self.read_path(path)?;
-        let (dir, name) = self.parent_at(dirfd, &p)?;
-        if dir.node.lookup(&name).is_ok() {
-            return Err(Errno::EEXIST.into());
-        }
-        if dir.read_only {
-            return Err(Errno::EROFS.into());
-        }
-        let perm = (mode as u32) & 0o7777 & !self.umask.load(core::sync::atomic::Ordering::Relaxed);
-        dir.node.create(&name, ft, perm)?;
-        Ok(0)
-    }
-
-    /// unlinkat(2).
-    pub fn sys_unlinkat(&self, dirfd: u64, path: u64, flags: u64) -> SysResult {
-        if flags & !AT_REMOVEDIR != 0 {
-            return Err(Errno::EINVAL.into());
-        }
-        let p = self.read_path(path)?;
-        let (dir, name) = self.parent_at(dirfd, &p)?;
-        let rmdir = flags & AT_REMOVEDIR != 0;
-        let target = dir.node.lookup(&name)?;
-        if dir.read_only {
-            return Err(Errno::EROFS.into());
-        }
-        if !rmdir && p.ends_with(b"/") {
-            return Err(if target.file_type() == FileType::Directory {
-                Errno::EISDIR
-            } else {
-                Errno::ENOTDIR
-            }
-            .into());
-        }
-        let mut child = dir.path.clone();
-        if child.last() != Some(&b'/') {
-            child.push(b'/');
-        }
-        child.extend_from_slice(&name);
-        if self.vfs.is_mount_point(&child) {
-            return Err(Errno::EBUSY.into());
-        }
-        dir.node.unlink(&name, rmdir)?;
-        Ok(0)
-    }
-
-    /// renameat2(2).
-    pub fn sys_renameat2(
-        &self,
-        olddir: u64,
-        old: u64,
-        newdir: u64,
-        new: u64,
-        flags: u64,
-    ) -> SysResult {
-        const RENAME_NOREPLACE: u64 = 1;
-        if flags & !RENAME_NOREPLACE != 0 {
-            return Err(Errno::EINVAL.into());
-        }
-        let op = self.read_path(old)?;
-        let np = self.read_path(new)?;
-        let (od, on) = self.parent_at(olddir, &op)?;
-        let (nd, nn) = self.parent_at(newdir, &np)?;
-        od.node.lookup(&on)?;
-        // rename(2) checks "not on the same mounted filesystem" (EXDEV) before EROFS, so
-        // that mv copies from a read-write mount to a read-only one and fails there; mounts
-        // that differ in being read-only are different mounts.
-        if od.read_only != nd.read_only {
-            return Err(Errno::EXDEV.into());
-        }
-        if od.read_only || nd.read_only {
-            return Err(Errno::EROFS.into());
-        }
-        if flags & RENAME_NOREPLACE != 0 && nd.node.lookup(&nn).is_ok() {
-            return Err(Errno::EEXIST.into());
-        }
-        od.node.rename(&on, &nd.node, &nn)?;
-        Ok(0)
-    }
-
-    /// linkat(2).
-    pub fn sys_linkat(
-        &self,
-        olddir: u64,
-        old: u64,
-        newdir: u64,
-        new: u64,
-        flags: u64,
-    ) -> SysResult {
-        if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
-            return Err(Errno::EINVAL.into());
-        }
-        let op = self.read_path(old)?;
-        let np = self.read_path(new)?;
-        let src = self.resolve_at(olddir, &op, flags & AT_SYMLINK_FOLLOW != 0)?;
-        let (nd, nn) = self.parent_at(newdir, &np)?;
-        if nd.node.lookup(&nn).is_ok() {
-            return Err(Errno::EEXIST.into());
-        }
-        // link(2): EXDEV between mounts before EROFS, as for rename.
-        if src.read_only != nd.read_only {
-            return Err(Errno::EXDEV.into());
-        }
-        if nd.read_only {
-            return Err(Errno::EROFS.into());
-        }
-        nd.node.link(&nn, &src.node)?;
-        Ok(0)
-    }
-
-    /// symlinkat(2).
-    pub fn sys_symlinkat(&self, target: u64, dirfd: u64, path: u64) -> SysResult {
-        let tp = self.read_path(target)?;
-        if tp.is_empty() {
-            return Err(Errno::ENOENT.into());
-        }
-        let p = self.read_path(path)?;
-        let (dir, name) = self.parent_at(dirfd, &p)?;
-        if dir.node.lookup(&name).is_ok() {
-            return Err(Errno::EEXIST.into());
-        }
-        if dir.read_only {
-            return Err(Errno::EROFS.into());
-        }
-        dir.node.symlink(&name, &tp)?;
-        Ok(0)
-    }
-
-    /// fchmodat(2).
-    pub fn sys_fchmodat(&self, dirfd: u64, path: u64, mode: u64) -> SysResult {
-        let p = self.read_path(path)?;
-        let r = self.resolve_at(dirfd, &p, true)?;
-        if r.read_only {
-            return Err(Errno::EROFS.into());
-        }
-        r.node.set_mode((mode as u32) & 0o7777)?;
-        Ok(0)
-    }
-
-    /// fchmod(2).
-    pub fn sys_fchmod(&self, fd: u64, mode: u64) -> SysResult {
-        let f = self.file(fd)?;
-        f.node.set_mode((mode as u32) & 0o7777)?;
-        Ok(0)
-    }
-
-    /// chown family: ownership is not stored yet; the guest is root and owns everything,
-    /// so changing to root is a no-op that succeeds and anything else is EPERM.
-    pub fn sys_chown_path(&self, dirfd: u64, path: u64, flags: u64) -> SysResult {
-        let p = self.read_path(path)?;
-        let r = self.resolve_at(dirfd, &p, flags & AT_SYMLINK_NOFOLLOW == 0)?;
-        if r.read_only {
-            return Err(Errno::EROFS.into());
-        }
-        Ok(0)
-    }
-
-    /// fchown(2), see [`Self::sys_chown_path`].
-    pub fn sys_fchown(&self, fd: u64) -> SysResult {
-        self.file(fd).map(|_| 0)
-    }
-
     /// umask(2).
     pub fn sys_umask(&self, mask: u64) -> SysResult {
         Ok(u64::from(self.umask.swap(
             (mask as u32) & 0o777,
             core::sync::atomic::Ordering::Relaxed,
         )))
-    }
-
-    /// truncate(2).
-    pub fn sys_truncate(&self, path: u64, len: u64) -> SysResult {
-        if (len as i64) < 0 {
-            return Err(Errno::EINVAL.into());
-        }
-        let p = self.read_path(path)?;
-        let r = self.resolve_at(AT_FDCWD, &p, true)?;
-        if r.node.file_type() == FileType::Directory {
-            return Err(Errno::EISDIR.into());
-        }
-        if r.read_only {
-            return Err(Errno::EROFS.into());
-        }
-        r.node.truncate(len)?;
-        Ok(0)
-    }
-
-    /// ftruncate(2).
-    pub fn sys_ftruncate(&self, fd: u64, len: u64) -> SysResult {
-        if (len as i64) < 0 {
-            return Err(Errno::EINVAL.into());
-        }
-        let f = self.file(fd)?;
-        if !f.writable {
-            return Err(Errno::EINVAL.into());
-        }
-        f.node.truncate(len)?;
-        Ok(0)
-    }
-
-    /// fallocate(2), mode 0: extend the file.
-    pub fn sys_fallocate(&self, fd: u64, mode: u64, offset: u64, len: u64) -> SysResult {
-        if mode != 0 {
-            return Err(Errno::EOPNOTSUPP.into());
-        }
-        let f = self.file(fd)?;
-        if !f.writable {
-            return Err(Errno::EBADF.into());
-        }
-        let end = offset.checked_add(len).ok_or(SysError(Errno::EFBIG))?;
-        if f.node.metadata()?.size < end {
-            f.node.truncate(end)?;
-        }
-        Ok(0)
-    }
-
-    /// utimensat(2).
-    pub fn sys_utimensat(&self, dirfd: u64, path: u64, times: u64, flags: u64) -> SysResult {
-        const UTIME_NOW: i64 = (1 << 30) - 1;
-        const UTIME_OMIT: i64 = (1 << 30) - 2;
-        let node = if path == 0 {
-            self.file(dirfd)?.node.clone()
-        } else {
-            let p = self.read_path(path)?;
-            let r = self.resolve_at(dirfd, &p, flags & AT_SYMLINK_NOFOLLOW == 0)?;
-            if r.read_only {
-                return Err(Errno::EROFS.into());
-            }
-            r.node
-        };
-        let now = self.p.now(meridian_core::time::ClockKind::Realtime);
-        let (a, m) = if times == 0 {
-            (Some(now), Some(now))
-        } else {
-            let b = self.read_mem(times, 32)?;
-            let conv = |t: Timespec| -> Result<Option<Nanos>, SysError> {
-                match t.nsec {
-                    UTIME_NOW => Ok(Some(now)),
-                    UTIME_OMIT => Ok(None),
-                    n if (0..1_000_000_000).contains(&n) => {
-                        Ok(Some(Nanos::from_parts(t.sec.max(0) as u64, n as u64)))
-                    }
-                    _ => Err(Errno::EINVAL.into()),
-                }
-            };
-            (
-                conv(Timespec::decode(&b))?,
-                conv(Timespec::decode(b.get(16..).unwrap_or_default()))?,
-            )
-        };
-        node.set_times(a, m)?;
-        Ok(0)
-    }
-
-    /// utimes(2).
-    pub fn sys_utimes(&self, path: u64, times: u64) -> SysResult {
-        let p = self.read_path(path)?;
-        let r = self.resolve_at(AT_FDCWD, &p, true)?;
-        let (a, m) = if times == 0 {
-            let now = self.p.now(meridian_core::time::ClockKind::Realtime);
-            (now, now)
-        } else {
-            let b = self.read_mem(times, 32)?;
-            let tv = |o: usize| {
-                Nanos::from_parts(
-                    layout::get_u64(&b, o),
-                    layout::get_u64(&b, o + 8).saturating_mul(1000),
-                )
-            };
-            (tv(0), tv(16))
-        };
-        r.node.set_times(Some(a), Some(m))?;
-        Ok(0)
-    }
-
-    /// statfs(2) / fstatfs(2): fixed, plausible figures (a tmpfs-like filesystem).
-    pub fn sys_statfs(&self, out: u64) -> SysResult {
-        const TMPFS_MAGIC: u64 = 0x0102_1994;
-        let mut b = [0u8; 120];
-        let mut f = layout::Fields(&mut b);
-        f.u64(0, TMPFS_MAGIC);
-        f.u64(8, 4096);
-        f.u64(16, 1 << 20);
-        f.u64(24, 1 << 19);
-        f.u64(32, 1 << 19);
-        f.u64(40, 1 << 20);
-        f.u64(48, 1 << 19);
-        f.u64(64, 255);
-        f.u64(72, 4096);
-        self.write_mem(out, &b)?;
-        Ok(0)
     }
 
     /// memfd_create(2): an unlinked in-memory file.
@@ -1259,14 +814,14 @@ impl<P: LinuxPlatform> Kernel<P> {
 }
 
 /// The directory part of a canonical absolute path (`/` for entries of the root).
-fn parent_dir(path: &[u8]) -> Vec<u8> {
+pub(crate) fn parent_dir(path: &[u8]) -> Vec<u8> {
     match path.iter().rposition(|&b| b == b'/') {
         Some(0) | None => b"/".to_vec(),
         Some(i) => path.get(..i).unwrap_or_default().to_vec(),
     }
 }
 
-fn join(dir: &[u8], rel: &[u8]) -> Vec<u8> {
+pub(crate) fn join(dir: &[u8], rel: &[u8]) -> Vec<u8> {
     if rel.first() == Some(&b'/') {
         return rel.to_vec();
     }

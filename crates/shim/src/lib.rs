@@ -3,7 +3,7 @@
 //! [`Kernel`] is the library OS instance for one sandboxed process. The platform calls it
 //! through [`meridian_core::platform::TrapHandler`] on each guest system call, fault and
 //! interruption; it decodes registers ([`table`]), dispatches to a `sys_*` handler (files in
-//! [`fs_calls`], memory in [`mm_calls`], processes/threads/time in [`task_calls`], signals in
+//! [`fs_calls`], [`fs_open`], [`fs_attr`] and [`lock_calls`], credentials in [`cred_calls`], memory in [`mm_calls`], processes/threads/time in [`task_calls`], signals in
 //! [`signal`], [`signal_calls`] and [`sigpending`], readiness in [`poll`]), and writes the
 //! result back. Guest memory is reached only through the platform's fallible accessors
 //! ([`mem`]). The ELF loader is [`loader`], the synthetic /proc is [`procfs`]. Depends on
@@ -22,9 +22,13 @@
 
 extern crate alloc;
 
+pub mod cred_calls;
 pub mod errno;
+pub mod fs_attr;
 pub mod fs_calls;
+pub mod fs_open;
 pub mod loader;
+pub mod lock_calls;
 pub mod mem;
 pub mod mm_calls;
 pub mod poll;
@@ -106,6 +110,10 @@ pub struct Config {
     pub limits: Limits,
     /// Do not report unsupported calls and flags on stderr (policy `log = "off"`).
     pub quiet: bool,
+    /// User id the guest starts with (real, effective, saved and filesystem); 0: root.
+    pub uid: u32,
+    /// Group id the guest starts with.
+    pub gid: u32,
 }
 
 /// Resource limits from the policy; `None` keeps the default (what a Debian login has).
@@ -141,6 +149,10 @@ pub struct Kernel<P: LinuxPlatform> {
     pub cwd: Mutex<Vec<u8>>,
     /// File mode creation mask.
     pub umask: AtomicU32,
+    /// User and group ids.
+    pub creds: Mutex<cred_calls::Creds>,
+    /// flock(2) and fcntl(2) record locks.
+    pub locks: Arc<meridian_core::fs::lock::LockTable>,
     /// Address space bookkeeping.
     pub mm: Mutex<AddressSpace>,
     /// Signal dispositions and process-wide pending signals.
@@ -186,6 +198,8 @@ impl<P: LinuxPlatform> Kernel<P> {
             )),
             cwd: Mutex::new(alloc::vec![b'/']),
             umask: AtomicU32::new(0o022),
+            creds: Mutex::new(cred_calls::Creds::new(config.uid, config.gid)),
+            locks: Arc::new(meridian_core::fs::lock::LockTable::new()),
             mm: Mutex::new(AddressSpace::new(lo.start, lo.end)),
             signals: signal::SignalState::new(),
             threads: Mutex::new(BTreeMap::new()),

@@ -1,5 +1,8 @@
-//! The synthetic /proc: /proc/self (and /proc/<pid>) with exe, cwd, fd/, maps, status,
-//! cmdline, environ, stat, plus cpuinfo, meminfo, uptime, loadavg, mounts.
+//! The synthetic /proc: /proc/self (and /proc/<pid>) with exe, cwd, root, fd/, fdinfo/,
+//! maps, status, statm, cmdline, environ, stat, mounts, mountinfo, plus cpuinfo, meminfo,
+//! uptime, loadavg, filesystems, mounts and sys/kernel/{hostname,osrelease,pid_max}.
+//! Formats follow proc(5) so that ps, df and libc parse them. `fd/N`, `cwd`, `root` and
+//! `exe` are magic links: resolution reaches the object itself.
 
 use crate::{Kernel, LinuxPlatform};
 use alloc::format;
@@ -7,8 +10,10 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use meridian_core::Error;
 use meridian_core::fs::NodeRef;
-use meridian_core::fs::synthetic::{DynamicDir, DynamicSymlink, GeneratedFile};
+use meridian_core::fs::synthetic::{DynamicDir, GeneratedFile, MagicLink};
 use meridian_core::fs::tmpfs::TmpFs;
+use meridian_core::fs::vfs::Resolved;
+use meridian_core::fs::{PROC_SUPER_MAGIC, TMPFS_MAGIC};
 use meridian_core::time::ClockKind;
 
 fn nul_joined(items: &[Vec<u8>]) -> Vec<u8> {
@@ -18,6 +23,91 @@ fn nul_joined(items: &[Vec<u8>]) -> Vec<u8> {
         out.push(0);
     }
     out
+}
+
+/// Page size for statm.
+const PAGE_BYTES: u64 = 4096;
+
+/// The filesystem type name of the mount at `path` (for mounts and mountinfo).
+fn fs_type<P: LinuxPlatform>(k: &Kernel<P>, path: &[u8]) -> &'static str {
+    let magic = k.vfs.resolve(b"/", path, true).and_then(|r| {
+        if r.node.metadata()?.dev == meridian_core::fs::synthetic::PROC_DEV {
+            return Ok(PROC_SUPER_MAGIC);
+        }
+        r.node.statfs().map(|s| s.magic)
+    });
+    match magic {
+        Ok(TMPFS_MAGIC) => "tmpfs",
+        Ok(PROC_SUPER_MAGIC) => "proc",
+        _ => "hostfs",
+    }
+}
+
+fn lossy(b: &[u8]) -> alloc::string::String {
+    alloc::string::String::from_utf8_lossy(b).into_owned()
+}
+
+/// /proc/self/mounts (fstab(5) format).
+fn render_mounts<P: LinuxPlatform>(k: &Kernel<P>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (p, ro) in k.vfs.mounts() {
+        let ty = fs_type(k, &p);
+        out.extend_from_slice(
+            format!(
+                "{ty} {} {ty} {} 0 0\n",
+                lossy(&p),
+                if ro { "ro" } else { "rw" }
+            )
+            .as_bytes(),
+        );
+    }
+    out
+}
+
+/// /proc/self/mountinfo (proc(5)): IDs, parent, device, root, mount point, options, `-`,
+/// type, source, super options.
+fn render_mountinfo<P: LinuxPlatform>(k: &Kernel<P>) -> Vec<u8> {
+    let mounts = k.vfs.mounts();
+    let mut out = Vec::new();
+    for (i, (p, ro)) in mounts.iter().enumerate() {
+        let id = 20 + i;
+        // The parent is the longest earlier mount point that is a prefix.
+        let parent = mounts
+            .iter()
+            .enumerate()
+            .filter(|(j, (q, _))| {
+                *j != i
+                    && (q.as_slice() == b"/" || (p.starts_with(q) && p.get(q.len()) == Some(&b'/')))
+            })
+            .max_by_key(|(_, (q, _))| q.len())
+            .map_or(id, |(j, _)| 20 + j);
+        let dev = k
+            .vfs
+            .resolve(b"/", p, true)
+            .and_then(|r| r.node.metadata())
+            .map_or(0, |m| m.dev);
+        let ty = fs_type(k, p);
+        let opt = if *ro { "ro" } else { "rw" };
+        out.extend_from_slice(
+            format!(
+                "{id} {parent} 0:{dev} / {} {opt},relatime - {ty} {ty} {opt}\n",
+                lossy(p)
+            )
+            .as_bytes(),
+        );
+    }
+    out
+}
+
+/// The target of `/proc/self/fd/N`: the file's path or its anonymous name.
+fn fd_text(f: &meridian_core::file::OpenFile) -> Vec<u8> {
+    if f.path.is_empty() {
+        f.node
+            .anon_name()
+            .unwrap_or_else(|| b"anon_inode:[?]".to_vec())
+    } else {
+        f.path.clone()
+    }
 }
 
 /// Build /proc for `kernel` (held weakly: /proc must not keep the kernel alive).
@@ -61,9 +151,14 @@ pub fn build<P: LinuxPlatform>(
                 let comm =
                     alloc::string::String::from_utf8_lossy(&k.image.lock().comm).into_owned();
                 let threads = k.threads.lock().len();
+                let c = k.creds.lock().clone();
+                let groups: alloc::string::String =
+                    c.groups.iter().map(|g| format!("{g} ")).collect();
                 format!(
-                "Name:\t{comm}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{pid}\nPid:\t{pid}\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t{threads}\n",
+                "Name:\t{comm}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\nPPid:\t0\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t64\nGroups:\t{groups}\nThreads:\t{threads}\nSigQ:\t0/0\n",
                 k.umask.load(core::sync::atomic::Ordering::Relaxed),
+                c.uid[0], c.uid[1], c.uid[2], c.uid[3],
+                c.gid[0], c.gid[1], c.gid[2], c.gid[3],
                 pid = k.pid
             )
             .into_bytes()
@@ -74,83 +169,121 @@ pub fn build<P: LinuxPlatform>(
             generated(Arc::new(|k| {
                 let comm =
                     alloc::string::String::from_utf8_lossy(&k.image.lock().comm).into_owned();
+                let (vsize, brk_start, brk) = {
+                    let mm = k.mm.lock();
+                    let v: u64 = mm.areas().map(|(s, a)| a.end.saturating_sub(s)).sum();
+                    (v, mm.brk_start, mm.brk)
+                };
+                // proc(5): 52 fields; times in clock ticks, memory in bytes/pages.
                 format!(
-                    "{} ({comm}) R 0 {} {} 0 -1 0 0 0 0 0 0 0 0 0 20 0 {} 0 0 0 0\n",
-                    k.pid,
-                    k.pid,
-                    k.pid,
-                    k.threads.lock().len()
+                    "{pid} ({comm}) R 0 {pid} {pid} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 {vsize} {rss} 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 {brk_start} {brk} 0 0 0 0 0\n",
+                    pid = k.pid,
+                    threads = k.threads.lock().len(),
+                    rss = vsize / PAGE_BYTES,
                 )
                 .into_bytes()
             }))
         ),
+        (b"mounts", generated(Arc::new(|k| render_mounts(k)))),
+        (b"mountinfo", generated(Arc::new(|k| render_mountinfo(k)))),
         (
-            b"mounts",
+            b"statm",
             generated(Arc::new(|k| {
-                let mut out = Vec::new();
-                for (p, ro) in k.vfs.mounts() {
-                    out.extend_from_slice(
-                        format!(
-                            "meridian {} meridian {} 0 0\n",
-                            alloc::string::String::from_utf8_lossy(&p),
-                            if ro { "ro" } else { "rw" }
-                        )
-                        .as_bytes(),
-                    );
-                }
-                out
+                let pages: u64 =
+                    k.mm.lock()
+                        .areas()
+                        .map(|(s, a)| a.end.saturating_sub(s) / PAGE_BYTES)
+                        .sum();
+                // size resident shared text lib data dt (pages); residency is not tracked,
+                // so every mapped page counts as resident.
+                format!("{pages} {pages} 0 0 0 {pages} 0\n").into_bytes()
             }))
         ),
     ];
-    let ke = kernel.clone();
-    let exe = DynamicSymlink::new(
-        fs.alloc_ino(),
-        Arc::new(move || {
-            ke.upgrade()
-                .map(|k| k.image.lock().exe.clone())
-                .ok_or(Error::NotFound)
-        }),
-    );
-    let kc = kernel.clone();
-    let cwd = DynamicSymlink::new(
-        fs.alloc_ino(),
-        Arc::new(move || {
-            kc.upgrade()
-                .map(|k| k.cwd.lock().clone())
-                .ok_or(Error::NotFound)
-        }),
-    );
-    let fd_ino = fs.alloc_ino();
+    // A magic link whose text is a path the kernel knows, and which resolves to it.
+    let path_link = |f: Arc<dyn Fn(&Kernel<P>) -> Vec<u8> + Send + Sync>| {
+        let (kt, kj, ft) = (kernel.clone(), kernel.clone(), f.clone());
+        MagicLink::new(
+            fs.alloc_ino(),
+            Arc::new(move || kt.upgrade().map(|k| ft(&k)).ok_or(Error::NotFound)),
+            Arc::new(move || {
+                let k = kj.upgrade().ok_or(Error::NotFound)?;
+                let path = f(&k);
+                k.vfs.resolve(b"/", &path, true)
+            }),
+        )
+    };
+    let exe = path_link(Arc::new(|k| k.image.lock().exe.clone()));
+    let cwd = path_link(Arc::new(|k| k.cwd.lock().clone()));
+    let root_link = path_link(Arc::new(|_| b"/".to_vec()));
     let kf = kernel.clone();
     let fs_for_fd = fs.clone();
     let fd_dir = DynamicDir::new(
-        fd_ino,
+        fs.alloc_ino(),
         Arc::new(move || {
             let k = kf.upgrade().ok_or(Error::NotFound)?;
-            let fds: Vec<(u32, Vec<u8>)> = k
+            let files: Vec<(u32, Arc<meridian_core::file::OpenFile>)> = k
                 .fds
                 .lock()
                 .iter()
-                .map(|(n, e)| {
-                    (
-                        n,
-                        if e.file.path.is_empty() {
-                            e.file
-                                .node
-                                .anon_name()
-                                .unwrap_or_else(|| b"anon_inode:[?]".to_vec())
-                        } else {
-                            e.file.path.clone()
-                        },
-                    )
-                })
+                .map(|(n, e)| (n, e.file.clone()))
                 .collect();
-            Ok(fds
+            Ok(files
                 .into_iter()
-                .map(|(n, target)| {
-                    let node = DynamicSymlink::new(
+                .map(|(n, file)| {
+                    let weak = Arc::downgrade(&file);
+                    let text = fd_text(&file);
+                    let node = MagicLink::new(
                         fs_for_fd.alloc_ino(),
-                        Arc::new(move || Ok(target.clone())),
+                        Arc::new(move || Ok(text.clone())),
+                        Arc::new(move || {
+                            let f = weak.upgrade().ok_or(Error::NotFound)?;
+                            Ok(Resolved {
+                                node: f.node.clone(),
+                                path: f.path.clone(),
+                                read_only: f.read_only.load(core::sync::atomic::Ordering::Relaxed),
+                            })
+                        }),
+                    );
+                    (format!("{n}").into_bytes(), node)
+                })
+                .collect())
+        }),
+    );
+    let ki = kernel.clone();
+    let fs_for_info = fs.clone();
+    let fdinfo_dir = DynamicDir::new(
+        fs.alloc_ino(),
+        Arc::new(move || {
+            let k = ki.upgrade().ok_or(Error::NotFound)?;
+            let files: Vec<(u32, bool, Arc<meridian_core::file::OpenFile>)> = k
+                .fds
+                .lock()
+                .iter()
+                .map(|(n, e)| (n, e.cloexec, e.file.clone()))
+                .collect();
+            Ok(files
+                .into_iter()
+                .map(|(n, cloexec, file)| {
+                    let node = GeneratedFile::new(
+                        fs_for_info.alloc_ino(),
+                        Arc::new(move || {
+                            // proc(5): pos, flags (octal, with O_CLOEXEC), mnt_id, ino.
+                            let acc = match (file.readable, file.writable) {
+                                (true, true) => 2,
+                                (false, true) => 1,
+                                _ => 0,
+                            };
+                            let flags =
+                                (file.status() & !3) | acc | if cloexec { 0o2000000 } else { 0 };
+                            let ino = file.node.metadata().map_or(0, |m| m.ino);
+                            Ok(format!(
+                                "pos:\t{}\nflags:\t0{:o}\nmnt_id:\t20\nino:\t{ino}\n",
+                                *file.offset.lock(),
+                                flags
+                            )
+                            .into_bytes())
+                        }),
                     );
                     (format!("{n}").into_bytes(), node)
                 })
@@ -163,7 +296,9 @@ pub fn build<P: LinuxPlatform>(
         .collect();
     list.push((b"exe".to_vec(), exe));
     list.push((b"cwd".to_vec(), cwd));
+    list.push((b"root".to_vec(), root_link));
     list.push((b"fd".to_vec(), fd_dir));
+    list.push((b"fdinfo".to_vec(), fdinfo_dir));
     let list = Arc::new(list);
     let selfnode = DynamicDir::new(self_dir, Arc::new(move || Ok(list.as_ref().clone())));
     TmpFs::attach(&root, b"self", selfnode.clone())?;
@@ -191,8 +326,39 @@ pub fn build<P: LinuxPlatform>(
             }),
         ),
     )?;
-    TmpFs::add_file(&root, b"loadavg", b"0.00 0.00 0.00 1/1 1\n", 0o444)?;
-    TmpFs::add_file(&root, b"filesystems", b"nodev\ttmpfs\nnodev\tproc\n", 0o444)?;
+    let kl = kernel.clone();
+    TmpFs::attach(
+        &root,
+        b"loadavg",
+        GeneratedFile::new(
+            fs.alloc_ino(),
+            Arc::new(move || {
+                let k = kl.upgrade().ok_or(Error::NotFound)?;
+                // proc(5): three load averages, running/total tasks, last pid.
+                let threads = k.threads.lock().len();
+                Ok(format!("0.00 0.00 0.00 1/{threads} {}\n", k.pid).into_bytes())
+            }),
+        ),
+    )?;
+    let km = kernel.clone();
+    TmpFs::attach(
+        &root,
+        b"mounts",
+        GeneratedFile::new(
+            fs.alloc_ino(),
+            Arc::new(move || {
+                km.upgrade()
+                    .map(|k| render_mounts(&k))
+                    .ok_or(Error::NotFound)
+            }),
+        ),
+    )?;
+    TmpFs::add_file(
+        &root,
+        b"filesystems",
+        b"nodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n",
+        0o444,
+    )?;
     let sys = TmpFs::add_dir(&root, b"sys", 0o555)?;
     let kernel_dir = TmpFs::add_dir(&sys, b"kernel", 0o555)?;
     if let Some(k) = kernel.upgrade() {

@@ -126,6 +126,10 @@ pub enum MountSpec {
     Tmpfs {
         /// Guest path.
         guest: Vec<u8>,
+        /// Most bytes of file data (tmpfs(5) `size=`); `None`: no limit.
+        size_bytes: Option<u64>,
+        /// Most inodes (tmpfs(5) `nr_inodes=`); `None`: no limit.
+        inodes: Option<u64>,
     },
     /// A read-only image (e.g. a tar archive read by the CLI). At `/` it replaces the
     /// default root, and must then come first.
@@ -152,7 +156,7 @@ impl MountSpec {
         match self {
             MountSpec::Host { guest, .. }
             | MountSpec::Symlink { guest, .. }
-            | MountSpec::Tmpfs { guest }
+            | MountSpec::Tmpfs { guest, .. }
             | MountSpec::Image { guest, .. }
             | MountSpec::Overlay { guest, .. } => guest,
         }
@@ -358,8 +362,19 @@ fn build_mount<P: LinuxPlatform>(
         MountSpec::Host { vol, read_only, .. } => {
             (meridian_core::fs::hostfs::volume_root(p, *vol)?, *read_only)
         }
-        MountSpec::Tmpfs { .. } => (
-            TmpFs::new_with_root_mode(3, clock.clone(), 0o1777).root(),
+        MountSpec::Tmpfs {
+            size_bytes, inodes, ..
+        } => (
+            TmpFs::with_options(
+                3,
+                clock.clone(),
+                0o1777,
+                meridian_core::fs::tmpfs::TmpFsOptions {
+                    size_bytes: *size_bytes,
+                    inodes: *inodes,
+                },
+            )
+            .root(),
             false,
         ),
         MountSpec::Image { image, .. } => (build_image(clock, devs, image)?, true),

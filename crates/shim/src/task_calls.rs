@@ -13,7 +13,8 @@ use meridian_core::time::{ClockKind, Nanos};
 /// Default RLIMIT_NOFILE soft limit.
 pub const DEFAULT_NOFILE: u64 = 1024;
 const RLIMIT_CPU: u32 = 0;
-const RLIMIT_FSIZE: u32 = 1;
+/// RLIMIT_FSIZE (include/uapi/asm-generic/resource.h).
+pub(crate) const RLIMIT_FSIZE: u32 = 1;
 const RLIMIT_STACK: u32 = 3;
 const RLIMIT_NPROC: u32 = 6;
 const RLIMIT_NOFILE: u32 = 7;
@@ -671,31 +672,6 @@ impl<P: LinuxPlatform> Kernel<P> {
         self.p.fill_random(&mut b);
         self.write_mem(buf, &b)?;
         Ok(n as u64)
-    }
-
-    /// getgroups(2): no supplementary groups.
-    pub fn sys_getgroups(&self, size: u64, _list: u64) -> SysResult {
-        if (size as i32) < 0 {
-            return Err(Errno::EINVAL.into());
-        }
-        Ok(0)
-    }
-
-    /// getresuid/getresgid: all zero (root in the sandbox).
-    pub fn sys_getres(&self, a: u64, b: u64, c: u64) -> SysResult {
-        for p in [a, b, c] {
-            self.write_u32(p, 0)?;
-        }
-        Ok(0)
-    }
-
-    /// setuid/setgid: only to the current id (0).
-    pub fn sys_set_id(&self, id: u64) -> SysResult {
-        if id as u32 == 0 {
-            Ok(0)
-        } else {
-            Err(Errno::EPERM.into())
-        }
     }
 
     /// getpgid/getsid: the process is its own group and session leader.

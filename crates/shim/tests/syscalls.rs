@@ -545,3 +545,87 @@ fn o_creat_through_a_dangling_symlink_creates_its_target() {
         err(Errno::EEXIST)
     );
 }
+
+#[test]
+fn credentials_and_permissions_follow_linux() {
+    let g = Guest::new(b"");
+    let secret = g.put(0, b"/tmp/secret\0");
+    let fd = g.call(nr::__NR_openat, [AT_FDCWD, secret, 0o101, 0o600, 0, 0]);
+    assert!(fd >= 0);
+    assert_eq!(g.call(nr::__NR_close, [fd as u64, 0, 0, 0, 0, 0]), 0);
+    // Root reads a 0600 file of its own; then drops to 1000 keeping saved uid 0.
+    assert_eq!(g.call(nr::__NR_setresuid, [1000, 1000, 0, 0, 0, 0]), 0);
+    assert_eq!(g.call(nr::__NR_geteuid, [0; 6]), 1000);
+    assert_eq!(
+        g.call(nr::__NR_openat, [AT_FDCWD, secret, 0, 0, 0, 0]),
+        err(Errno::EACCES)
+    );
+    assert_eq!(
+        g.call(nr::__NR_fchmodat, [AT_FDCWD, secret, 0o777, 0, 0, 0]),
+        err(Errno::EPERM)
+    );
+    assert_eq!(
+        g.call(nr::__NR_setgroups, [0, 0, 0, 0, 0, 0]),
+        err(Errno::EPERM)
+    );
+    // Back to root through the saved id; getresuid reports all three.
+    assert_eq!(
+        g.call(nr::__NR_setresuid, [u64::MAX, 0, u64::MAX, 0, 0, 0]),
+        0
+    );
+    let (r, e, s) = (SCRATCH + 100, SCRATCH + 104, SCRATCH + 108);
+    assert_eq!(g.call(nr::__NR_getresuid, [r, e, s, 0, 0, 0]), 0);
+    assert_eq!(g.get(r, 12), [232, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        g.call(nr::__NR_fchownat, [AT_FDCWD, secret, 1000, 1000, 0, 0]),
+        0
+    );
+    // Once every uid is 1000, root cannot come back.
+    assert_eq!(g.call(nr::__NR_setuid, [1000, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(
+        g.call(nr::__NR_setuid, [0, 0, 0, 0, 0, 0]),
+        err(Errno::EPERM)
+    );
+    // The file is now the user's own.
+    let fd = g.call(nr::__NR_openat, [AT_FDCWD, secret, 0, 0, 0, 0]);
+    assert!(fd >= 0);
+}
+
+#[test]
+fn openat2_checks_its_arguments() {
+    let g = Guest::new(b"");
+    let path = g.put(0, b"/tmp\0");
+    // struct open_how { flags, mode, resolve } followed by a non-zero extension word.
+    let mut how = [0u8; 32];
+    how[0..8].copy_from_slice(&0o200000u64.to_le_bytes()); // O_DIRECTORY
+    let at = g.put(64, &how);
+    assert!(g.call(nr::__NR_openat2, [AT_FDCWD, path, at, 24, 0, 0]) >= 0);
+    assert!(g.call(nr::__NR_openat2, [AT_FDCWD, path, at, 32, 0, 0]) >= 0);
+    assert_eq!(
+        g.call(nr::__NR_openat2, [AT_FDCWD, path, at, 16, 0, 0]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        g.call(nr::__NR_openat2, [AT_FDCWD, path, at, 8192, 0, 0]),
+        err(Errno::E2BIG)
+    );
+    how[24] = 1;
+    let at = g.put(64, &how);
+    assert_eq!(
+        g.call(nr::__NR_openat2, [AT_FDCWD, path, at, 32, 0, 0]),
+        err(Errno::E2BIG)
+    );
+    how[24] = 0;
+    how[16] = 0x18; // RESOLVE_BENEATH | RESOLVE_IN_ROOT
+    let at = g.put(64, &how);
+    assert_eq!(
+        g.call(nr::__NR_openat2, [AT_FDCWD, path, at, 24, 0, 0]),
+        err(Errno::EINVAL)
+    );
+    how[16] = 0x08; // RESOLVE_BENEATH with an absolute path
+    let at = g.put(64, &how);
+    assert_eq!(
+        g.call(nr::__NR_openat2, [AT_FDCWD, path, at, 24, 0, 0]),
+        err(Errno::EXDEV)
+    );
+}

@@ -18,7 +18,9 @@ use core::any::Any;
 pub mod dev;
 pub mod hostfs;
 pub mod image;
+pub mod lock;
 pub mod overlay;
+pub mod perm;
 pub mod synthetic;
 pub mod tmpfs;
 pub mod vfs;
@@ -118,6 +120,16 @@ pub struct Metadata {
     pub ctime: Nanos,
 }
 
+/// Who creates a node: its owner and group (the creator's filesystem ids, or the parent
+/// directory's group when it is set-group-ID, as inode(7) says).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Owner {
+    /// Owner (`st_uid`).
+    pub uid: u32,
+    /// Group (`st_gid`).
+    pub gid: u32,
+}
+
 /// What statfs(2) reports of a filesystem, in the fields of `struct statfs`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[allow(missing_docs)]
@@ -134,6 +146,11 @@ pub struct FsStats {
     /// `f_flags` other than `ST_RDONLY`, which the VFS adds per mount.
     pub flags: u64,
 }
+
+/// `TMPFS_MAGIC` (include/uapi/linux/magic.h).
+pub const TMPFS_MAGIC: u64 = 0x0102_1994;
+/// `PROC_SUPER_MAGIC`.
+pub const PROC_SUPER_MAGIC: u64 = 0x9fa0;
 
 /// What fallocate(2) does to a range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,6 +237,31 @@ pub trait Node: Send + Sync + Any {
     fn set_times(&self, _atime: Option<Nanos>, _mtime: Option<Nanos>) -> Result<()> {
         Err(Error::Perm)
     }
+    /// Change owner and/or group (`None`: leave as is). The caller has checked the
+    /// permission; the node clears set-user-ID/set-group-ID bits as chown(2) says.
+    fn set_owner(&self, _uid: Option<u32>, _gid: Option<u32>) -> Result<()> {
+        Err(Error::Perm)
+    }
+    /// [`Node::create`] on behalf of `owner`. Filesystems that keep owners record it; the
+    /// default ignores it (a host volume's files belong to whoever runs the sandbox).
+    fn create_as(
+        &self,
+        name: &[u8],
+        file_type: FileType,
+        mode: u32,
+        _owner: Owner,
+    ) -> Result<NodeRef> {
+        self.create(name, file_type, mode)
+    }
+    /// [`Node::symlink`] on behalf of `owner` (see [`Node::create_as`]).
+    fn symlink_as(&self, name: &[u8], target: &[u8], _owner: Owner) -> Result<()> {
+        self.symlink(name, target)
+    }
+    /// An unnamed regular file in this directory's filesystem (open(2) `O_TMPFILE`): link
+    /// count 0 until [`Node::link`] gives it a name.
+    fn create_unnamed(&self, _mode: u32, _owner: Owner) -> Result<NodeRef> {
+        Err(Error::NotSupported)
+    }
     /// Swap `name` with `new_dir`/`new_name` atomically (renameat2(2) `RENAME_EXCHANGE`).
     fn exchange(&self, _name: &[u8], _new_dir: &NodeRef, _new_name: &[u8]) -> Result<()> {
         Err(Error::Invalid)
@@ -240,6 +282,18 @@ pub trait Node: Send + Sync + Any {
     /// Figures of the filesystem holding this node (statfs(2)).
     fn statfs(&self) -> Result<FsStats> {
         Err(Error::NotSupported)
+    }
+    /// For a FIFO: open one end of its pipe (`read`, `write` as the access mode says), or
+    /// `WouldBlock` while fifo(7)'s open rules say to wait for the other side, or
+    /// `NoDevice` for a non-blocking write-only open without readers.
+    fn open_fifo(&self, _read: bool, _write: bool, _nonblock: bool) -> Result<NodeRef> {
+        Err(Error::NotSupported)
+    }
+    /// For `/proc` "magic" links (`/proc/self/fd/N`, `cwd`, `root`, `exe`): what they
+    /// stand for, so that resolution jumps to the object itself rather than re-resolving
+    /// the text readlink(2) shows (proc(5)).
+    fn follow_magic(&self) -> Option<Result<vfs::Resolved>> {
+        None
     }
 
     // --- descriptors -------------------------------------------------------------------

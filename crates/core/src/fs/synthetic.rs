@@ -301,6 +301,52 @@ impl Node for DynamicSymlink {
     }
 }
 
+/// Finds what a magic link stands for.
+pub type Jump = Arc<dyn Fn() -> Result<super::vfs::Resolved> + Send + Sync>;
+
+/// A `/proc` magic link (`/proc/self/fd/N`, `cwd`, `root`, `exe`): readlink(2) shows `text`,
+/// and resolution goes straight to the object `jump` finds (proc(5)), so that a file
+/// without a name (unlinked, or made with `O_TMPFILE`) can still be reached through it.
+pub struct MagicLink {
+    ino: u64,
+    text: Generator,
+    jump: Jump,
+}
+
+impl MagicLink {
+    /// A magic link with inode number `ino`.
+    #[allow(clippy::new_ret_no_self, reason = "the VFS holds nodes as NodeRef")]
+    pub fn new(ino: u64, text: Generator, jump: Jump) -> NodeRef {
+        Arc::new(MagicLink { ino, text, jump })
+    }
+}
+
+impl Node for MagicLink {
+    fn metadata(&self) -> Result<Metadata> {
+        Ok(synthetic_metadata(
+            self.ino,
+            FileType::Symlink,
+            DYNAMIC_SYMLINK_PERM,
+            1,
+        ))
+    }
+    fn file_type(&self) -> FileType {
+        FileType::Symlink
+    }
+    fn read_link(&self) -> Result<Vec<u8>> {
+        (self.text)()
+    }
+    fn follow_magic(&self) -> Option<Result<super::vfs::Resolved>> {
+        Some((self.jump)())
+    }
+    fn open(self: Arc<Self>, _write: bool) -> Result<NodeRef> {
+        Ok(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,8 +12,17 @@
 //! Limits are Linux's: 40 links per resolution (`Error::Loop`), names of 255 bytes and
 //! paths of 4095 (`Error::NameTooLong`).
 //!
-//! Depends on `fs` ([`Node`](super::Node)) and `error` only.
+//! [`ResolveOpts`] adds what openat2(2) and permission checks ask of a resolution: search
+//! permission on every directory walked (for non-root callers), and the `RESOLVE_*` scopes:
+//! `beneath` (never above the starting directory: `..` there, absolute paths and absolute
+//! links are `Error::CrossDevice`), `in_root` (the starting directory acts as `/`),
+//! `no_symlinks`, `no_magiclinks` (`Error::Loop`) and `no_xdev` (crossing a mount:
+//! `Error::CrossDevice`). `/proc` magic links ([`Node::follow_magic`](super::Node::follow_magic))
+//! jump to the object they stand for.
+//!
+//! Depends on `fs` ([`Node`](super::Node), `perm`) and `error` only.
 
+use super::perm::{Cred, MAY_EXEC};
 use super::{FileType, NodeRef};
 use crate::error::{Error, Result};
 use alloc::collections::BTreeMap;
@@ -52,6 +61,31 @@ impl core::fmt::Debug for Resolved {
     }
 }
 
+/// How to resolve; [`ResolveOpts::default`] is plain path resolution with no checks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ResolveOpts<'a> {
+    /// Follow a final symbolic link.
+    pub follow_final: bool,
+    /// Check search permission on the way for these ids (`None`: no checks).
+    pub cred: Option<&'a Cred>,
+    /// `RESOLVE_BENEATH`.
+    pub beneath: bool,
+    /// `RESOLVE_IN_ROOT`.
+    pub in_root: bool,
+    /// `RESOLVE_NO_SYMLINKS`.
+    pub no_symlinks: bool,
+    /// `RESOLVE_NO_MAGICLINKS`.
+    pub no_magiclinks: bool,
+    /// `RESOLVE_NO_XDEV`.
+    pub no_xdev: bool,
+}
+
+impl ResolveOpts<'_> {
+    fn scoped(&self) -> bool {
+        self.beneath || self.in_root
+    }
+}
+
 #[derive(Clone)]
 struct Mount {
     root: NodeRef,
@@ -77,6 +111,8 @@ struct Step {
     node: NodeRef,
     read_only: bool,
     path_len: usize,
+    /// Which mount it is in (the mount's sequence number).
+    mount: u64,
 }
 
 /// Where a resolution stands: the chain from the root and its canonical path (`""` for the
@@ -84,6 +120,8 @@ struct Step {
 struct Walk {
     steps: Vec<Step>,
     path: Vec<u8>,
+    /// Steps at and below this index are the scope of `beneath`/`in_root` (1: the root).
+    floor: usize,
 }
 
 impl Walk {
@@ -91,10 +129,11 @@ impl Walk {
         self.steps.last().ok_or(Error::NotFound)
     }
 
-    /// Back to the root.
+    /// Back to the root (the scope's root for `in_root`).
     fn restart(&mut self) {
-        self.steps.truncate(1);
-        self.path.clear();
+        self.steps.truncate(self.floor.max(1));
+        let len = self.steps.last().map_or(0, |s| s.path_len);
+        self.path.truncate(len);
     }
 
     fn into_resolved(mut self) -> Result<Resolved> {
@@ -224,14 +263,28 @@ impl Vfs {
     /// follow_final: follow a final symlink. Trailing slash on a non-directory → NotDir.
     /// Empty path → NotFound.
     pub fn resolve(&self, base: &[u8], path: &[u8], follow_final: bool) -> Result<Resolved> {
+        let opts = ResolveOpts {
+            follow_final,
+            ..ResolveOpts::default()
+        };
+        self.resolve_with(base, path, &opts)
+    }
+
+    /// [`Vfs::resolve`] with checks and scopes; see [`ResolveOpts`].
+    pub fn resolve_with(
+        &self,
+        base: &[u8],
+        path: &[u8],
+        opts: &ResolveOpts<'_>,
+    ) -> Result<Resolved> {
         if path.is_empty() {
             return Err(Error::NotFound);
         }
         if path.len() > PATH_MAX_BYTES {
             return Err(Error::NameTooLong);
         }
-        let walk = self.start(base, path)?;
-        self.walk(walk, path, follow_final)?.into_resolved()
+        let walk = self.start(base, path, opts)?;
+        self.walk(walk, path, opts)?.into_resolved()
     }
 
     /// Resolve all but the last component; returns the parent directory and the final name.
@@ -241,6 +294,16 @@ impl Vfs {
     /// Linux); a final `.` or `..` is `Error::Invalid`; an empty path `Error::NotFound`; a
     /// parent that is no directory `Error::NotDir`.
     pub fn resolve_parent(&self, base: &[u8], path: &[u8]) -> Result<(Resolved, Vec<u8>)> {
+        self.resolve_parent_with(base, path, &ResolveOpts::default())
+    }
+
+    /// [`Vfs::resolve_parent`] with checks and scopes; the parent must also be searchable.
+    pub fn resolve_parent_with(
+        &self,
+        base: &[u8],
+        path: &[u8],
+        opts: &ResolveOpts<'_>,
+    ) -> Result<(Resolved, Vec<u8>)> {
         if path.is_empty() {
             return Err(Error::NotFound);
         }
@@ -262,10 +325,17 @@ impl Vfs {
         if name.len() > NAME_MAX_BYTES {
             return Err(Error::NameTooLong);
         }
-        let walk = self.start(base, dir)?;
-        let parent = self.walk(walk, dir, true)?.into_resolved()?;
+        let opts = ResolveOpts {
+            follow_final: true,
+            ..*opts
+        };
+        let walk = self.start(base, dir, &opts)?;
+        let parent = self.walk(walk, dir, &opts)?.into_resolved()?;
         if parent.node.file_type() != FileType::Directory {
             return Err(Error::NotDir);
+        }
+        if let Some(cred) = opts.cred.filter(|c| !c.is_privileged()) {
+            cred.check(&parent.node.metadata()?, MAY_EXEC)?;
         }
         Ok((parent, name.to_vec()))
     }
@@ -294,32 +364,49 @@ impl Vfs {
         self.mounts.read().by_path.get(path).cloned()
     }
 
-    /// The walk's starting point: the root for an absolute `path`, else `base`.
-    fn start(&self, base: &[u8], path: &[u8]) -> Result<Walk> {
+    /// The walk's starting point: the root for an absolute `path`, else `base` (which is
+    /// also the scope of `beneath`/`in_root`).
+    fn start(&self, base: &[u8], path: &[u8], opts: &ResolveOpts<'_>) -> Result<Walk> {
         let root = self.mount_at(b"").ok_or(Error::NotFound)?;
         let walk = Walk {
             steps: alloc::vec![Step {
                 node: root.root,
                 read_only: root.read_only,
-                path_len: 0
+                path_len: 0,
+                mount: root.seq,
             }],
             path: Vec::new(),
+            floor: 1,
         };
-        if path.starts_with(b"/") {
+        let absolute = path.starts_with(b"/");
+        if absolute && opts.beneath {
+            return Err(Error::CrossDevice);
+        }
+        if absolute && !opts.in_root {
             return Ok(walk);
         }
         if !base.starts_with(b"/") {
             return Err(Error::Invalid);
         }
-        let walk = self.walk(walk, base, true)?;
+        // The base was reached before; resolving it again checks nothing.
+        let plain = ResolveOpts {
+            follow_final: true,
+            ..ResolveOpts::default()
+        };
+        let mut walk = self.walk(walk, base, &plain)?;
         if walk.top()?.node.file_type() != FileType::Directory {
             return Err(Error::NotDir);
+        }
+        if opts.scoped() {
+            walk.floor = walk.steps.len();
         }
         Ok(walk)
     }
 
     /// Walk `path` (whose leading `/`, if any, `start` has dealt with) from `walk`.
-    fn walk(&self, mut walk: Walk, path: &[u8], follow_final: bool) -> Result<Walk> {
+    fn walk(&self, mut walk: Walk, path: &[u8], opts: &ResolveOpts<'_>) -> Result<Walk> {
+        let follow_final = opts.follow_final;
+        let cred = opts.cred.filter(|c| !c.is_privileged());
         let mut pending = components_reversed(path);
         let mut links = 0u32;
         while let Some(name) = pending.pop() {
@@ -328,14 +415,27 @@ impl Vfs {
             if top.node.file_type() != FileType::Directory {
                 return Err(Error::NotDir);
             }
+            if let Some(cred) = cred {
+                cred.check(&top.node.metadata()?, MAY_EXEC)?;
+            }
             match &name[..] {
                 b"." => continue,
                 b".." => {
-                    if walk.steps.len() > 1 {
-                        walk.steps.pop();
-                        let len = walk.top()?.path_len;
-                        walk.path.truncate(len);
+                    if walk.steps.len() <= walk.floor.max(1) {
+                        // At the root of the scope: `..` stays (in_root, or `/`), or
+                        // leaves it (beneath).
+                        if opts.beneath {
+                            return Err(Error::CrossDevice);
+                        }
+                        continue;
                     }
+                    let left = walk.steps.pop().map(|s| s.mount);
+                    let now = walk.top()?.mount;
+                    if opts.no_xdev && left != Some(now) {
+                        return Err(Error::CrossDevice);
+                    }
+                    let len = walk.top()?.path_len;
+                    walk.path.truncate(len);
                     continue;
                 }
                 _ => {}
@@ -349,18 +449,51 @@ impl Vfs {
             walk.path.extend_from_slice(&name);
             // A mount point is found even if the guest removed or replaced the directory
             // under it.
-            let (node, read_only) = match self.mount_at(&walk.path) {
-                Some(mount) => (mount.root, mount.read_only),
+            let (node, read_only, mount) = match self.mount_at(&walk.path) {
+                Some(mount) => (mount.root, mount.read_only, mount.seq),
                 None => {
                     let top = walk.top()?;
-                    (top.node.lookup(&name)?, top.read_only)
+                    (top.node.lookup(&name)?, top.read_only, top.mount)
                 }
             };
+            if opts.no_xdev && mount != walk.top()?.mount {
+                return Err(Error::CrossDevice);
+            }
             let is_final = pending.is_empty();
             if node.file_type() == FileType::Symlink && (!is_final || follow_final) {
                 links += 1;
                 if links > MAX_SYMLINKS {
                     return Err(Error::Loop);
+                }
+                if opts.no_symlinks {
+                    return Err(Error::Loop);
+                }
+                if let Some(jump) = node.follow_magic() {
+                    if opts.no_magiclinks {
+                        return Err(Error::Loop);
+                    }
+                    if opts.scoped() {
+                        return Err(Error::CrossDevice);
+                    }
+                    let target = jump?;
+                    if opts.no_xdev {
+                        return Err(Error::CrossDevice);
+                    }
+                    walk.path.truncate(parent_len);
+                    if is_final {
+                        // The object itself, even one without a name any more.
+                        walk.path = key_of(&target.path).to_vec();
+                        walk.steps.push(Step {
+                            node: target.node,
+                            read_only: target.read_only,
+                            path_len: walk.path.len(),
+                            mount,
+                        });
+                    } else {
+                        walk.restart();
+                        pending.extend(components_reversed(&target.path));
+                    }
+                    continue;
                 }
                 let target = node.read_link()?;
                 if target.is_empty() {
@@ -371,7 +504,13 @@ impl Vfs {
                 }
                 walk.path.truncate(parent_len);
                 if target.starts_with(b"/") {
+                    if opts.beneath {
+                        return Err(Error::CrossDevice);
+                    }
                     walk.restart();
+                    if opts.no_xdev && walk.top()?.mount != mount {
+                        return Err(Error::CrossDevice);
+                    }
                 }
                 pending.extend(components_reversed(&target));
                 continue;
@@ -380,6 +519,7 @@ impl Vfs {
                 node,
                 read_only,
                 path_len: walk.path.len(),
+                mount,
             });
         }
         Ok(walk)
@@ -749,6 +889,90 @@ mod tests {
             assert!(!asked.starts_with(b"/"));
             assert!(asked.split(|&b| b == b'/').all(|c| c != b".." && c != b"."));
         }
+        Ok(())
+    }
+
+    #[test]
+    fn openat2_scopes() -> Result<()> {
+        let (vfs, fs) = sample_vfs()?;
+        let other = tmpfs(2);
+        vfs.mount(b"/a/m", other.root(), false)?;
+        let with = |base: &str, path: &str, o: ResolveOpts<'_>| {
+            vfs.resolve_with(base.as_bytes(), path.as_bytes(), &o)
+                .map(|r| alloc::string::String::from_utf8_lossy(&r.path).into_owned())
+        };
+        let follow = ResolveOpts {
+            follow_final: true,
+            ..ResolveOpts::default()
+        };
+        let beneath = ResolveOpts {
+            beneath: true,
+            ..follow
+        };
+        assert_eq!(with("/a", "b/file", beneath)?, "/a/b/file");
+        assert_eq!(with("/a", "b/../b/file", beneath)?, "/a/b/file");
+        assert_eq!(with("/a", "..", beneath).err(), Some(Error::CrossDevice));
+        assert_eq!(with("/a", "/file", beneath).err(), Some(Error::CrossDevice));
+        assert_eq!(
+            with("/a", "link_up", beneath).err(),
+            Some(Error::CrossDevice)
+        );
+        assert_eq!(with("/", "abs", beneath).err(), Some(Error::CrossDevice));
+        let in_root = ResolveOpts {
+            in_root: true,
+            ..follow
+        };
+        // `..` stays at the scope's root; absolute paths start there.
+        assert_eq!(with("/a", "../../b/file", in_root)?, "/a/b/file");
+        assert_eq!(with("/a", "/b/file", in_root)?, "/a/b/file");
+        TmpFs::add_symlink(&fs.root().lookup(b"a")?, b"rooted", b"/b")?;
+        assert_eq!(with("/a", "rooted/file", in_root)?, "/a/b/file");
+        let no_links = ResolveOpts {
+            no_symlinks: true,
+            ..follow
+        };
+        assert_eq!(with("/a", "link_rel", no_links).err(), Some(Error::Loop));
+        assert_eq!(with("/a", "b/file", no_links)?, "/a/b/file");
+        let no_xdev = ResolveOpts {
+            no_xdev: true,
+            ..follow
+        };
+        assert_eq!(with("/a", "m", no_xdev).err(), Some(Error::CrossDevice));
+        assert_eq!(with("/a/m", "..", no_xdev).err(), Some(Error::CrossDevice));
+        assert_eq!(with("/a", "b", no_xdev)?, "/a/b");
+        Ok(())
+    }
+
+    #[test]
+    fn search_permission_for_non_root() -> Result<()> {
+        let (vfs, fs) = sample_vfs()?;
+        let a = fs.root().lookup(b"a")?;
+        a.set_mode(0o700)?;
+        let user = Cred {
+            uid: 1000,
+            gid: 1000,
+            groups: Vec::new(),
+        };
+        let opts = ResolveOpts {
+            follow_final: true,
+            cred: Some(&user),
+            ..ResolveOpts::default()
+        };
+        assert_eq!(
+            vfs.resolve_with(b"/", b"/a/b/file", &opts).err(),
+            Some(Error::Access)
+        );
+        assert_eq!(
+            vfs.resolve_parent_with(b"/", b"/a/x", &opts).err(),
+            Some(Error::Access)
+        );
+        assert!(vfs.resolve_with(b"/", b"/a", &opts).is_ok());
+        let root = Cred::root();
+        let opts = ResolveOpts {
+            cred: Some(&root),
+            ..opts
+        };
+        assert!(vfs.resolve_with(b"/", b"/a/b/file", &opts).is_ok());
         Ok(())
     }
 }
