@@ -16,6 +16,7 @@ pub mod filter;
 pub mod harden;
 pub mod host;
 pub mod intercept;
+pub mod supervisor;
 mod threads;
 pub mod usercopy;
 
@@ -466,12 +467,13 @@ impl HostIo for LinuxPlatform {
 
     fn host_term(&self, fd: HostFd, query: TermQuery, out: &mut [u8]) -> Result<(), Error> {
         let (req, need) = match query {
-            TermQuery::GetAttrs => (libc::TCGETS, 60),
+            // The kernel's struct termios: 36 bytes (asm-generic/termbits.h).
+            TermQuery::GetAttrs => (libc::TCGETS, 36),
             TermQuery::WindowSize => (libc::TIOCGWINSZ, 8),
             TermQuery::ForegroundGroup => (libc::TIOCGPGRP, 4),
         };
         let mut buf = [0u8; 64];
-        // SAFETY: the terminal ioctls write at most `need` (<= 60) bytes into `buf`.
+        // SAFETY: the terminal ioctls write at most `need` (<= 36) bytes into `buf`.
         let r = unsafe { libc::ioctl(fd.0, req, buf.as_mut_ptr()) };
         if r < 0 {
             return Err(host::last_error());
