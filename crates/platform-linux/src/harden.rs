@@ -15,8 +15,17 @@
 //!   1. `no_new_privs` (also what lets an unprivileged process use Landlock and seccomp);
 //!   2. `RLIMIT_CORE` 0, soft and hard: a crash dumps no guest or runner memory to disk;
 //!   3. a user namespace mapping only the runner's own uid and gid, then mount, network, IPC,
-//!      UTS and cgroup namespaces ([`NAMESPACES`]). The user namespace comes first because
-//!      it is what lets an unprivileged process create the others;
+//!      UTS, cgroup and pid namespaces ([`NAMESPACES`]). The user namespace comes first because
+//!      it is what lets an unprivileged process create the others.
+//!      With the pid namespace, the runner forks once ([`crate::supervisor::enter`]), still
+//!      with one thread: `unshare(CLONE_NEWPID)` moves only future children into the new
+//!      namespace, and the kernel refuses `clone` with `CLONE_THREAD` while the caller's
+//!      `pid_ns_for_children` differs from its own pid namespace (kernel/fork.c,
+//!      `copy_process`), so the runner itself could start no thread. The child is pid 1 of
+//!      the namespace and goes on with everything below, threads included; the parent stays
+//!      outside as the supervisor (forwarding signals, ending as the child did). So
+//!      `getpid()` is 1 from here on: the pid that the filter lets `tgkill` name and that
+//!      kicks use ([`crate::LinuxPlatform::new`] reads it after this step).
 //!      Then the filesystem jail ([`enter_jail`]): in the new mount namespace the root
 //!      becomes a small tmpfs holding only the volumes (bind mounts at `/volumes/<index>`,
 //!      where the platform then opens them), so no other host path exists for a forged
@@ -33,10 +42,6 @@
 //!   [`Unavailable`], one line each, and the sandbox runs without it.
 //!
 //! Not applied, and why:
-//! - A pid namespace. `unshare(CLONE_NEWPID)` moves only future children into it, and after
-//!   it the kernel refuses to create threads (`clone` with `CLONE_THREAD` fails with EINVAL
-//!   once `pid_ns_for_children` differs from the caller's own pid namespace: kernel/fork.c,
-//!   `copy_process`), and every guest thread is a host thread. It belongs with fork (issue 4).
 //! - Other rlimits, until the policy (issue 3) says what a sandbox may use: `RLIMIT_AS` would
 //!   count the 64 TiB reservation of the guest range; `RLIMIT_NPROC` counts every process and
 //!   thread of the user on the whole host, so a fixed value either does nothing or stops the

@@ -53,12 +53,17 @@ pub const FORWARDED: [libc::c_int; 10] = [
     libc::SIGCONT,
 ];
 
-/// Of [`FORWARDED`], the ones whose default action ends a process: the child ends with
-/// 128+N on those until the runner installs its own handlers (pid 1 of a namespace ignores a
-/// signal it has no handler for unless it is SIGKILL or SIGSTOP from an ancestor namespace:
-/// kernel/signal.c, `sig_task_ignored`, so without these a SIGTERM during start-up would be
-/// lost).
-const TERMINATING: [libc::c_int; 7] = [
+/// Signals whose default action ends a process and that can reach the child: pid 1 of a
+/// namespace ignores a signal it has no handler for, unless it is SIGKILL or SIGSTOP from an
+/// ancestor namespace (kernel/signal.c, `sig_task_ignored`). So the child gets a handler
+/// that ends it with 128+N, as the runner ends on a guest's death by signal N, for each of
+/// these whose disposition is the default:
+/// - those of [`FORWARDED`] that terminate, until the runner installs its own handlers
+///   (intercept.rs, `install_handlers`): without it a SIGTERM during start-up would be lost;
+/// - SIGXCPU and SIGXFSZ, which the kernel sends for the host rlimits of the policy
+///   (RLIMIT_CPU, RLIMIT_FSIZE) and the runner does not take over: they ended it before it
+///   was pid 1, and must still (else RLIMIT_CPU's SIGKILL a second later ends it instead).
+const TERMINATING: [libc::c_int; 9] = [
     libc::SIGINT,
     libc::SIGTERM,
     libc::SIGHUP,
@@ -66,6 +71,8 @@ const TERMINATING: [libc::c_int; 7] = [
     libc::SIGUSR1,
     libc::SIGUSR2,
     libc::SIGALRM,
+    libc::SIGXCPU,
+    libc::SIGXFSZ,
 ];
 
 /// Exit status of the supervisor when it cannot learn the child's (never expected).
@@ -271,8 +278,8 @@ pub(crate) fn enter() -> std::io::Result<()> {
         // SAFETY: exit_group.
         unsafe { libc::_exit(LOST_CHILD_STATUS) };
     }
-    extern "C" fn early(sig: libc::c_int) {
-        // SAFETY: _exit is async-signal-safe.
+    extern "C" fn end_by(sig: libc::c_int) {
+        // SAFETY: _exit is async-signal-safe, and exit_group is on the runner's allowlist.
         unsafe { libc::_exit(128 + sig) };
     }
     for sig in TERMINATING {
@@ -280,11 +287,17 @@ pub(crate) fn enter() -> std::io::Result<()> {
         let mut cur: libc::sigaction = unsafe { core::mem::zeroed() };
         // SAFETY: as above; a null new action only reads.
         unsafe { libc::sigaction(sig, core::ptr::null(), &mut cur) };
-        if cur.sa_sigaction == libc::SIG_DFL {
-            // SAFETY: a handler that only calls _exit; the runner replaces it before the guest
-            // runs (intercept.rs, `install_handlers`).
-            unsafe { libc::signal(sig, early as *const () as libc::sighandler_t) };
+        if cur.sa_sigaction != libc::SIG_DFL {
+            continue;
         }
+        // SAFETY: a zeroed sigaction with an empty mask is valid.
+        let mut sa: libc::sigaction = unsafe { core::mem::zeroed() };
+        sa.sa_sigaction = end_by as *const () as libc::sighandler_t;
+        // On the thread's signal stack once the runner has made one: a guest thread's own
+        // stack is the guest's.
+        sa.sa_flags = libc::SA_ONSTACK;
+        // SAFETY: installing a handler that only calls _exit.
+        unsafe { libc::sigaction(sig, &sa, core::ptr::null_mut()) };
     }
     // SAFETY: restores the mask saved above.
     if unsafe { libc::sigprocmask(libc::SIG_SETMASK, &old, core::ptr::null_mut()) } != 0 {
