@@ -250,6 +250,10 @@ pub(crate) fn enter() -> std::io::Result<()> {
         return Err(std::io::Error::last_os_error());
     }
     let [read_end, write_end] = ends;
+    // An inherited SIG_IGN for SIGCHLD would have the kernel reap the child unseen (wait(2),
+    // NOTES), even in the moment between the fork and the supervisor's own reset.
+    // SAFETY: setting the default disposition; the runner does not use SIGCHLD.
+    unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
     // SAFETY: the process has one thread (checked by the caller), so the child is a complete
     // copy and may go on running Rust code.
     let child = unsafe { libc::fork() };
@@ -318,10 +322,24 @@ fn supervise(child: u32) -> ! {
         libc::close(0);
         libc::close(1);
     }
-    // Default dispositions, so that an inherited SIG_IGN for SIGCHLD does not reap the child
-    // unseen (wait(2), NOTES) and the child's death signal, sent to itself, kills.
+    // Default dispositions for the signals that end a process, so that the child's death
+    // signal, sent to itself, kills. Not for those whose default is to ignore (SIGCHLD,
+    // SIGCONT, SIGURG, SIGWINCH): setting SIG_DFL discards one that is pending, blocked or
+    // not (sigaction(2), POSIX), which would lose the SIGCHLD of a child that has already
+    // ended; SIGCHLD was reset before the fork. Nor the stop signals: no process dies of them.
+    const NOT_FATAL: [libc::c_int; 9] = [
+        libc::SIGKILL,
+        libc::SIGSTOP,
+        libc::SIGCHLD,
+        libc::SIGCONT,
+        libc::SIGURG,
+        libc::SIGWINCH,
+        libc::SIGTSTP,
+        libc::SIGTTIN,
+        libc::SIGTTOU,
+    ];
     for sig in 1..=31 {
-        if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+        if !NOT_FATAL.contains(&sig) {
             // SAFETY: setting a default disposition.
             unsafe { libc::signal(sig, libc::SIG_DFL) };
         }
@@ -335,6 +353,11 @@ fn supervise(child: u32) -> ! {
         say(b"meridian: cannot lock down the supervisor; ending the sandbox\n");
         // SAFETY: kill(2) of our own child.
         unsafe { libc::kill(child as libc::pid_t, libc::SIGKILL) };
+    }
+    // The child may have ended already (its SIGCHLD is pending then, but a first look costs
+    // nothing).
+    if let Some(status) = reap(child) {
+        end_like(status, own);
     }
     loop {
         // SAFETY: a zeroed siginfo_t is valid storage for the kernel to fill.
