@@ -202,7 +202,8 @@ pub fn render(p: &Policy) -> String {
     out.push_str(
         "\nUnder the filter (SECURITY.md, \"Defence in depth\"): inherited descriptors closed, no_new_privs, \
          no core dumps, the limits above as host rlimits where the host enforces them, own \
-         user/mount/network/IPC/UTS/cgroup namespaces, a filesystem jail holding only the host \
+         user/mount/network/IPC/UTS/cgroup/pid namespaces (a supervisor with its own filter stays \
+         outside the pid namespace), a filesystem jail holding only the host \
          directories above, Landlock (reading beneath them, writing only beneath the read-write \
          ones, no TCP, signals and abstract sockets scoped); each where the host offers it, with a \
          warning where it does not.\n",

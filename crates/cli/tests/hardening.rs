@@ -1,11 +1,15 @@
 //! The runner's hardening under the seccomp filter (crates/platform-linux/src/harden.rs),
 //! checked from outside a real run through `/proc/<pid>/`: no_new_privs and the filter, no
-//! inherited descriptor but stdio, core dumps off, namespaces of its own; as the invoking user
-//! and as `nobody`, and with user namespaces unavailable (warnings, not a failure). Landlock
-//! leaves no trace in /proc; its rules are checked by the unit tests of `harden`.
+//! inherited descriptor but stdio, core dumps off, namespaces of its own (pid included: the
+//! sandbox's process is the child of the `meridian` process, the supervisor, which stays
+//! outside under its own filter: crates/platform-linux/src/supervisor.rs); as the invoking
+//! user and as `nobody`, and with user namespaces unavailable (warnings, not a failure).
+//! Landlock leaves no trace in /proc; its rules are checked by the unit tests of `harden`.
+//! Then the pid namespace's promises: no process of the sandbox outlives it, whichever of the
+//! two is killed, and a signal from the terminal or from `kill` reaches the guest once.
 //!
-//! Each run is `meridian run -- /bin/busybox cat`, which blocks reading its stdin until the
-//! test has looked and closes it.
+//! Each hardening run is `meridian run -- /bin/busybox cat`, which blocks reading its stdin
+//! until the test has looked and closes it.
 
 mod common;
 
@@ -18,12 +22,14 @@ use std::time::{Duration, Instant};
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a run may take after its stdin is closed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(20);
+/// The signal the tests kill with.
+const SIGKILL: i32 = 9;
 /// The uid and gid of `nobody`.
 const NOBODY: u32 = 65534;
 /// The descriptor on which the runner inherits an open host file.
 const INHERITED_FD: u32 = 7;
-/// Namespaces the runner enters (all but pid: see harden.rs).
-const NAMESPACES: [&str; 6] = ["user", "mnt", "net", "ipc", "uts", "cgroup"];
+/// Namespaces the sandbox's process is in, other than the test's.
+const NAMESPACES: [&str; 7] = ["user", "mnt", "net", "ipc", "uts", "cgroup", "pid"];
 
 /// A host file the runner inherits open on [`INHERITED_FD`], world-readable (for `nobody`), in
 /// a world-searchable directory; removed on drop.
@@ -96,14 +102,48 @@ fn start(prefix: &[&str], secret: &Path) -> Child {
         .expect("start the runner")
 }
 
-/// `/proc/<pid>/status` once the filter is installed (the guest is about to run or running).
-fn wait_for_lock_down(child: &mut Child) -> String {
-    let path = format!("/proc/{}/status", child.id());
+/// The children of host process `pid`, from the `PPid` lines of `/proc/*/status`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/status")).is_ok_and(|s| {
+                s.lines()
+                    .any(|l| l.strip_prefix("PPid:").map(str::trim) == Some(&pid.to_string()))
+            })
+        })
+        .collect()
+}
+
+/// The host pid of the sandbox's process of the run whose `meridian` process is `child`:
+/// its only child when it is a supervisor (the pid namespace was entered), else itself.
+fn sandbox_pid(child: &Child, pid_namespace: bool) -> Option<u32> {
+    if !pid_namespace {
+        return Some(child.id());
+    }
+    match children_of(child.id())[..] {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// (host pid of the sandbox's process, its `/proc/<pid>/status`) once its filter is installed
+/// (the guest is about to run or running).
+fn wait_for_lock_down(child: &mut Child, pid_namespace: bool) -> (u32, String) {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
-        let status = std::fs::read_to_string(&path).unwrap_or_default();
-        if status.contains("Seccomp:\t2\n") {
-            return status;
+        let pid = sandbox_pid(child, pid_namespace);
+        let status = pid
+            .and_then(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
+            .unwrap_or_default();
+        if let Some(pid) = pid
+            && status.contains("Seccomp:\t2\n")
+        {
+            return (pid, status);
         }
         if let Ok(Some(exit)) = child.try_wait() {
             let mut err = String::new();
@@ -186,18 +226,62 @@ fn check_descriptors(pid: u32, secret: &Path) {
     );
 }
 
+/// The supervisor (`meridian`'s own process, outside the pid namespace): no_new_privs, its
+/// own filter, one thread, no stdin or stdout and nothing inherited (stderr for its one
+/// message, and the write end of the pipe by which its child learns that it is there); and
+/// the sandbox's process is pid 1 of its namespace.
+fn check_supervisor(supervisor: u32, sandbox: u32) {
+    let status = std::fs::read_to_string(format!("/proc/{supervisor}/status")).unwrap();
+    assert!(status.contains("NoNewPrivs:\t1\n"), "{status}");
+    assert!(status.contains("Seccomp:\t2\n"), "{status}");
+    assert!(status.contains("Threads:\t1\n"), "{status}");
+    let fds: Vec<String> = std::fs::read_dir(format!("/proc/{supervisor}/fd"))
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let target = std::fs::read_link(e.path()).unwrap_or_default();
+            format!(
+                "{} -> {}",
+                e.file_name().to_string_lossy(),
+                target.display()
+            )
+        })
+        .collect();
+    assert_eq!(fds.len(), 2, "{fds:#?}");
+    assert!(
+        fds.iter().any(|f| f.starts_with("2 -> "))
+            && fds
+                .iter()
+                .any(|f| f.contains(" -> pipe:[") && !f.starts_with("2 ")),
+        "the supervisor holds stderr and its pipe only: {fds:#?}"
+    );
+    let theirs = std::fs::read_link(format!("/proc/{supervisor}/ns/pid")).unwrap();
+    let ours = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    assert_eq!(
+        theirs, ours,
+        "the supervisor stays in the test's pid namespace"
+    );
+    let inside = std::fs::read_to_string(format!("/proc/{sandbox}/status")).unwrap();
+    assert!(
+        inside.contains(&format!("NSpid:\t{sandbox}\t1\n")),
+        "the sandbox's process is pid 1 of its namespace:\n{inside}"
+    );
+}
+
 /// Everything that can be seen from outside, for a runner started with `prefix`, as `uid`.
 fn check_hardened_run(prefix: &[&str], uid: u32, name: &str) {
     let secret = Secret::new(name);
     let userns = user_namespaces_work(prefix);
     let mut child = start(prefix, &secret.0);
-    let pid = child.id();
-    let status = wait_for_lock_down(&mut child);
+    let (pid, status) = wait_for_lock_down(&mut child, userns);
 
     assert!(status.contains("NoNewPrivs:\t1\n"), "{status}");
     assert!(status.contains("Seccomp:\t2\n"), "{status}");
     assert!(status.contains("Threads:\t1\n"), "{status}");
     check_descriptors(pid, &secret.0);
+    if userns {
+        check_supervisor(child.id(), pid);
+    }
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("limits");
     let core: Vec<&str> = limits
         .lines()
@@ -358,9 +442,214 @@ fn missing_namespaces_are_warnings() {
         warnings,
         [
             "meridian: warning: user namespace not available (unshare: No space left on device (os error 28)); continuing without it",
-            "meridian: warning: mount, network, IPC, UTS, cgroup namespaces not available (unshare: Operation not permitted (os error 1)); continuing without them",
+            "meridian: warning: mount, network, IPC, UTS, cgroup, pid namespaces not available (unshare: Operation not permitted (os error 1)); continuing without them",
             "meridian: warning: filesystem jail not available (needs the user and mount namespaces); continuing without it",
         ],
         "stderr:\n{stderr}"
     );
+}
+
+/// A guest with three threads besides its main one, which prints `ready` and sleeps.
+const THREADED_GUEST: &str = "import threading, time\n\
+    for _ in range(3): threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n\
+    print('ready', flush=True)\n\
+    time.sleep(60)\n";
+
+/// The pid namespace of host process `pid` (`pid:[inode]`), if it is alive and not a zombie.
+fn pid_namespace_of(pid: u32) -> Option<PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()
+}
+
+/// Host processes in pid namespace `ns`.
+fn processes_in(ns: &Path) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&p| pid_namespace_of(p).is_some_and(|n| n == ns))
+        .collect()
+}
+
+/// Whether this test may put a process of its own into another process's pid namespace
+/// (`nsenter --pid`: root, and the tool present).
+fn can_nsenter() -> bool {
+    own_uid() == 0
+        && Command::new("nsenter")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// Which process of a run the test kills with SIGKILL.
+#[derive(Clone, Copy, Debug)]
+enum Victim {
+    /// `meridian`'s own process, outside the pid namespace.
+    Supervisor,
+    /// The sandbox's process, pid 1 of the namespace.
+    Sandbox,
+}
+
+/// Start a threaded guest, add a second process to its pid namespace where the test can
+/// (standing for the guest processes that fork will make), SIGKILL `victim`, and check that
+/// `meridian` ends as killed by SIGKILL and that no process is left in the namespace.
+fn nothing_outlives(victim: Victim) {
+    let mut child = Command::new(common::meridian_bin())
+        .args(["run", "--", "/usr/bin/python3", "-c", THREADED_GUEST])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the runner");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's first line");
+    assert_eq!(line, "ready\n");
+    let sandbox = sandbox_pid(&child, true).expect("the supervisor has one child");
+    let ns = pid_namespace_of(sandbox).expect("the sandbox's pid namespace");
+    assert_ne!(ns, pid_namespace_of(std::process::id()).unwrap());
+    let threads = std::fs::read_dir(format!("/proc/{sandbox}/task"))
+        .unwrap()
+        .count();
+    assert!(threads >= 4, "{threads} threads");
+
+    let mut extra = can_nsenter().then(|| {
+        let extra = Command::new("nsenter")
+            .args([
+                "--target",
+                &sandbox.to_string(),
+                "--pid",
+                "--",
+                "sleep",
+                "60",
+            ])
+            .spawn()
+            .expect("start a process in the sandbox's pid namespace");
+        let deadline = Instant::now() + START_TIMEOUT;
+        while processes_in(&ns).len() < 2 {
+            assert!(Instant::now() < deadline, "nsenter's sleep did not appear");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        extra
+    });
+    if extra.is_none() {
+        eprintln!("note: not root or no nsenter: only the sandbox's own process is checked");
+    }
+
+    let target = match victim {
+        Victim::Supervisor => child.id(),
+        Victim::Sandbox => sandbox,
+    };
+    let killed = Command::new("kill")
+        .args(["-KILL", &target.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait for the runner");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(SIGKILL),
+        "{victim:?} killed: meridian ends as killed by SIGKILL ({status})"
+    );
+    if let Some(extra) = extra.as_mut() {
+        let status = extra.wait().expect("wait for nsenter");
+        assert!(!status.success(), "the extra process was killed: {status}");
+    }
+    let deadline = Instant::now() + RUN_TIMEOUT;
+    loop {
+        let left = processes_in(&ns);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{victim:?} killed: processes {left:?} of the sandbox outlived it"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn nothing_outlives_a_killed_supervisor() {
+    if !user_namespaces_work(&[]) {
+        eprintln!("note: `unshare -U true` fails here: no pid namespace to check");
+        return;
+    }
+    nothing_outlives(Victim::Supervisor);
+}
+
+#[test]
+fn nothing_outlives_a_killed_sandbox() {
+    if !user_namespaces_work(&[]) {
+        eprintln!("note: `unshare -U true` fails here: no pid namespace to check");
+        return;
+    }
+    nothing_outlives(Victim::Sandbox);
+}
+
+/// The guest counts its SIGINTs for a second after the first and prints the count.
+const SIGINT_COUNTER: &str = "import signal, time\n\
+    n = [0]\n\
+    def h(s, f): n[0] += 1\n\
+    signal.signal(signal.SIGINT, h)\n\
+    print('ready', flush=True)\n\
+    t = time.time()\n\
+    while n[0] == 0 and time.time() - t < 15: time.sleep(0.02)\n\
+    time.sleep(1)\n\
+    print('sigints', n[0], flush=True)\n";
+
+/// Runs `meridian run -- python3 -c SIGINT_COUNTER` as the foreground process group of a new
+/// terminal (python's `pty.fork`), and once it is ready either types Ctrl-C (`tty`) or sends
+/// SIGINT to the `meridian` process (`kill`); prints everything the terminal showed.
+const PTY_DRIVER: &str = r#"
+import os, pty, select, signal, sys, time
+meridian, how, guest = sys.argv[1], sys.argv[2], sys.argv[3]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(meridian, [meridian, 'run', '--', '/usr/bin/python3', '-c', guest])
+out = b''
+sent = False
+deadline = time.time() + 30
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    if not sent and b'ready' in out:
+        if how == 'tty':
+            os.write(fd, b'\x03')
+        else:
+            os.kill(pid, signal.SIGINT)
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors='replace'))
+sys.stdout.write('status %d\n' % os.waitstatus_to_exitcode(status))
+"#;
+
+/// Ctrl-C on the terminal reaches both the supervisor and the sandbox's process (one
+/// foreground process group); `kill` reaches the supervisor only, which forwards it. Either
+/// way the guest sees one SIGINT.
+#[test]
+fn a_sigint_reaches_the_guest_once() {
+    for how in ["tty", "kill"] {
+        let out = Command::new("python3")
+            .args(["-c", PTY_DRIVER])
+            .arg(common::meridian_bin())
+            .args([how, SIGINT_COUNTER])
+            .output()
+            .expect("run the terminal driver");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("sigints 1\r\n") && text.ends_with("status 0\n"),
+            "SIGINT by {how}: the guest must see exactly one; the terminal showed:\n{text}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

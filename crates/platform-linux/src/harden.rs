@@ -15,8 +15,17 @@
 //!   1. `no_new_privs` (also what lets an unprivileged process use Landlock and seccomp);
 //!   2. `RLIMIT_CORE` 0, soft and hard: a crash dumps no guest or runner memory to disk;
 //!   3. a user namespace mapping only the runner's own uid and gid, then mount, network, IPC,
-//!      UTS and cgroup namespaces ([`NAMESPACES`]). The user namespace comes first because
-//!      it is what lets an unprivileged process create the others;
+//!      UTS, cgroup and pid namespaces ([`NAMESPACES`]). The user namespace comes first because
+//!      it is what lets an unprivileged process create the others.
+//!      With the pid namespace, the runner forks once ([`crate::supervisor::enter`]), still
+//!      with one thread: `unshare(CLONE_NEWPID)` moves only future children into the new
+//!      namespace, and the kernel refuses `clone` with `CLONE_THREAD` while the caller's
+//!      `pid_ns_for_children` differs from its own pid namespace (kernel/fork.c,
+//!      `copy_process`), so the runner itself could start no thread. The child is pid 1 of
+//!      the namespace and goes on with everything below, threads included; the parent stays
+//!      outside as the supervisor (forwarding signals, ending as the child did). So
+//!      `getpid()` is 1 from here on: the pid that the filter lets `tgkill` name and that
+//!      kicks use ([`crate::LinuxPlatform::new`] reads it after this step).
 //!      Then the filesystem jail ([`enter_jail`]): in the new mount namespace the root
 //!      becomes a small tmpfs holding only the volumes (bind mounts at `/volumes/<index>`,
 //!      where the platform then opens them), so no other host path exists for a forged
@@ -33,10 +42,6 @@
 //!   [`Unavailable`], one line each, and the sandbox runs without it.
 //!
 //! Not applied, and why:
-//! - A pid namespace. `unshare(CLONE_NEWPID)` moves only future children into it, and after
-//!   it the kernel refuses to create threads (`clone` with `CLONE_THREAD` fails with EINVAL
-//!   once `pid_ns_for_children` differs from the caller's own pid namespace: kernel/fork.c,
-//!   `copy_process`), and every guest thread is a host thread. It belongs with fork (issue 4).
 //! - Other rlimits, until the policy (issue 3) says what a sandbox may use: `RLIMIT_AS` would
 //!   count the 64 TiB reservation of the guest range; `RLIMIT_NPROC` counts every process and
 //!   thread of the user on the whole host, so a fixed value either does nothing or stops the
@@ -77,13 +82,16 @@ const VOLUME_WRITE: BitFlags<AccessFs> = landlock::make_bitflags!(AccessFs::{
     WriteFile | Truncate | MakeReg | MakeDir | MakeSym | RemoveFile | RemoveDir | Refer
 });
 
-/// The namespaces entered after the user namespace, with their names for warnings.
-pub const NAMESPACES: [(libc::c_int, &str); 5] = [
+/// The namespaces entered after the user namespace, with their names for warnings. The pid
+/// namespace holds only the caller's future children: entering it is followed by the fork
+/// of [`crate::supervisor`].
+pub const NAMESPACES: [(libc::c_int, &str); 6] = [
     (libc::CLONE_NEWNS, "mount"),
     (libc::CLONE_NEWNET, "network"),
     (libc::CLONE_NEWIPC, "IPC"),
     (libc::CLONE_NEWUTS, "UTS"),
     (libc::CLONE_NEWCGROUP, "cgroup"),
+    (libc::CLONE_NEWPID, "pid"),
 ];
 
 /// A protection this host does not offer; the sandbox runs without it. Displayed as one line:
@@ -173,12 +181,17 @@ pub(crate) fn isolate(
     let user = enter_user_namespace();
     let user_ok = user.is_ok();
     missing.extend(user.err());
-    let namespaces = enter_namespaces();
-    let mount_ok = user_ok
-        && namespaces
-            .as_ref()
-            .map_or_else(|u| !u.what.contains("mount"), |()| true);
-    missing.extend(namespaces.err());
+    let (entered, refused) = enter_namespaces();
+    let mount_ok = user_ok && entered & libc::CLONE_NEWNS != 0;
+    missing.extend(refused);
+    if entered & libc::CLONE_NEWPID != 0 {
+        // Returns in the sandbox's first process, pid 1 of the new namespace; the parent
+        // stays outside as the supervisor. Before the jail: the supervisor needs none of it.
+        crate::supervisor::enter().map_err(|source| SetupError::Host {
+            what: "starting the sandbox's first process in its pid namespace",
+            source,
+        })?;
+    }
     let dirs = if mount_ok {
         match enter_jail(volume_dirs) {
             Ok(jailed) => jailed,
@@ -379,27 +392,30 @@ fn enter_user_namespace() -> Result<(), Unavailable> {
 }
 
 /// Enter the namespaces of [`NAMESPACES`], all at once or else each that the host allows.
-fn enter_namespaces() -> Result<(), Unavailable> {
+/// Returns the `CLONE_NEW*` flags of those entered and what was refused.
+fn enter_namespaces() -> (libc::c_int, Option<Unavailable>) {
     let all = NAMESPACES.iter().fold(0, |flags, &(flag, _)| flags | flag);
     if unshare(all).is_ok() {
-        return Ok(());
+        return (all, None);
     }
+    let mut entered = 0;
     let mut failed = Vec::new();
     let mut first_error = None;
     for (flag, name) in NAMESPACES {
-        if let Err(e) = unshare(flag) {
-            failed.push(name);
-            first_error.get_or_insert(e);
+        match unshare(flag) {
+            Ok(()) => entered |= flag,
+            Err(e) => {
+                failed.push(name);
+                first_error.get_or_insert(e);
+            }
         }
     }
-    match first_error {
-        None => Ok(()),
-        Some(e) => Err(Unavailable {
-            what: format!("{} namespace{}", failed.join(", "), plural_s(failed.len())),
-            why: format!("unshare: {e}"),
-            plural: failed.len() > 1,
-        }),
-    }
+    let refused = first_error.map(|e| Unavailable {
+        what: format!("{} namespace{}", failed.join(", "), plural_s(failed.len())),
+        why: format!("unshare: {e}"),
+        plural: failed.len() > 1,
+    });
+    (entered, refused)
 }
 
 fn plural_s(n: usize) -> &'static str {

@@ -3,8 +3,10 @@
 //!
 //! Start-up order ([`LinuxPlatform::new`], then [`LinuxPlatform::lock_down`], then
 //! [`LinuxPlatform::run`]): close inherited descriptors, check the CPU, reserve the guest
-//! address range, open host volume roots, harden the process while it has one thread
-//! (no_new_privs, no core dumps, namespaces, Landlock: [`harden`]); then, once the shim has
+//! address range, harden the process while it has one thread (no_new_privs, no core dumps,
+//! namespaces: [`harden`]), fork into the pid namespace leaving a supervisor outside
+//! ([`supervisor`]), then, in the child, the filesystem jail, open host volume roots,
+//! Landlock; then, once the shim has
 //! loaded the guest, install the signal handlers and the main thread's signal stack, install
 //! the filter, and jump to the guest. This crate is the only one with host system calls and
 //! nearly all of Meridian's `unsafe`; each block says why it is sound.
@@ -16,6 +18,7 @@ pub mod filter;
 pub mod harden;
 pub mod host;
 pub mod intercept;
+pub mod supervisor;
 mod threads;
 pub mod usercopy;
 
@@ -153,6 +156,12 @@ impl LinuxPlatform {
     /// dumps, namespaces, Landlock); what the host does not offer is reported on stderr, one
     /// warning line each, and skipped.
     ///
+    /// Where the host allows a pid namespace, this forks ([`supervisor`]): it returns only in
+    /// the child, pid 1 of the new namespace; the calling process becomes the supervisor and
+    /// exits when the child does, with its status. Nothing the caller did before is undone
+    /// in the child (it is a copy), but nothing it holds may be shared with the supervisor
+    /// beyond what fork shares.
+    ///
     /// The platform takes over the process. Call this on the main thread before any other
     /// thread exists (checked) and before opening any descriptor meant to stay open: every
     /// descriptor above 2 is closed first (the guest's stdio stays). Afterwards the process
@@ -211,6 +220,8 @@ impl LinuxPlatform {
         for m in missing {
             eprintln!("meridian: warning: {m}");
         }
+        // Read after `isolate`, which may have forked into a pid namespace: this is the pid
+        // as the runner's own calls (tgkill) name it there, 1 with a pid namespace.
         // SAFETY: getpid has no preconditions.
         let pid = unsafe { libc::getpid() } as u32;
         HOST_PID.store(pid, Ordering::Relaxed);
@@ -466,12 +477,13 @@ impl HostIo for LinuxPlatform {
 
     fn host_term(&self, fd: HostFd, query: TermQuery, out: &mut [u8]) -> Result<(), Error> {
         let (req, need) = match query {
-            TermQuery::GetAttrs => (libc::TCGETS, 60),
+            // The kernel's struct termios: 36 bytes (asm-generic/termbits.h).
+            TermQuery::GetAttrs => (libc::TCGETS, 36),
             TermQuery::WindowSize => (libc::TIOCGWINSZ, 8),
             TermQuery::ForegroundGroup => (libc::TIOCGPGRP, 4),
         };
         let mut buf = [0u8; 64];
-        // SAFETY: the terminal ioctls write at most `need` (<= 60) bytes into `buf`.
+        // SAFETY: the terminal ioctls write at most `need` (<= 36) bytes into `buf`.
         let r = unsafe { libc::ioctl(fd.0, req, buf.as_mut_ptr()) };
         if r < 0 {
             return Err(host::last_error());

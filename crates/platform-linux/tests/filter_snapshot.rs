@@ -50,13 +50,18 @@ fn check(name: &str, spec: &FilterSpec) {
     }
     listing.push_str(&format!("# {} instructions\n", prog.len()));
     listing.push_str(&disassemble(&prog));
+    compare(name, &listing);
+}
+
+/// Compare `listing` with the snapshot `name`, or write it with `MERIDIAN_BLESS=1`.
+fn compare(name: &str, listing: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots")
         .join(format!("{name}.txt"));
     let current = std::fs::read_to_string(&path).unwrap_or_default();
-    if current != listing {
+    if current != *listing {
         if std::env::var_os("MERIDIAN_BLESS").is_some() {
-            std::fs::write(&path, &listing).unwrap();
+            std::fs::write(&path, listing).unwrap();
         } else {
             panic!(
                 "the compiled filter {name} changed; if that is intended, run \
@@ -135,4 +140,19 @@ fn no_volumes_filter() {
             "{name} without volumes"
         );
     }
+}
+
+/// The supervisor's filter (crates/platform-linux/src/supervisor.rs), for a child with pid
+/// 4321 and a supervisor with pid 77: six calls, the pids and constants they may take.
+#[test]
+fn supervisor_filter() {
+    use meridian_platform_linux::supervisor;
+    let prog = supervisor::filter(4321, 77).expect("the supervisor's filter assembles");
+    let mut listing = String::from("# the supervisor's calls:\n");
+    for c in supervisor::ALLOWLIST {
+        listing.push_str(&format!("#   {} [{:?}]\n", c.name, c.arg0));
+    }
+    listing.push_str(&format!("# {} instructions\n", prog.len()));
+    listing.push_str(&disassemble(&prog));
+    compare("filter-supervisor", &listing);
 }

@@ -657,8 +657,11 @@ impl<P: LinuxPlatform> Kernel<P> {
                 let Some(h) = f.node.host_fd() else {
                     return Err(Errno::ENOTTY.into());
                 };
+                // TCGETS fills the kernel's struct termios, 36 bytes on x86-64 (NCCS 19,
+                // asm-generic/termbits.h), not glibc's 60-byte one: glibc's tcgetattr passes
+                // a 36-byte buffer on its stack (termios(3), ioctl_tty(2)).
                 let (q, len) = match req {
-                    TCGETS => (TermQuery::GetAttrs, 60),
+                    TCGETS => (TermQuery::GetAttrs, 36),
                     TIOCGWINSZ => (TermQuery::WindowSize, 8),
                     _ => (TermQuery::ForegroundGroup, 4),
                 };
