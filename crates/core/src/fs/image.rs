@@ -12,9 +12,8 @@
 //!
 //! [`ImageTree::build`] consumes the tree into a [`TmpFs`], freeing each file's bytes as soon
 //! as they are copied, so loading costs about one copy of the image in memory. It uses only
-//! the public API of [`TmpFs`] and [`Node`]: permission bits and modification times are
-//! kept; owners are recorded in the tree but not applied, as the in-memory filesystem has no
-//! owners yet (every node reads as uid 0).
+//! the public API of [`TmpFs`] and [`Node`]: permission bits (set-user-ID and set-group-ID
+//! included), owners and modification times are kept.
 //!
 //! Depends on `fs` ([`Node`], [`TmpFs`]), `error` and `time` only.
 
@@ -124,9 +123,9 @@ impl core::fmt::Display for TreeError {
 pub struct Attrs {
     /// Permission bits (the type bits are ignored).
     pub perm: u32,
-    /// Owner (recorded, not yet applied: see the module documentation).
+    /// Owner.
     pub uid: u32,
-    /// Group (likewise).
+    /// Group.
     pub gid: u32,
     /// Modification time.
     pub mtime: Nanos,
@@ -427,6 +426,14 @@ impl ImageTree {
                 EntryKind::Symlink(target) => TmpFs::add_symlink(parent, name, &target)?,
                 EntryKind::Fifo => parent.create(name, FileType::Fifo, perm)?,
             };
+            let Attrs { uid, gid, .. } = inode.attrs;
+            if uid != 0 || gid != 0 {
+                node.set_owner(Some(uid), Some(gid))?;
+                // chown(2) clears set-user-ID and set-group-ID: give the mode back.
+                if node.file_type() != FileType::Symlink {
+                    node.set_mode(perm)?;
+                }
+            }
             if node.file_type() == FileType::Directory {
                 dirs.insert(path.clone(), node.clone());
             } else {
@@ -585,6 +592,15 @@ mod tests {
             attrs(0o777, 1),
         ))?;
         e(t.insert(b"p", EntryKind::Fifo, attrs(0o600, 1)))?;
+        e(t.insert(
+            b"owned",
+            file(b"x"),
+            Attrs {
+                uid: 1000,
+                gid: 50,
+                ..attrs(0o4755, 1)
+            },
+        ))?;
         assert_eq!(
             t.insert_hard_link(b"b", b"missing"),
             Err(TreeError::BadLinkTarget(b"missing".to_vec()))
@@ -605,6 +621,12 @@ mod tests {
         assert_eq!(orig.metadata()?.nlink, 2);
         assert_eq!(root.lookup(b"s")?.read_link()?, b"/z/orig");
         assert_eq!(root.lookup(b"p")?.file_type(), FileType::Fifo);
+        let owned = root.lookup(b"owned")?.metadata()?;
+        assert_eq!(
+            (owned.uid, owned.gid, owned.mode & 0o7777),
+            (1000, 50, 0o4755)
+        );
+        assert_eq!(orig.metadata()?.uid, 0);
         Ok(())
     }
 

@@ -327,6 +327,11 @@ impl OvNode {
         let dir = parent.copy_up_locked(meta)?;
         let lm = lower.metadata()?;
         let perm = lm.mode & PERM_MASK;
+        // The copy keeps the lower object's owner, as overlayfs's copy-up does.
+        let owner = super::Owner {
+            uid: lm.uid,
+            gid: lm.gid,
+        };
         // Copy-up leaves the parent's times as they were (ovl_copy_up_one restores them).
         let parent_times = dir.metadata()?;
         let name = self.name.as_slice();
@@ -334,10 +339,10 @@ impl OvNode {
             FileType::Directory => match optional(dir.lookup(name))? {
                 Some(existing) if existing.file_type() == FileType::Directory => existing,
                 Some(_) => return Err(Error::Exists),
-                None => dir.create(name, FileType::Directory, perm)?,
+                None => dir.create_as(name, FileType::Directory, perm, owner)?,
             },
             FileType::Regular => {
-                let file = dir.create(name, FileType::Regular, perm)?;
+                let file = dir.create_as(name, FileType::Regular, perm, owner)?;
                 if let Err(e) = copy_data(&lower, &file, lm.size) {
                     // Leave no half-copied file behind.
                     let _ = dir.unlink(name, false);
@@ -346,10 +351,10 @@ impl OvNode {
                 file
             }
             FileType::Symlink => {
-                dir.symlink(name, &lower.read_link()?)?;
+                dir.symlink_as(name, &lower.read_link()?, owner)?;
                 dir.lookup(name)?
             }
-            FileType::Fifo => dir.create(name, FileType::Fifo, perm)?,
+            FileType::Fifo => dir.create_as(name, FileType::Fifo, perm, owner)?,
             FileType::CharDevice | FileType::Socket => return Err(Error::NotSupported),
         };
         upper.set_times(Some(lm.atime), Some(lm.mtime))?;

@@ -298,3 +298,20 @@ fn copied_up_files_map_shared() -> Result<()> {
     assert_eq!(read_all(&walk(&lower, "etc/os-release")?)?, b"NAME=test\n");
     Ok(())
 }
+
+#[test]
+fn copy_up_keeps_the_owner() -> Result<()> {
+    let (root, lower_root, _upper) = setup()?;
+    let lower_hosts = walk(&lower_root, "etc/hosts")?;
+    lower_hosts.set_owner(Some(1000), Some(50))?;
+    let hosts = walk(&root, "etc/hosts")?;
+    hosts.set_mode(0o600)?; // copies it up
+    let m = walk(&root, "etc/hosts")?.metadata()?;
+    assert_eq!((m.uid, m.gid, m.mode & 0o7777), (1000, 50, 0o600));
+    assert_eq!(
+        lower_hosts.metadata()?.mode & 0o7777,
+        0o644,
+        "lower untouched"
+    );
+    Ok(())
+}
