@@ -339,13 +339,6 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
     let release = host_release();
     let platform = LinuxPlatform::new(&volumes)?.allow_jit(policy.jit);
     let platform: &'static LinuxPlatform = Box::leak(Box::new(platform));
-    let limits = meridian_shim::Limits {
-        memory: policy.limits.memory,
-        processes: policy.limits.processes,
-        open_files: policy.limits.open_files,
-        cpu_seconds: policy.limits.cpu_seconds,
-        file_size: policy.limits.file_size,
-    };
     let config = meridian_shim::Config {
         trace: policy.log == LogLevel::Trace,
         quiet: policy.log == LogLevel::Off,
@@ -353,7 +346,7 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
         hostname: policy.hostname.clone().into_bytes(),
         release,
         memory: meridian_platform_linux::host_memory(),
-        limits,
+        limits: policy.limits,
         uid: policy.uid,
         gid: policy.gid,
     };

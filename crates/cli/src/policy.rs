@@ -103,20 +103,9 @@ pub struct Mount {
     pub origin: String,
 }
 
-/// Resource limits; `None` means the library OS's default.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Limits {
-    /// Guest memory (address space) in bytes.
-    pub memory: Option<u64>,
-    /// Processes and threads.
-    pub processes: Option<u64>,
-    /// Open descriptors.
-    pub open_files: Option<u64>,
-    /// CPU seconds (SIGXCPU, then SIGKILL a second later, as RLIMIT_CPU).
-    pub cpu_seconds: Option<u64>,
-    /// Largest file the guest may write, in bytes (EFBIG/SIGXFSZ).
-    pub file_size: Option<u64>,
-}
+/// Resource limits; `None` means the library OS's default (the shim's own type: the policy
+/// hands them over as they are).
+pub use meridian_shim::Limits;
 
 /// A resolved policy: defaults, then the file, then the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,24 +12,13 @@
 //! trap round trip plus the filter.
 
 use meridian_platform_linux::bpf::{Op, SockFilter, To, assemble, data, run_counted};
-use meridian_platform_linux::filter::{self, Features, FilterSpec};
+use meridian_platform_linux::filter::{self, Features, FilterSpec, seccomp_data};
 use std::time::Instant;
 
 const REPS: usize = 7;
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 /// What the SIGSYS handler answers for a trapped call.
 const EMULATED_PID: u64 = 4242;
-
-fn seccomp_data(nr: u32, ip: u64, args: [u64; 6]) -> [u8; 64] {
-    let mut d = [0u8; 64];
-    d[0..4].copy_from_slice(&nr.to_le_bytes());
-    d[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_le_bytes());
-    d[8..16].copy_from_slice(&ip.to_le_bytes());
-    for (i, a) in args.iter().enumerate() {
-        d[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_le_bytes());
-    }
-    d
-}
 
 /// Routing only: calls from our text are allowed, every other one trapped.
 fn routing_only(text: (u64, u64)) -> Vec<SockFilter> {

@@ -571,6 +571,19 @@ impl Allowed {
     }
 }
 
+/// The kernel's `struct seccomp_data` for an x86-64 call `nr` at `ip` with `args`, as
+/// [`crate::bpf::run`] takes it: for the tests and the filter-cost benchmark.
+pub fn seccomp_data(nr: u32, ip: u64, args: [u64; 6]) -> [u8; 64] {
+    let mut d = [0u8; 64];
+    d[0..4].copy_from_slice(&nr.to_le_bytes());
+    d[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_le_bytes());
+    d[8..16].copy_from_slice(&ip.to_le_bytes());
+    for (i, a) in args.iter().enumerate() {
+        d[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_le_bytes());
+    }
+    d
+}
+
 /// The allowlist as the Markdown table of SECURITY.md.
 pub fn allowlist_markdown() -> String {
     let mut out =
@@ -602,17 +615,6 @@ pub fn allowlist_markdown() -> String {
 mod tests {
     use super::*;
     use crate::bpf::run;
-
-    fn seccomp_data(nr: u32, ip: u64, args: [u64; 6]) -> [u8; 64] {
-        let mut d = [0u8; 64];
-        d[0..4].copy_from_slice(&nr.to_le_bytes());
-        d[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_le_bytes());
-        d[8..16].copy_from_slice(&ip.to_le_bytes());
-        for (i, a) in args.iter().enumerate() {
-            d[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_le_bytes());
-        }
-        d
-    }
 
     fn spec() -> FilterSpec {
         FilterSpec {
@@ -860,27 +862,7 @@ mod tests {
     /// SECURITY.md's table is this table: regenerate with `MERIDIAN_BLESS=1 cargo test`.
     #[test]
     fn security_md_allowlist_is_current() {
-        const BEGIN: &str =
-            "<!-- allowlist:begin (generated from crates/platform-linux/src/filter.rs) -->\n";
-        const END: &str = "<!-- allowlist:end -->";
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../SECURITY.md");
-        let doc = std::fs::read_to_string(path).unwrap();
-        let (head, rest) = doc
-            .split_once(BEGIN)
-            .expect("SECURITY.md lacks the allowlist:begin marker");
-        let (current, tail) = rest
-            .split_once(END)
-            .expect("SECURITY.md lacks the allowlist:end marker");
-        let want = allowlist_markdown();
-        if current != want {
-            if std::env::var_os("MERIDIAN_BLESS").is_some() {
-                std::fs::write(path, format!("{head}{BEGIN}{want}{END}{tail}")).unwrap();
-            } else {
-                panic!(
-                    "SECURITY.md's allowlist is out of date; run `MERIDIAN_BLESS=1 cargo test -p meridian-platform-linux`"
-                );
-            }
-        }
+        crate::check_security_md_section("allowlist", "filter.rs", &allowlist_markdown());
     }
 
     #[test]

@@ -368,6 +368,33 @@ pub fn install_filter(prog: &[bpf::SockFilter]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Check that the generated section `tag` of SECURITY.md (between `<!-- tag:begin … -->` and
+/// `<!-- tag:end -->`) is `want`; with `MERIDIAN_BLESS` set, rewrite it instead.
+#[cfg(test)]
+pub(crate) fn check_security_md_section(tag: &str, source: &str, want: &str) {
+    let begin =
+        format!("<!-- {tag}:begin (generated from crates/platform-linux/src/{source}) -->\n");
+    let end = format!("<!-- {tag}:end -->");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../SECURITY.md");
+    let doc = std::fs::read_to_string(path).expect("SECURITY.md is readable");
+    let (head, rest) = doc
+        .split_once(&begin)
+        .unwrap_or_else(|| panic!("SECURITY.md lacks the {tag}:begin marker"));
+    let (current, tail) = rest
+        .split_once(&end)
+        .unwrap_or_else(|| panic!("SECURITY.md lacks the {tag}:end marker"));
+    if current != want {
+        if std::env::var_os("MERIDIAN_BLESS").is_some() {
+            std::fs::write(path, format!("{head}{begin}{want}{end}{tail}"))
+                .expect("SECURITY.md is writable");
+        } else {
+            panic!(
+                "SECURITY.md's {tag} section is out of date; run `MERIDIAN_BLESS=1 cargo test -p meridian-platform-linux`"
+            );
+        }
+    }
+}
+
 /// The runner's executable text, `[start, end)` (what the filter calls "ours").
 pub fn runner_text() -> (u64, u64) {
     own_text()

@@ -457,10 +457,7 @@ mod tests {
     use super::*;
 
     fn call(nr: i64, arg0: u64) -> u32 {
-        let mut d = [0u8; 64];
-        d[0..4].copy_from_slice(&(nr as u32).to_le_bytes());
-        d[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_le_bytes());
-        d[16..24].copy_from_slice(&arg0.to_le_bytes());
+        let d = crate::filter::seccomp_data(nr as u32, 0, [arg0, 0, 0, 0, 0, 0]);
         bpf::run(&filter(4321, 77).expect("assembles"), &d)
     }
 
@@ -492,37 +489,16 @@ mod tests {
         ] {
             assert_eq!(call(nr, 4321), kill, "syscall {nr}");
         }
-        let mut x32 = [0u8; 64];
-        x32[0..4].copy_from_slice(&(X32_SYSCALL_BIT | libc::SYS_kill as u32).to_le_bytes());
-        x32[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_le_bytes());
-        x32[16..24].copy_from_slice(&4321u64.to_le_bytes());
-        assert_eq!(bpf::run(&filter(4321, 77).unwrap(), &x32), kill);
+        assert_eq!(
+            call(i64::from(X32_SYSCALL_BIT) | libc::SYS_kill, 4321),
+            kill
+        );
     }
 
     /// SECURITY.md's supervisor table is this allowlist: regenerate with
     /// `MERIDIAN_BLESS=1 cargo test -p meridian-platform-linux`.
     #[test]
     fn security_md_supervisor_listing_is_current() {
-        const BEGIN: &str =
-            "<!-- supervisor:begin (generated from crates/platform-linux/src/supervisor.rs) -->\n";
-        const END: &str = "<!-- supervisor:end -->";
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../SECURITY.md");
-        let doc = std::fs::read_to_string(path).unwrap();
-        let (head, rest) = doc
-            .split_once(BEGIN)
-            .expect("SECURITY.md lacks the supervisor:begin marker");
-        let (current, tail) = rest
-            .split_once(END)
-            .expect("SECURITY.md lacks the supervisor:end marker");
-        let want = allowlist_markdown();
-        if current != want {
-            if std::env::var_os("MERIDIAN_BLESS").is_some() {
-                std::fs::write(path, format!("{head}{BEGIN}{want}{END}{tail}")).unwrap();
-            } else {
-                panic!(
-                    "SECURITY.md's supervisor listing is out of date; run `MERIDIAN_BLESS=1 cargo test -p meridian-platform-linux`"
-                );
-            }
-        }
+        crate::check_security_md_section("supervisor", "supervisor.rs", &allowlist_markdown());
     }
 }

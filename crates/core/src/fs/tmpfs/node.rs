@@ -333,6 +333,28 @@ impl TmpNode {
         Ok(())
     }
 
+    /// rename or exchange (`op`) between this directory and `new_dir` of the same
+    /// filesystem, under the filesystem's namespace lock.
+    fn move_between(
+        &self,
+        name: &[u8],
+        new_dir: &NodeRef,
+        new_name: &[u8],
+        op: fn(&TmpNode, &[u8], &TmpNode, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let new_dir = new_dir
+            .as_any()
+            .downcast_ref::<TmpNode>()
+            .ok_or(Error::CrossDevice)?;
+        if !self.same_fs(new_dir) {
+            return Err(Error::CrossDevice);
+        }
+        check_name(name)?;
+        check_name(new_name)?;
+        let _namespace = self.fs.namespace.lock();
+        op(self, name, new_dir, new_name)
+    }
+
     fn rename_locked(&self, name: &[u8], new_dir: &TmpNode, new_name: &[u8]) -> Result<()> {
         let src = self.get_entry(name)?.ok_or(Error::NotFound)?;
         let same_dir = self.ino == new_dir.ino;
@@ -627,17 +649,7 @@ impl Node for TmpNode {
     }
 
     fn rename(&self, name: &[u8], new_dir: &NodeRef, new_name: &[u8]) -> Result<()> {
-        let new_dir = new_dir
-            .as_any()
-            .downcast_ref::<TmpNode>()
-            .ok_or(Error::CrossDevice)?;
-        if !self.same_fs(new_dir) {
-            return Err(Error::CrossDevice);
-        }
-        check_name(name)?;
-        check_name(new_name)?;
-        let _namespace = self.fs.namespace.lock();
-        self.rename_locked(name, new_dir, new_name)
+        self.move_between(name, new_dir, new_name, Self::rename_locked)
     }
 
     fn read_at(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
@@ -739,17 +751,7 @@ impl Node for TmpNode {
     }
 
     fn exchange(&self, name: &[u8], new_dir: &NodeRef, new_name: &[u8]) -> Result<()> {
-        let new_dir = new_dir
-            .as_any()
-            .downcast_ref::<TmpNode>()
-            .ok_or(Error::CrossDevice)?;
-        if !self.same_fs(new_dir) {
-            return Err(Error::CrossDevice);
-        }
-        check_name(name)?;
-        check_name(new_name)?;
-        let _namespace = self.fs.namespace.lock();
-        self.exchange_locked(name, new_dir, new_name)
+        self.move_between(name, new_dir, new_name, Self::exchange_locked)
     }
 
     fn allocate(&self, mode: AllocMode, offset: u64, len: u64) -> Result<()> {
