@@ -217,3 +217,26 @@ fn policy_explain_shows_mounts_and_the_host_allowlist() {
     // Nothing ran.
     assert!(!stdout.contains("meridian:"), "{stdout}");
 }
+
+/// Host directories under /tmp (where the runner stages its filesystem jail), /tmp itself
+/// and / can be mounted: the guest sees the host's files there, not the jail's.
+#[test]
+fn host_tmp_and_root_can_be_mounted() {
+    let dir = std::env::temp_dir().join(format!("meridian-mount-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("hello.txt"), "hello from host /tmp\n").unwrap();
+    let name = dir.file_name().unwrap().to_str().unwrap().to_string();
+    let mut cmd = Command::new(common::meridian_bin());
+    cmd.arg("run")
+        .arg("--mount")
+        .arg(format!("{}:/under:ro", dir.display()))
+        .args(["--mount", "/tmp:/hosttmp:ro", "--mount", "/:/host:ro", "--"])
+        .args(["/bin/busybox", "cat"])
+        .arg("/under/hello.txt")
+        .arg(format!("/hosttmp/{name}/hello.txt"))
+        .arg(format!("/host/tmp/{name}/hello.txt"));
+    let out = common::run(cmd, b"", Duration::from_secs(20));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello from host /tmp\n".repeat(3));
+}

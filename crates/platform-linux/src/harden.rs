@@ -245,6 +245,11 @@ fn enter_jail(volume_dirs: &[HostDir]) -> Result<Vec<HostDir>, Unavailable> {
         .iter()
         .map(|d| std::fs::File::open(&d.path).map_err(|e| fail("opening a volume", e)))
         .collect::<Result<_, _>>()?;
+    // Detached copies of each volume's mount tree, taken before the staging tmpfs exists:
+    // a recursive bind made after it would carry the staging tmpfs along whenever a volume
+    // contains the staging directory (a volume of /tmp, or of /). Where open_tree(2) is
+    // missing (Linux < 5.2), the bind below is made from the descriptor instead.
+    let trees: Vec<Option<std::os::fd::OwnedFd>> = sources.iter().map(clone_tree).collect();
     mount(None, "/", None, libc::MS_REC | libc::MS_PRIVATE, None)
         .map_err(|e| fail("making mounts private", e))?;
     mount(
@@ -260,14 +265,19 @@ fn enter_jail(volume_dirs: &[HostDir]) -> Result<Vec<HostDir>, Unavailable> {
         let inside = PathBuf::from(format!("/volumes/{i}"));
         let target = format!("{JAIL_STAGING}{}", inside.display());
         std::fs::create_dir_all(&target).map_err(|e| fail("making a volume's mount point", e))?;
-        let from = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(src));
-        mount(
-            Some(&from),
-            &target,
-            None,
-            libc::MS_BIND | libc::MS_REC,
-            None,
-        )
+        match trees.get(i).and_then(Option::as_ref) {
+            Some(tree) => attach_tree(tree, &target),
+            None => {
+                let from = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(src));
+                mount(
+                    Some(&from),
+                    &target,
+                    None,
+                    libc::MS_BIND | libc::MS_REC,
+                    None,
+                )
+            }
+        }
         .map_err(|e| fail("bind-mounting a volume", e))?;
         // Read-only where the host lets a namespace add that flag; Landlock denies writes anyway.
         // It also refuses what Landlock does not check (chmod, utimes) on read-only volumes.
@@ -285,6 +295,7 @@ fn enter_jail(volume_dirs: &[HostDir]) -> Result<Vec<HostDir>, Unavailable> {
             writable: dir.writable,
         });
     }
+    drop(trees);
     drop(sources);
     let old = format!("{JAIL_STAGING}/.old");
     std::fs::create_dir(&old).map_err(|e| fail("making the old root's mount point", e))?;
@@ -305,6 +316,52 @@ fn enter_jail(volume_dirs: &[HostDir]) -> Result<Vec<HostDir>, Unavailable> {
     }
     let _ = std::fs::remove_dir("/.old");
     Ok(jailed)
+}
+
+/// `open_tree(dir, "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH)`: a detached copy
+/// of the mount tree at `dir` (open_tree(2), Linux 5.2); `None` where the call fails.
+fn clone_tree(dir: &std::fs::File) -> Option<std::os::fd::OwnedFd> {
+    const OPEN_TREE_CLONE: libc::c_uint = 1;
+    const AT_RECURSIVE: libc::c_uint = 0x8000;
+    let flags = OPEN_TREE_CLONE
+        | AT_RECURSIVE
+        | libc::AT_EMPTY_PATH as libc::c_uint
+        | libc::O_CLOEXEC as libc::c_uint;
+    // SAFETY: open_tree with a descriptor we own, an empty C string and constant flags.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            std::os::fd::AsRawFd::as_raw_fd(dir),
+            c"".as_ptr(),
+            flags,
+        )
+    };
+    let fd = i32::try_from(fd).ok().filter(|&fd| fd >= 0)?;
+    // SAFETY: open_tree returned a new descriptor that nothing else owns.
+    Some(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+}
+
+/// `move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH)`: attach a detached
+/// tree from [`clone_tree`] at `target` (move_mount(2)).
+fn attach_tree(tree: &std::os::fd::OwnedFd, target: &str) -> std::io::Result<()> {
+    const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
+    let target = std::ffi::CString::new(target)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))?;
+    // SAFETY: move_mount with a descriptor we own and valid C strings alive for the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            std::os::fd::AsRawFd::as_raw_fd(tree),
+            c"".as_ptr(),
+            libc::AT_FDCWD,
+            target.as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH,
+        )
+    };
+    if r != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 fn mount(

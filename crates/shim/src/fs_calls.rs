@@ -710,6 +710,10 @@ impl<P: LinuxPlatform> Kernel<P> {
                 },
             )?
         };
+        // dup2(2) closes the descriptor it replaces, and closing drops record locks.
+        if let Some(old_entry) = &prev {
+            self.drop_process_locks(&old_entry.file);
+        }
         drop(prev);
         self.notify();
         Ok(new)
@@ -751,6 +755,12 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// getcwd(2).
     pub fn sys_getcwd(&self, buf: u64, size: u64) -> SysResult {
         let mut cwd = self.cwd.lock().clone();
+        // getcwd(2): ENOENT once the current directory has been removed. (The working
+        // directory is kept as a path, so a directory made again at the same path counts
+        // as the same one.)
+        if let Err(SysError(Errno::ENOENT)) = self.resolve_at(AT_FDCWD, b".", true) {
+            return Err(Errno::ENOENT.into());
+        }
         cwd.push(0);
         if (size as usize) < cwd.len() {
             return Err(Errno::ERANGE.into());
