@@ -182,11 +182,21 @@ fn resolve(args: &SandboxArgs) -> Result<Policy> {
         }
         p.rootfs = Some(r);
     }
-    for m in &args.mounts {
-        p.add_mount(policy::parse_mount_flag(m)?);
-    }
-    for t in &args.tmpfs {
-        p.add_mount(policy::parse_tmpfs_flag(t)?);
+    // A flag's mount replaces the file's at the same target; two flags at one target conflict.
+    let mut flag_targets = std::collections::BTreeMap::new();
+    let flag_mounts = args.mounts.iter().map(|m| policy::parse_mount_flag(m));
+    let flag_tmpfs = args.tmpfs.iter().map(|t| policy::parse_tmpfs_flag(t));
+    for m in flag_mounts.chain(flag_tmpfs) {
+        let m = m?;
+        if let Some(first) = flag_targets.insert(m.target.clone(), m.origin.clone()) {
+            bail!(
+                "{}: {} is already mounted by {first}
+  hint: give each target one mount",
+                m.origin,
+                m.target
+            );
+        }
+        p.add_mount(m);
     }
     for kv in &args.env {
         let Some((k, v)) = kv.split_once('=') else {

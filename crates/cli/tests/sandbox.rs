@@ -166,6 +166,19 @@ fn bad_command_lines_are_refused_before_anything_runs() {
             "expected K=V",
         ),
         (
+            &[
+                "--mount",
+                "/usr:/data:ro",
+                "--tmpfs",
+                "/data",
+                "--",
+                "/bin/busybox",
+                "echo",
+                "ran",
+            ][..],
+            "/data is already mounted by --mount /usr:/data:ro",
+        ),
+        (
             &["--workdir", "/nope", "--", "/bin/busybox", "echo", "ran"][..],
             "no such directory",
         ),
