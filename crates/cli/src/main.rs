@@ -29,7 +29,7 @@ const EXIT_MERIDIAN_ERROR: i32 = 125;
     name = "meridian",
     version,
     about = "Run unmodified Linux programs inside the Meridian library OS sandbox.",
-    long_about = "Run unmodified Linux x86-64 programs inside the Meridian library OS: every system call the program makes is served by Meridian in Rust, and the host kernel only sees a small allowlist fixed before the program starts.\n\nExamples:\n  meridian run -- /usr/bin/python3 -c 'print(1+1)'\n  meridian run --mount ./data:/data:ro --workdir /data -- busybox ls -la\n  meridian run --trace -- /bin/true"
+    long_about = "Run unmodified Linux x86-64 programs inside the Meridian library OS: every system call the program makes is served by Meridian in Rust, and the host kernel only sees a small allowlist fixed before the program starts.\n\nExamples:\n  meridian run -- /usr/bin/python3 -c 'print(1+1)'\n  meridian run --mount ./data:/data:ro --workdir /data -- busybox ls -la\n  meridian run --policy sandbox.toml --limit memory=1G -- ./tool\n  meridian policy explain --policy sandbox.toml\n  meridian run --trace -- /bin/true"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -40,9 +40,10 @@ struct Cli {
 enum Command {
     /// Run PROGRAM inside a sandbox with the default policy plus the given options.
     ///
-    /// The sandbox sees host /usr, /bin, /sbin, /lib and /lib64 read-only, an in-memory /tmp,
-    /// /root (home) and /run, a synthetic /etc, /dev and /proc, and nothing else of the host
-    /// unless mounted with --mount. PROGRAM is looked up on the sandbox's PATH. The exit
+    /// By default the sandbox sees host /usr, /bin, /sbin, /lib and /lib64 read-only (or, with
+    /// --rootfs, a tar image instead), an in-memory /tmp, /root (home) and /run, a synthetic
+    /// /etc, /dev and /proc, and nothing else of the host unless mounted with --mount or a
+    /// policy file (--policy, docs/policy.md). PROGRAM is looked up on the sandbox's PATH. The exit
     /// status is the program's; death by signal N exits 128+N; 127 means the program was not
     /// found, 126 that it could not be executed, 125 that Meridian itself failed.
     Run(RunArgs),
@@ -143,13 +144,31 @@ fn main() {
     std::process::exit(code);
 }
 
-fn etc_files() -> Vec<(Vec<u8>, Vec<u8>)> {
+/// The synthetic /etc (DESIGN §5). A guest that runs as another user than root finds itself
+/// in passwd and group as `user`, with its home in /tmp.
+fn etc_files(uid: u32, gid: u32) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut passwd = String::from(
+        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+    );
+    let mut group = String::from("root:x:0:\nnogroup:x:65534:\n");
+    if uid != 0 && uid != 65534 {
+        passwd.push_str(&format!("user:x:{uid}:{gid}:user:/tmp:/bin/sh\n"));
+    }
+    if gid != 0 && gid != 65534 {
+        group.push_str(&format!("user:x:{gid}:\n"));
+    }
     [
-        ("passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"),
-        ("group", "root:x:0:\nnogroup:x:65534:\n"),
-        ("hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"),
+        ("passwd", passwd.as_str()),
+        ("group", group.as_str()),
+        (
+            "hosts",
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+        ),
         ("resolv.conf", "# Meridian: no network in this sandbox\n"),
-        ("nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n"),
+        (
+            "nsswitch.conf",
+            "passwd: files\ngroup: files\nhosts: files\n",
+        ),
     ]
     .iter()
     .map(|(n, c)| (n.as_bytes().to_vec(), c.as_bytes().to_vec()))
@@ -221,6 +240,7 @@ fn resolve(args: &SandboxArgs) -> Result<Policy> {
         };
         (p.uid, p.gid) = (uid, gid);
     }
+    p.set_user_defaults();
     for l in &args.limits {
         policy::apply_limit_flag(&mut p, l)?;
     }
@@ -336,7 +356,7 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
     let argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.as_bytes().to_vec()).collect();
     let spec = BootSpec {
         mounts,
-        etc: etc_files(),
+        etc: etc_files(policy.uid, policy.gid),
         program: argv.first().cloned().unwrap_or_default(),
         argv,
         envp: env,

@@ -472,6 +472,20 @@ impl Policy {
         Ok(())
     }
 
+    /// For a guest that is not root: `HOME=/tmp` and `USER=user` (as the synthetic passwd
+    /// says) where the environment still has root's defaults.
+    pub fn set_user_defaults(&mut self) {
+        if self.uid == 0 {
+            return;
+        }
+        for (k, root_default, user_default) in [("HOME", "/root", "/tmp"), ("USER", "root", "user")]
+        {
+            if self.env.iter().any(|e| *e == format!("{k}={root_default}")) {
+                let _ = self.set_env(k, user_default);
+            }
+        }
+    }
+
     /// Set `K=V` in the environment, replacing an earlier `K`.
     pub fn set_env(&mut self, k: &str, v: &str) -> Result<(), String> {
         if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {

@@ -500,3 +500,26 @@ fn file_size_limit_matches_native() {
         "(1000, 1000)\nfirst write 1000\nsecond write EFBIG\nftruncate EFBIG\nsize 1000\n"
     );
 }
+
+#[test]
+fn a_non_root_guest_gets_its_identity_and_permission_checks() {
+    let script = "import os, pwd, errno\n\
+        print(os.getuid(), os.getgid(), os.geteuid())\n\
+        print(os.environ['HOME'], os.environ['USER'], pwd.getpwuid(os.getuid()).pw_name)\n\
+        try: open('/root/x', 'w')\n\
+        except OSError as e: print('/root:', errno.errorcode[e.errno])\n\
+        open(os.path.join(os.environ['HOME'], 'mine'), 'w').write('ok')\n\
+        st = os.stat(os.path.join(os.environ['HOME'], 'mine')); print(st.st_uid, st.st_gid)\n\
+        try: os.setuid(0)\n\
+        except OSError as e: print('setuid(0):', errno.errorcode[e.errno])\n";
+    let out = common::run(
+        meridian_run(&["--user", "1000:100"], &[PYTHON, "-c", script]),
+        b"",
+        TIMEOUT,
+    );
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "1000 100 1000\n/tmp user user\n/root: EACCES\n1000 100\nsetuid(0): EPERM\n"
+    );
+}
