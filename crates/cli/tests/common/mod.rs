@@ -5,8 +5,8 @@
 //! `mod common;`. The pieces:
 //!
 //! - [`meridian_bin`]: the `meridian` binary cargo built for this test run.
-//! - [`Sandbox`]: builds a `meridian run [--mount ..] [--env ..] [--workdir ..] -- PROG ARGS`
-//!   command.
+//! - [`Sandbox`]: builds a `meridian run [--policy ..] [--mount ..] [--tmpfs ..] [--rootfs ..]
+//!   [--env ..] [--workdir ..] -- PROG ARGS` command.
 //! - [`run`]: runs a command with a stdin, a timeout (the process group is killed on expiry) and
 //!   captured output; returns an [`Outcome`] whose `status` is the exit code, or 128+N for death
 //!   by signal N, the way a shell reports it and the way `meridian` reports a guest's death.
@@ -277,6 +277,27 @@ impl Sandbox {
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.options.push("--env".into());
         self.options.push(format!("{key}={value}").into());
+        self
+    }
+
+    /// `--policy FILE`.
+    pub fn policy(mut self, file: &Path) -> Self {
+        self.options.push("--policy".into());
+        self.options.push(file.into());
+        self
+    }
+
+    /// `--tmpfs GUEST`: an empty in-memory filesystem.
+    pub fn tmpfs(mut self, guest: &str) -> Self {
+        self.options.push("--tmpfs".into());
+        self.options.push(guest.into());
+        self
+    }
+
+    /// `--rootfs IMAGE`: a tar image as the root, with an in-memory layer on top.
+    pub fn rootfs(mut self, image: &Path) -> Self {
+        self.options.push("--rootfs".into());
+        self.options.push(image.into());
         self
     }
 
