@@ -64,10 +64,6 @@ fn scripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/workloads")
 }
 
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
-}
-
 /// The fixture: made once per test binary run.
 struct Fixture {
     /// Holds everything below; mounted read-only at [`GUEST_FIXTURE`].
@@ -395,26 +391,18 @@ fn python_on_in_memory_mounts() {
     );
 }
 
-/// python on a read-write host volume: the same cycle, and a copytree out of the read-only
-/// volume; the extracted tree stays and must be on the host as natively.
+/// python on a read-write host volume: the same cycle; the extracted tree stays and must be on
+/// the host as natively. (Copies out of read-only mounts into it are busybox's part.)
 #[test]
 fn python_on_a_read_write_volume() {
     let fx = fixture();
     let (native_dir, sandbox_dir) = (fresh_dir("py-rw-native"), fresh_dir("py-rw-sandbox"));
-    let native = python_native(&[
-        Path::new("cycle"),
-        &fx.tar,
-        &native_dir.join("w"),
-        Path::new("copyout"),
-        &fx.tree,
-        &native_dir.join("co"),
-    ]);
+    let native = python_native(&[Path::new("cycle"), &fx.tar, &native_dir.join("w")]);
     let tar = guest_tar();
-    let tree = format!("{GUEST_FIXTURE}/tree");
-    let (work, copy) = (format!("{GUEST_OUT}/w"), format!("{GUEST_OUT}/co"));
+    let work = format!("{GUEST_OUT}/w");
     let sandboxed = python_sandboxed(
         &sandbox_with_fixture().mount(&sandbox_dir, GUEST_OUT, false),
-        &["cycle", &tar, &work, "copyout", &tree, &copy],
+        &["cycle", &tar, &work],
     );
     let run = common::native_vs_sandbox(native, sandboxed, b"", common::timeout_or(TIMEOUT));
     check("python on a read-write volume", &run, &[]);
@@ -523,4 +511,148 @@ fn python_on_a_rootfs_image() {
     );
     let run = common::native_vs_sandbox(native, sandboxed, b"", common::timeout_or(TIMEOUT));
     check("python on a --rootfs image", &run, OVERLAY_KNOWN);
+}
+
+/// How a step's stdout is compared: as printed, or with its lines sorted (`find` and `du`
+/// print in directory order, which belongs to the filesystem).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Order {
+    AsIs,
+    Sorted,
+}
+
+/// Runs both sides, sorts their output if asked, and [`check`]s them.
+fn dual(what: &str, native: Command, sandboxed: Command, order: Order, known: &[Known]) {
+    let mut run = common::native_vs_sandbox(native, sandboxed, b"", common::timeout_or(TIMEOUT));
+    if order == Order::Sorted {
+        let sort = |out: &mut common::Outcome| {
+            let text = text(&out.stdout);
+            let mut lines: Vec<&str> = text.lines().collect();
+            lines.sort_unstable();
+            out.stdout = lines.iter().map(|l| format!("{l}\n")).collect::<String>().into_bytes();
+        };
+        sort(&mut run.native);
+        if let Some(sandbox) = run.sandbox.as_mut() {
+            sort(sandbox);
+        }
+    }
+    check(what, &run, known);
+}
+
+/// `args` with each `{name}` replaced by its value.
+fn fill(args: &[&str], values: &[(&str, &str)]) -> Vec<String> {
+    args.iter()
+        .map(|arg| {
+            values.iter().fold((*arg).to_owned(), |arg, (name, value)| {
+                arg.replace(&format!("{{{name}}}"), value)
+            })
+        })
+        .collect()
+}
+
+fn busybox_native(cwd: &Path, args: &[String]) -> Command {
+    let mut cmd = Command::new(BUSYBOX);
+    cmd.args(args).current_dir(cwd);
+    cmd
+}
+
+fn busybox_sandboxed(sandbox: &common::Sandbox, args: &[String]) -> Command {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    sandbox.command(BUSYBOX, &args)
+}
+
+/// busybox on a read-write volume, one applet per run: `tar -x` of the archive, `find`,
+/// `du`, `cp -a` out of the read-only volume, the image and the overlay, `ls -lR`, `mv`,
+/// `rm -r`; natively the same in a directory of the same host filesystem, so that `du`'s
+/// blocks are comparable. The two directories agree afterwards.
+#[test]
+fn busybox_on_a_read_write_volume() {
+    let fx = fixture();
+    let (native_dir, sandbox_dir) = (fresh_dir("bb-rw-native"), fresh_dir("bb-rw-sandbox"));
+    let sandbox = sandbox_with_fixture()
+        .mount(&sandbox_dir, GUEST_OUT, false)
+        .workdir(GUEST_OUT);
+    let fx_dir = fx.dir.display().to_string();
+    let fx_tree = fx.tree.display().to_string();
+    let native_values = [
+        ("fx", fx_dir.as_str()),
+        ("img", fx_tree.as_str()),
+        ("ov", fx_tree.as_str()),
+    ];
+    let guest_values = [
+        ("fx", GUEST_FIXTURE),
+        ("img", GUEST_IMAGE_TREE),
+        ("ov", GUEST_OVERLAY),
+    ];
+    let steps: &[(&[&str], Order)] = &[
+        (&["tar", "-xf", "{fx}/tree.tar"], Order::AsIs),
+        (&["find", "tree"], Order::Sorted),
+        (&["du", "-a", "tree"], Order::Sorted),
+        (&["cp", "-a", "{fx}/tree", "copy-ro"], Order::AsIs),
+        (&["cp", "-a", "{img}", "copy-img"], Order::AsIs),
+        (&["cp", "-a", "{ov}", "copy-ov"], Order::AsIs),
+        (&["ls", "-lnR", "--full-time", "copy-ro"], Order::AsIs),
+        (&["du", "-s", "copy-img", "copy-ov"], Order::AsIs),
+        (&["mv", "copy-ov", "moved"], Order::AsIs),
+        (&["mv", "moved/d11", "moved/d00/moved-d11"], Order::AsIs),
+        (&["rm", "-r", "copy-ro", "moved/d01"], Order::AsIs),
+        (&["find", "."], Order::Sorted),
+    ];
+    for (args, order) in steps {
+        dual(
+            &format!("busybox {args:?} on a read-write volume"),
+            busybox_native(&native_dir, &fill(args, &native_values)),
+            busybox_sandboxed(&sandbox, &fill(args, &guest_values)),
+            *order,
+            &[],
+        );
+    }
+    assert_same_trees("busybox on a read-write volume", &native_dir, &sandbox_dir);
+}
+
+/// Read-only applets on the read-only kinds, from the tree's root: `find`, `du -a` (blocks),
+/// `du -ab` (bytes), `ls -lnR`. Natively on the fixture tree (host volumes; the overlay's
+/// lower is a host directory) or its copy on a host tmpfs (images: an in-memory filesystem).
+#[test]
+fn busybox_on_read_only_mounts() {
+    let fx = fixture();
+    let rootfs = common::Sandbox::new()
+        .rootfs(&fx.rootfs)
+        .mount(Path::new("/usr"), "/usr", true);
+    let kinds: [(&str, common::Sandbox, &Path); 4] = [
+        (
+            "read-only volume",
+            sandbox_with_fixture().workdir(&format!("{GUEST_FIXTURE}/tree")),
+            &fx.tree,
+        ),
+        (
+            "image",
+            sandbox_with_fixture().workdir(GUEST_IMAGE_TREE),
+            &fx.tmpfs_tree,
+        ),
+        (
+            "overlay",
+            sandbox_with_fixture().workdir(GUEST_OVERLAY),
+            &fx.tree,
+        ),
+        ("rootfs", rootfs.workdir(GUEST_ROOTFS_TREE), &fx.tmpfs_tree),
+    ];
+    let steps: &[(&[&str], Order)] = &[
+        (&["find", "."], Order::Sorted),
+        (&["du", "-a", "."], Order::Sorted),
+        (&["du", "-ab", "."], Order::Sorted),
+        (&["ls", "-lnR", "--full-time", "."], Order::AsIs),
+    ];
+    for (kind, sandbox, native_dir) in &kinds {
+        for (args, order) in steps {
+            let args = fill(args, &[]);
+            dual(
+                &format!("busybox {args:?} on the {kind}"),
+                busybox_native(native_dir, &args),
+                busybox_sandboxed(sandbox, &args),
+                *order,
+                &[],
+            );
+        }
+    }
 }
