@@ -126,14 +126,6 @@ fn copy_tree(from: &Path, to: &Path) {
     succeed("cp -a", cp);
 }
 
-/// A fresh, empty directory in cargo's scratch dir (the host's disk filesystem).
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = common::scratch_dir("workloads").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch dir");
-    dir
-}
-
 /// A fresh, empty directory on a host tmpfs (`/dev/shm`), the native counterpart of the
 /// sandbox's in-memory filesystems; the disk scratch dir if there is no tmpfs there. Named
 /// after this worktree's target dir so that concurrent checkouts do not collide.
@@ -141,7 +133,10 @@ fn host_tmpfs(name: &str) -> PathBuf {
     static BASE: OnceLock<PathBuf> = OnceLock::new();
     let base = BASE.get_or_init(|| {
         let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-        if mounts.lines().any(|l| l.starts_with("tmpfs /dev/shm tmpfs ")) {
+        if mounts
+            .lines()
+            .any(|l| l.starts_with("tmpfs /dev/shm tmpfs "))
+        {
             let mut hash = DefaultHasher::new();
             hash.write(env!("CARGO_TARGET_TMPDIR").as_bytes());
             PathBuf::from(format!("/dev/shm/meridian-workloads-{:x}", hash.finish()))
@@ -154,6 +149,14 @@ fn host_tmpfs(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create a tmpfs dir");
     dir
+}
+
+/// Removes the directories of a test that passed (a failed one leaves them to look at), so
+/// that the host tmpfs does not keep their memory.
+fn remove(dirs: &[&Path]) {
+    for dir in dirs {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 /// A way the sandbox's output may differ from native, and why; `accepts(native, sandbox)`
@@ -231,15 +234,16 @@ const OVERLAY_KNOWN: &[Known<'static>] = &[
 
 /// `X/ d MODE nlink N ...` natively, the same with `nlink 1` in the sandbox.
 fn merged_dir_nlink(native: &str, sandbox: &str) -> bool {
-    let (n, s): (Vec<&str>, Vec<&str>) = (
-        native.split(' ').collect(),
-        sandbox.split(' ').collect(),
-    );
+    let (n, s): (Vec<&str>, Vec<&str>) =
+        (native.split(' ').collect(), sandbox.split(' ').collect());
     n.len() == s.len()
         && n.get(1) == Some(&"d")
         && n.get(3) == Some(&"nlink")
         && s.get(4) == Some(&"1")
-        && n.iter().zip(&s).enumerate().all(|(i, (a, b))| i == 4 || a == b)
+        && n.iter()
+            .zip(&s)
+            .enumerate()
+            .all(|(i, (a, b))| i == 4 || a == b)
 }
 
 /// `X f MODE size S nlink 1 crc C ...` natively; in the sandbox `nlink 2` and the hard-link
@@ -258,7 +262,10 @@ fn stale_lower_nlink(native: &str, sandbox: &str) -> bool {
         && n.get(6) == Some(&"1")
         && s.get(6) == Some(&"2")
         && n.len() == s.len()
-        && n.iter().zip(&s).enumerate().all(|(i, (a, b))| i == 6 || a == b)
+        && n.iter()
+            .zip(&s)
+            .enumerate()
+            .all(|(i, (a, b))| i == 6 || a == b)
 }
 
 /// `python3 fsload.py ARGS` natively.
@@ -300,9 +307,7 @@ fn host_tree(root: &Path) -> String {
             .collect();
         entries.sort();
         for path in entries {
-            let is_dir = std::fs::symlink_metadata(&path)
-                .expect("lstat")
-                .is_dir();
+            let is_dir = std::fs::symlink_metadata(&path).expect("lstat").is_dir();
             out.push(path.clone());
             if is_dir {
                 walk(&path, out);
@@ -315,11 +320,18 @@ fn host_tree(root: &Path) -> String {
     let mut out = String::new();
     for path in paths {
         let meta = std::fs::symlink_metadata(&path).expect("lstat");
-        let rel = path.strip_prefix(root).expect("beneath").display().to_string();
+        let rel = path
+            .strip_prefix(root)
+            .expect("beneath")
+            .display()
+            .to_string();
         let mode = meta.permissions().mode() & 0o7777;
         let ft = meta.file_type();
         let what = if ft.is_symlink() {
-            format!("-> {}", std::fs::read_link(&path).expect("readlink").display())
+            format!(
+                "-> {}",
+                std::fs::read_link(&path).expect("readlink").display()
+            )
         } else if ft.is_dir() {
             format!("d {mode:o} nlink {}", meta.nlink())
         } else if ft.is_file() {
@@ -384,10 +396,16 @@ fn python_on_in_memory_mounts() {
     );
     let run = common::native_vs_sandbox(native, sandboxed, b"", common::timeout_or(TIMEOUT));
     check("python on /tmp and --tmpfs", &run, &[]);
+    remove(&[&native_tmp, &native_tmpfs]);
     assert!(
         text(&run.native.stdout).contains("\ntotals: 213 dirs, 10026 files, 25 links, "),
         "the fixture is not what the test expects:\n{}",
-        text(&run.native.stdout).lines().rev().take(5).collect::<Vec<_>>().join("\n")
+        text(&run.native.stdout)
+            .lines()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -396,7 +414,7 @@ fn python_on_in_memory_mounts() {
 #[test]
 fn python_on_a_read_write_volume() {
     let fx = fixture();
-    let (native_dir, sandbox_dir) = (fresh_dir("py-rw-native"), fresh_dir("py-rw-sandbox"));
+    let (native_dir, sandbox_dir) = (host_tmpfs("py-rw-native"), host_tmpfs("py-rw-sandbox"));
     let native = python_native(&[Path::new("cycle"), &fx.tar, &native_dir.join("w")]);
     let tar = guest_tar();
     let work = format!("{GUEST_OUT}/w");
@@ -407,6 +425,7 @@ fn python_on_a_read_write_volume() {
     let run = common::native_vs_sandbox(native, sandboxed, b"", common::timeout_or(TIMEOUT));
     check("python on a read-write volume", &run, &[]);
     assert_same_trees("python on a read-write volume", &native_dir, &sandbox_dir);
+    remove(&[&native_dir, &sandbox_dir]);
 }
 
 /// python os.walk of, and copytree out of, a read-only volume and an image; natively the
@@ -446,6 +465,7 @@ fn python_on_read_only_mounts() {
     );
     let run = common::native_vs_sandbox(native, sandboxed, b"", common::timeout_or(TIMEOUT));
     check("python on a read-only volume and an image", &run, &[]);
+    remove(&[&native_tmp, &native_tmp2]);
 }
 
 /// python on an overlay over a host directory (policy): os.walk, then changes to the lower
@@ -467,7 +487,11 @@ fn python_on_an_overlay() {
     );
     let run = common::native_vs_sandbox(native, sandboxed, b"", common::timeout_or(TIMEOUT));
     check("python on an overlay", &run, OVERLAY_KNOWN);
-    assert!(host_tree(&fx.tree) == before, "the overlay's lower directory changed");
+    remove(&[&native_dir]);
+    assert!(
+        host_tree(&fx.tree) == before,
+        "the overlay's lower directory changed"
+    );
 }
 
 /// `--rootfs`: the root is an overlay over the image; python (from the host's /usr, mounted
@@ -511,6 +535,7 @@ fn python_on_a_rootfs_image() {
     );
     let run = common::native_vs_sandbox(native, sandboxed, b"", common::timeout_or(TIMEOUT));
     check("python on a --rootfs image", &run, OVERLAY_KNOWN);
+    remove(&[&native_dir, &native_copy]);
 }
 
 /// How a step's stdout is compared.
@@ -550,7 +575,11 @@ fn dual(what: &str, native: Command, sandboxed: Command, order: Order, known: &[
             Order::Sorted => lines.sort_unstable(),
             Order::LinksUntimed => lines = lines.iter().map(|l| untimed_link(l)).collect(),
         }
-        out.stdout = lines.iter().map(|l| format!("{l}\n")).collect::<String>().into_bytes();
+        out.stdout = lines
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .into_bytes();
     };
     reshape(&mut run.native);
     if let Some(sandbox) = run.sandbox.as_mut() {
@@ -588,7 +617,7 @@ fn busybox_sandboxed(sandbox: &common::Sandbox, args: &[String]) -> Command {
 #[test]
 fn busybox_on_a_read_write_volume() {
     let fx = fixture();
-    let (native_dir, sandbox_dir) = (fresh_dir("bb-rw-native"), fresh_dir("bb-rw-sandbox"));
+    let (native_dir, sandbox_dir) = (host_tmpfs("bb-rw-native"), host_tmpfs("bb-rw-sandbox"));
     let sandbox = sandbox_with_fixture()
         .mount(&sandbox_dir, GUEST_OUT, false)
         .workdir(GUEST_OUT);
@@ -604,6 +633,29 @@ fn busybox_on_a_read_write_volume() {
         ("img", GUEST_IMAGE_TREE),
         ("ov", GUEST_OVERLAY),
     ];
+    let fx_tmpfs_tree = fx.tmpfs_tree.display().to_string();
+    // The root image's /tree, copied out by a `--rootfs` sandbox with the same volume.
+    let rootfs = common::Sandbox::new()
+        .rootfs(&fx.rootfs)
+        .mount(Path::new("/usr"), "/usr", true)
+        .mount(&sandbox_dir, GUEST_OUT, false)
+        .workdir(GUEST_OUT);
+    dual(
+        "busybox cp -a out of a --rootfs image into a read-write volume",
+        busybox_native(
+            &native_dir,
+            &fill(
+                &["cp", "-a", "{t}", "copy-rootfs"],
+                &[("t", &fx_tmpfs_tree)],
+            ),
+        ),
+        busybox_sandboxed(
+            &rootfs,
+            &fill(&["cp", "-a", GUEST_ROOTFS_TREE, "copy-rootfs"], &[]),
+        ),
+        Order::AsIs,
+        &[],
+    );
     let steps: &[(&[&str], Order)] = &[
         (&["tar", "-xf", "{fx}/tree.tar"], Order::AsIs),
         (&["find", "tree"], Order::Sorted),
@@ -611,11 +663,20 @@ fn busybox_on_a_read_write_volume() {
         (&["cp", "-a", "{fx}/tree", "copy-ro"], Order::AsIs),
         (&["cp", "-a", "{img}", "copy-img"], Order::AsIs),
         (&["cp", "-a", "{ov}", "copy-ov"], Order::AsIs),
-        (&["ls", "-lnR", "--full-time", "copy-ro"], Order::LinksUntimed),
-        (&["du", "-s", "copy-img", "copy-ov"], Order::AsIs),
+        (
+            &["ls", "-lnR", "--full-time", "copy-ro"],
+            Order::LinksUntimed,
+        ),
+        (
+            &["du", "-s", "copy-img", "copy-ov", "copy-rootfs"],
+            Order::AsIs,
+        ),
         (&["mv", "copy-ov", "moved"], Order::AsIs),
         (&["mv", "moved/d11", "moved/d00/moved-d11"], Order::AsIs),
-        (&["rm", "-r", "copy-ro", "moved/d01"], Order::AsIs),
+        (
+            &["rm", "-r", "copy-ro", "moved/d01", "copy-rootfs/d02"],
+            Order::AsIs,
+        ),
         (&["find", "."], Order::Sorted),
     ];
     for (args, order) in steps {
@@ -628,6 +689,7 @@ fn busybox_on_a_read_write_volume() {
         );
     }
     assert_same_trees("busybox on a read-write volume", &native_dir, &sandbox_dir);
+    remove(&[&native_dir, &sandbox_dir]);
 }
 
 /// Read-only applets on the read-only kinds, from the tree's root: `find`, `du` (blocks and
@@ -733,6 +795,7 @@ fn busybox_changes_in_memory_and_overlay_mounts() {
             Order::AsIs,
             &[],
         );
+        remove(&[&native_dir]);
     }
     let rootfs = common::Sandbox::new()
         .rootfs(&fx.rootfs)
@@ -774,6 +837,36 @@ fn busybox_changes_in_memory_and_overlay_mounts() {
                 Order::AsIs,
                 &[],
             );
+            remove(&[&native_top]);
         }
+        // The `mv` above succeeded by copying: rename(2) refused with EXDEV, then busybox
+        // made each directory of the moved tree.
+        let mv = fill(steps[0], &[("top", guest_top)]);
+        let traced = busybox_sandboxed(&sandbox.clone().trace(), &mv);
+        let out = common::run(traced, b"", common::timeout_or(TIMEOUT));
+        let trace = text(&out.stderr);
+        let renamed = format!("rename(\"{guest_top}/d11\", \"{guest_top}/d00/moved\") = -1 EXDEV");
+        let dirs_moved = count_dirs(&lower.join("d11"));
+        let made = trace
+            .lines()
+            .filter(|l| l.contains("mkdir") && l.ends_with("= 0"))
+            .count();
+        assert!(
+            out.status == 0 && trace.contains(&renamed) && made == dirs_moved,
+            "busybox mv on the {kind}: expected {renamed:?} and {dirs_moved} mkdirs, saw {made}; \
+             status {}; trace:\n{}",
+            out.status,
+            common::indented_tail(&out.stderr, 40)
+        );
     }
+}
+
+/// Directories in `dir`, itself included.
+fn count_dirs(dir: &Path) -> usize {
+    1 + std::fs::read_dir(dir)
+        .expect("list a fixture directory")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()))
+        .map(|p| count_dirs(&p))
+        .sum::<usize>()
 }

@@ -301,6 +301,12 @@ impl Sandbox {
         self
     }
 
+    /// `--trace`: every system call of the guest on stderr.
+    pub fn trace(mut self) -> Self {
+        self.options.push("--trace".into());
+        self
+    }
+
     /// `--workdir DIR`.
     pub fn workdir(mut self, dir: &str) -> Self {
         self.options.push("--workdir".into());
@@ -312,7 +318,9 @@ impl Sandbox {
     pub fn command(&self, program: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(meridian_bin());
         cmd.arg("run").args(&self.options);
-        if std::env::var_os("MERIDIAN_TEST_TRACE").is_some_and(|v| v == "1") {
+        if std::env::var_os("MERIDIAN_TEST_TRACE").is_some_and(|v| v == "1")
+            && !self.options.iter().any(|o| o == "--trace")
+        {
             cmd.arg("--trace");
         }
         cmd.arg("--").arg(program).args(args);
