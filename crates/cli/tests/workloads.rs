@@ -393,8 +393,8 @@ fn busybox_sandboxed(sandbox: &common::Sandbox, args: &[String]) -> Command {
 }
 
 /// busybox on a read-write volume, one applet per run: `tar -x` of the archive, `find`,
-/// `du`, `cp -a` out of the read-only volume, the image and the overlay, `ls -lR`, `mv`,
-/// `rm -r`; natively the same in a directory of the same host filesystem, so that `du`'s
+/// `du`, `cp -a` out of the read-only volume, the image, the overlay and a `--rootfs` image,
+/// `ls -lR`, `mv`, `rm -r`; natively the same in a directory of the same host filesystem, so that `du`'s
 /// blocks are comparable. The two directories agree afterwards.
 #[test]
 fn busybox_on_a_read_write_volume() {
