@@ -5,8 +5,8 @@
 //! `mod common;`. The pieces:
 //!
 //! - [`meridian_bin`]: the `meridian` binary cargo built for this test run.
-//! - [`Sandbox`]: builds a `meridian run [--mount ..] [--env ..] [--workdir ..] -- PROG ARGS`
-//!   command.
+//! - [`Sandbox`]: builds a `meridian run [--policy ..] [--mount ..] [--tmpfs ..] [--rootfs ..]
+//!   [--env ..] [--workdir ..] -- PROG ARGS` command.
 //! - [`run`]: runs a command with a stdin, a timeout (the process group is killed on expiry) and
 //!   captured output; returns an [`Outcome`] whose `status` is the exit code, or 128+N for death
 //!   by signal N, the way a shell reports it and the way `meridian` reports a guest's death.
@@ -280,6 +280,33 @@ impl Sandbox {
         self
     }
 
+    /// `--policy FILE`.
+    pub fn policy(mut self, file: &Path) -> Self {
+        self.options.push("--policy".into());
+        self.options.push(file.into());
+        self
+    }
+
+    /// `--tmpfs GUEST`: an empty in-memory filesystem.
+    pub fn tmpfs(mut self, guest: &str) -> Self {
+        self.options.push("--tmpfs".into());
+        self.options.push(guest.into());
+        self
+    }
+
+    /// `--rootfs IMAGE`: a tar image as the root, with an in-memory layer on top.
+    pub fn rootfs(mut self, image: &Path) -> Self {
+        self.options.push("--rootfs".into());
+        self.options.push(image.into());
+        self
+    }
+
+    /// `--trace`: every system call of the guest on stderr.
+    pub fn trace(mut self) -> Self {
+        self.options.push("--trace".into());
+        self
+    }
+
     /// `--workdir DIR`.
     pub fn workdir(mut self, dir: &str) -> Self {
         self.options.push("--workdir".into());
@@ -291,7 +318,9 @@ impl Sandbox {
     pub fn command(&self, program: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(meridian_bin());
         cmd.arg("run").args(&self.options);
-        if std::env::var_os("MERIDIAN_TEST_TRACE").is_some_and(|v| v == "1") {
+        if std::env::var_os("MERIDIAN_TEST_TRACE").is_some_and(|v| v == "1")
+            && !self.options.iter().any(|o| o == "--trace")
+        {
             cmd.arg("--trace");
         }
         cmd.arg("--").arg(program).args(args);

@@ -27,6 +27,7 @@
 //!
 //! Depends on `fs` ([`Node`]), `platform` ([`HostIo`], [`HostVolumes`]) and `error`.
 
+use super::perm::bits_after_chown;
 use super::{AllocMode, DirEntry, FileType, FsStats, Metadata, Node, NodeRef};
 use crate::error::{Error, Result};
 use crate::platform::{HostFd, HostIo, HostNodeKind, HostRename, HostStat, HostVolumes};
@@ -36,6 +37,8 @@ use alloc::vec::Vec;
 use core::any::Any;
 use spin::Mutex;
 
+/// The permission bits of a mode (`07777`).
+const PERM_BITS: u32 = 0o7777;
 /// Longest name of one directory entry (`NAME_MAX`).
 const NAME_MAX_BYTES: usize = 255;
 /// `d_type` values of getdents64(2) (dirent.h `DT_*`) this module tells apart.
@@ -370,6 +373,24 @@ impl Node for HostNode {
             None => volumes.set_mode(self.vol, &self.path, mode)?,
         }
         self.refresh();
+        Ok(())
+    }
+
+    /// Ownership stays the host's: the runner cannot give files away. A chown(2) to the
+    /// owner and group a file already has changes nothing but, as on Linux, clears the
+    /// set-user-ID/set-group-ID bits of a non-directory; tar and `cp -a` run as root restore
+    /// owners this way, and refusing them would stop them restoring times and modes after
+    /// it. Any other owner or group is refused with EPERM.
+    fn set_owner(&self, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
+        let m = self.metadata()?;
+        if uid.is_some_and(|u| u != m.uid) || gid.is_some_and(|g| g != m.gid) {
+            return Err(Error::Perm);
+        }
+        let perm = m.mode & PERM_BITS;
+        let kept = bits_after_chown(self.file_type(), perm);
+        if kept != perm {
+            self.set_mode(kept)?;
+        }
         Ok(())
     }
 

@@ -5,10 +5,10 @@
 //! - A name is looked up in the upper directory first, then in the lower one unless the
 //!   name is whited out or the upper directory is opaque. Directories present in both are
 //!   merged; anything else in the upper hides the lower entry.
-//! - Changing a lower object (write, truncate, chmod, utimens, link, rename) first copies it
-//!   up: its parents are copied up as directories, then the object itself with its data,
-//!   permission bits and times. A file's data is copied in chunks; zero chunks are left as
-//!   holes, so sparse files stay sparse. Hard links of the lower are broken by copy-up, as
+//! - Changing a lower object (write, truncate, chmod, chown, utimens, link, rename) first
+//!   copies it up: its parents are copied up as directories, then the object itself with its
+//!   data, permission bits and times. A file's data is copied in chunks; zero chunks are left
+//!   as holes, so sparse files stay sparse. Hard links of the lower are broken by copy-up, as
 //!   on Linux without the `index` feature. Opening a file for writing copies it up at once,
 //!   so a later MAP_SHARED mapping maps the upper file's pages.
 //! - Removing a name that the lower holds leaves a whiteout for it in the (copied-up) parent;
@@ -434,6 +434,9 @@ impl Node for OvOpened {
     fn set_times(&self, atime: Option<Nanos>, mtime: Option<Nanos>) -> Result<()> {
         self.node.set_times(atime, mtime)
     }
+    fn set_owner(&self, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
+        self.node.set_owner(uid, gid)
+    }
     fn read_link(&self) -> Result<Vec<u8>> {
         self.node.read_link()
     }
@@ -701,6 +704,10 @@ impl Node for OvNode {
 
     fn set_times(&self, atime: Option<Nanos>, mtime: Option<Nanos>) -> Result<()> {
         self.copy_up()?.set_times(atime, mtime)
+    }
+
+    fn set_owner(&self, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
+        self.copy_up()?.set_owner(uid, gid)
     }
 
     fn open(self: Arc<Self>, write: bool) -> Result<NodeRef> {

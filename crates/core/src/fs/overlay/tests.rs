@@ -315,3 +315,16 @@ fn copy_up_keeps_the_owner() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn chown_copies_up_and_leaves_the_lower() -> Result<()> {
+    let (root, lower_root, _upper) = setup()?;
+    let tool = walk(&root, "usr/bin/tool")?;
+    tool.set_owner(Some(5), Some(6))?;
+    let m = tool.metadata()?;
+    assert_eq!((m.uid, m.gid), (5, 6));
+    assert_eq!(read_all(&tool)?, b"#!tool");
+    let lower = walk(&lower_root, "usr/bin/tool")?.metadata()?;
+    assert_eq!((lower.uid, lower.gid), (0, 0));
+    Ok(())
+}

@@ -3,7 +3,7 @@
 #[allow(unused_imports, reason = "doc links")]
 use super::TmpFs;
 use super::data::{FileData, to_u64};
-use super::{BLOCK_SIZE_BYTES, NAME_MAX_BYTES, SYMLINK_MAX_BYTES, Shared};
+use super::{BLOCK_SIZE_BYTES, NAME_MAX_BYTES, PAGE_BYTES_U64, SYMLINK_MAX_BYTES, Shared};
 use crate::error::{Error, Result};
 use crate::fs::perm::bits_after_chown;
 use crate::fs::{
@@ -21,6 +21,9 @@ use spin::Mutex;
 const STAT_BLOCK_BYTES: u64 = 512;
 /// Linux's shmem counts this much directory size per entry (`BOGO_DIRENT_SIZE`, mm/shmem.c).
 const BOGO_DIRENT_BYTES: u64 = 20;
+/// shmem keeps a symbolic link target of up to this many bytes, its NUL included, in the
+/// inode (no blocks); a longer one takes a page (`SHORT_SYMLINK_LEN`, mm/shmem.c).
+const SHORT_SYMLINK_BYTES: usize = 128;
 /// The permission bits of a mode (`07777`).
 const PERM_MASK: u32 = 0o7777;
 /// `relatime`: atime is updated at least this often even if not older than mtime/ctime.
@@ -475,11 +478,15 @@ impl Node for TmpNode {
             Content::Symlink(target) => to_u64(target.len())?,
             Content::Fifo(_) | Content::Special => 0,
         };
-        // Regular files count the pages they hold (so sparse files have few blocks);
-        // directories and links count their size, as shmem does.
+        // Regular files count the pages they hold (so sparse files have few blocks); as in
+        // shmem, a directory holds none (its size is bogus), a symbolic link one page if its
+        // target is too long to live in the inode.
         let blocks = match &state.content {
             Content::File(data) => data.blocks(STAT_BLOCK_BYTES),
-            _ => size.div_ceil(STAT_BLOCK_BYTES),
+            Content::Symlink(target) if target.len() >= SHORT_SYMLINK_BYTES => {
+                PAGE_BYTES_U64 / STAT_BLOCK_BYTES
+            }
+            Content::Symlink(_) | Content::Dir(_) | Content::Fifo(_) | Content::Special => 0,
         };
         Ok(Metadata {
             dev: self.fs.dev,

@@ -615,3 +615,18 @@ fn fifos_open_their_pipe() -> Result<()> {
     assert_eq!(r.read_at(0, &mut buf)?, 0);
     Ok(())
 }
+
+#[test]
+fn directories_and_short_links_hold_no_blocks() -> Result<()> {
+    let fs = fs();
+    let root = fs.root();
+    let dir = TmpFs::add_dir(&root, b"d", 0o755)?;
+    TmpFs::add_file(&dir, b"f", b"x", 0o644)?;
+    assert_eq!((meta(&dir).size, meta(&dir).blocks), (3 * 20, 0));
+    // A target of 127 bytes and its NUL fit shmem's inode; 128 take a page.
+    TmpFs::add_symlink(&root, b"short", &[b'x'; 127])?;
+    TmpFs::add_symlink(&root, b"long", &[b'x'; 128])?;
+    let blocks = |name: &[u8]| root.lookup(name).map(|n| meta(&n).blocks);
+    assert_eq!((blocks(b"short")?, blocks(b"long")?), (0, 8));
+    Ok(())
+}
