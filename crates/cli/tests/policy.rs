@@ -23,6 +23,13 @@ fn meridian_run(options: &[&str], program: &[&str]) -> Command {
     cmd
 }
 
+/// stdout of `python3 -c script` run sandboxed with `options`; it must exit 0.
+fn sandboxed_python(options: &[&str], script: &str) -> String {
+    let out = common::run(meridian_run(options, &[PYTHON, "-c", script]), b"", TIMEOUT);
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
 fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, contents).unwrap();
@@ -112,14 +119,8 @@ fn processes_limit_bounds_threads() {
          print('started', len(started))\n\
          ev.set()\n\
          for t in started: t.join()\n";
-    let out = common::run(
-        meridian_run(&["--limit", "processes=4"], &[PYTHON, "-c", script]),
-        b"",
-        TIMEOUT,
-    );
-    assert_eq!(out.status, 0, "{}", text(&out.stderr));
     assert_eq!(
-        text(&out.stdout),
+        sandboxed_python(&["--limit", "processes=4"], script),
         "(4, 4)\nstopped: can't start new thread\nstarted 3\n"
     );
 }
@@ -207,14 +208,8 @@ open_files = 100
                   open('/scratch/f', 'w').write('x'); print(open('/scratch/f').read())\n\
                   try: open('/data/new', 'w')\n\
                   except OSError as e: print(errno.errorcode[e.errno])\n";
-    let out = common::run(
-        meridian_run(&["--policy", policy], &[PYTHON, "-c", script]),
-        b"",
-        TIMEOUT,
-    );
-    assert_eq!(out.status, 0, "{}", text(&out.stderr));
     assert_eq!(
-        text(&out.stdout),
+        sandboxed_python(&["--policy", policy], script),
         "from the policy\n/scratch\nbox\nhello from the host\n100\nx\nEROFS\n"
     );
     assert!(!dir.join("data/new").exists());
@@ -393,15 +388,9 @@ fn make_tar(path: &Path) {
          \x20   t.addfile(i, io.BytesIO(data))\n",
         path.to_str().unwrap()
     );
-    let out = common::run(
-        {
-            let mut c = Command::new(PYTHON);
-            c.args(["-c", &script]);
-            c
-        },
-        b"",
-        TIMEOUT,
-    );
+    let mut python = Command::new(PYTHON);
+    python.args(["-c", &script]);
+    let out = common::run(python, b"", TIMEOUT);
     assert_eq!(out.status, 0, "{}", text(&out.stderr));
 }
 
@@ -430,17 +419,8 @@ fn image_and_overlay_mounts_from_a_policy() {
         open('/seed/c.txt', 'w').write('new c\\n')\n\
         print(sorted(os.listdir('/seed')))\n\
         print(open('/seed/a.txt').read(), end='')\n";
-    let out = common::run(
-        meridian_run(
-            &["--policy", policy.to_str().unwrap()],
-            &[PYTHON, "-c", script],
-        ),
-        b"",
-        TIMEOUT,
-    );
-    assert_eq!(out.status, 0, "{}", text(&out.stderr));
     assert_eq!(
-        text(&out.stdout),
+        sandboxed_python(&["--policy", policy.to_str().unwrap()], script),
         "hello from the image\nimage write: EROFS\n['a.txt', 'c.txt']\nupper a\n"
     );
     // The lower layers are untouched.
@@ -512,14 +492,8 @@ fn a_non_root_guest_gets_its_identity_and_permission_checks() {
         st = os.stat(os.path.join(os.environ['HOME'], 'mine')); print(st.st_uid, st.st_gid)\n\
         try: os.setuid(0)\n\
         except OSError as e: print('setuid(0):', errno.errorcode[e.errno])\n";
-    let out = common::run(
-        meridian_run(&["--user", "1000:100"], &[PYTHON, "-c", script]),
-        b"",
-        TIMEOUT,
-    );
-    assert_eq!(out.status, 0, "{}", text(&out.stderr));
     assert_eq!(
-        text(&out.stdout),
+        sandboxed_python(&["--user", "1000:100"], script),
         "1000 100 1000\n/tmp user user\n/root: EACCES\n1000 100\nsetuid(0): EPERM\n"
     );
 }
