@@ -25,6 +25,14 @@ const DEFAULT_ROOT_DIRS: &[&str] = &[
 ];
 /// The guest's default PATH.
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// The keys of `[limits]`.
+const LIMIT_KEYS: &[&str] = &[
+    "memory",
+    "processes",
+    "open_files",
+    "cpu_seconds",
+    "file_size",
+];
 /// Largest policy file read.
 const MAX_POLICY_BYTES: u64 = 1 << 20;
 
@@ -344,11 +352,19 @@ impl Policy {
             let at = e
                 .span()
                 .map_or_else(|| path.display().to_string(), |s| locate(path, text, s));
-            err(
-                at,
-                e.message().to_string(),
-                Some("see docs/policy.md for the keys a policy may have"),
-            )
+            let message = e.message().to_string();
+            let misplaced = LIMIT_KEYS
+                .iter()
+                .find(|k| message.starts_with(&format!("unknown field `{k}`")));
+            let hint = match misplaced {
+                Some(k) => format!("`{k}` is a limit: put it under [limits]"),
+                None => "see docs/policy.md for the keys a policy may have".to_string(),
+            };
+            PolicyError {
+                location: at,
+                message,
+                hint: Some(hint),
+            }
         })?;
         let src = Source {
             file: Some((path, text)),
@@ -857,6 +873,12 @@ file_size = 1048576
 
     #[test]
     fn errors_name_the_line_and_give_a_hint() {
+        let e = load("memory = \"1G\"\n").unwrap_err();
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("`memory` is a limit: put it under [limits]")
+        );
+
         let e = load("workdir = \"/w\"\n\nworkdri = \"/x\"\n").unwrap_err();
         assert_eq!(e.location, "/policy/sandbox.toml:3:1");
         assert!(e.message.contains("unknown field `workdri`"), "{e}");
