@@ -21,8 +21,9 @@ const RET_ENOSYS: u32 = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
 /// A constraint on one argument of an allowed call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArgRule {
-    /// The argument's bits in `mask` must all be set (and it must fit in 32 bits).
-    AllSet(u32, u64),
+    /// The argument's bits in the first mask must all be set and those in the second all
+    /// clear (and it must fit in 32 bits).
+    Flags(u32, u64, u64),
     /// The argument must equal one of these values.
     OneOf(u32, &'static [u64]),
     /// The argument must be the runner's own process id ([`FilterSpec::pid`]).
@@ -113,6 +114,16 @@ impl Features {
 /// Writable and executable at once: refused unless the policy allows JIT compilers.
 const PROT_WX: u64 = (libc::PROT_WRITE | libc::PROT_EXEC) as u64;
 const CLONE_THREAD_FLAGS: u64 = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u64;
+/// New namespaces: a thread may be given its own (the runner holds every capability in its
+/// user namespace), and the library OS never needs one after start-up.
+const CLONE_NAMESPACE_FLAGS: u64 = (libc::CLONE_NEWNS
+    | libc::CLONE_NEWCGROUP
+    | libc::CLONE_NEWUTS
+    | libc::CLONE_NEWIPC
+    | libc::CLONE_NEWUSER
+    | libc::CLONE_NEWPID
+    | libc::CLONE_NEWNET
+    | 0x80) as u64; // CLONE_NEWTIME (include/uapi/linux/sched.h)
 /// `unlinkat` flags: a file, or `AT_REMOVEDIR`.
 const UNLINK_FLAGS: &[u64] = &[0, libc::AT_REMOVEDIR as u64];
 /// `renameat2` flags: none, `RENAME_NOREPLACE` or `RENAME_EXCHANGE` (not `RENAME_WHITEOUT`).
@@ -334,8 +345,8 @@ pub const ALLOWLIST: &[Allowed] = &[
     allow!(
         SYS_clone,
         Core,
-        "guest threads: thread flags only",
-        ArgRule::AllSet(0, CLONE_THREAD_FLAGS)
+        "guest threads: thread flags, no new namespaces",
+        ArgRule::Flags(0, CLONE_THREAD_FLAGS, CLONE_NAMESPACE_FLAGS)
     ),
     allow!(
         SYS_rseq,
@@ -519,12 +530,12 @@ fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32) {
             ops.push(Op::Load(data::arg_lo(i)));
             ops.push(Op::Jeq(pid, To::L(L_ALLOW), To::L(L_DENY_OURS)));
         }
-        ArgRule::AllSet(i, mask) => {
+        ArgRule::Flags(i, required, forbidden) => {
             ops.push(Op::Load(data::arg_hi(i)));
             ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
             ops.push(Op::Load(data::arg_lo(i)));
-            ops.push(Op::And(mask as u32));
-            ops.push(Op::Jeq(mask as u32, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+            ops.push(Op::And((required | forbidden) as u32));
+            ops.push(Op::Jeq(required as u32, To::L(L_ALLOW), To::L(L_DENY_OURS)));
         }
         ArgRule::NotAllSet(i, mask) => {
             // Only the low 32 bits matter to the kernel for prot (an int).
@@ -554,7 +565,9 @@ impl Allowed {
     pub fn constraint(&self) -> String {
         match self.arg {
             None => String::new(),
-            Some(ArgRule::AllSet(i, mask)) => format!("arg{i} has all of {mask:#x}"),
+            Some(ArgRule::Flags(i, required, forbidden)) => {
+                format!("arg{i} has all of {required:#x} and none of {forbidden:#x}")
+            }
             Some(ArgRule::OwnPid(i)) => format!("arg{i} is the runner's pid"),
             Some(ArgRule::NotAllSet(i, mask)) => {
                 let waiver = self
@@ -690,6 +703,21 @@ mod tests {
             ),
             libc::SECCOMP_RET_TRAP
         );
+        for ns in [
+            libc::CLONE_NEWNET,
+            libc::CLONE_NEWNS,
+            libc::CLONE_NEWUSER,
+            0x80,
+        ] {
+            assert_eq!(
+                run(
+                    &p,
+                    &seccomp_data(clone, ours, [CLONE_THREAD_FLAGS | ns as u64, 0, 0, 0, 0, 0])
+                ),
+                libc::SECCOMP_RET_TRAP,
+                "clone with namespace flag {ns:#x}"
+            );
+        }
         let tgkill = libc::SYS_tgkill as u32;
         assert_eq!(
             run(&p, &seccomp_data(tgkill, ours, [4242, 4243, 40, 0, 0, 0])),
