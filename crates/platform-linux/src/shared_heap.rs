@@ -13,7 +13,7 @@
 //!   [`SharedVec`] live in the region. Size classes of 16 to 2048 bytes, each with its own
 //!   free list under its own lock, carved from 64 KiB chunks; larger blocks take whole pages
 //!   from a span list under one page lock. Freed blocks go back to their class; freed spans go
-//!   back to the span list (and, from 64 KiB up, their pages to the host with `MADV_REMOVE`).
+//!   back to the span list (and, from 1 MiB up, their pages to the host with `MADV_REMOVE`).
 //! - [`ProcessMutex`] / [`RawProcessMutex`]: futex locks without `FUTEX_PRIVATE_FLAG`.
 //! - [`SharedHasher`]: a fixed-seed foldhash state. A map's hasher must be the same in every
 //!   process (a per-process random seed makes lookups miss after fork); `FixedState` is one
@@ -52,12 +52,14 @@
 //! The test platform would implement it with the global allocator and a spin lock.
 
 mod mutex;
+mod pages;
 
-pub use mutex::{ProcessMutex, ProcessMutexGuard, RawProcessMutex};
+pub use mutex::{ProcessMutex, ProcessMutexGuard, RawProcessMutex, futex_wait, futex_wake};
 
 use allocator_api2::alloc::{AllocError, Allocator, Layout};
 use core::ptr::NonNull;
 use core::sync::atomic::AtomicUsize;
+use pages::Pages;
 
 /// Host page size (x86-64).
 pub const PAGE_BYTES: usize = 4096;
@@ -73,8 +75,10 @@ pub const CLASS_SIZES: [usize; 14] = [
 ];
 /// Larger requests take whole pages.
 pub const MAX_CLASS_BYTES: usize = 2048;
-/// Freed spans of at least this many pages give their memory back to the host.
-const REMOVE_MIN_PAGES: usize = 16;
+/// Freed spans of at least this many pages (1 MiB) give their memory back to the host. Each
+/// such free is an madvise call (about 1.2 µs here, docs/performance.md), which is noise
+/// next to filling a megabyte but would be 50 times an alloc+free of 64 KiB.
+const REMOVE_MIN_PAGES: usize = 256;
 const MAGIC: u64 = u64::from_le_bytes(*b"MRDNKHP1");
 /// The fixed seed of [`shared_hasher`]; any constant works, it only has to be the same in
 /// every process.
@@ -145,22 +149,6 @@ struct Class {
     state: ProcessMutex<ClassState>,
 }
 
-/// The page allocator's state.
-#[derive(Debug)]
-#[repr(C)]
-struct Pages {
-    /// Pages from here to the region's end were never handed out.
-    bump: usize,
-    /// First free span; a free span starts with a [`SpanLink`].
-    spans: usize,
-}
-
-#[repr(C)]
-struct SpanLink {
-    next: usize,
-    pages: usize,
-}
-
 /// The heap's metadata, at the region's first address. Only addresses inside the region.
 #[repr(C)]
 struct Header {
@@ -191,8 +179,10 @@ impl SharedRegion {
     /// Creates a region of `bytes` (rounded up to pages), of which nothing is committed until
     /// touched. Host calls: `memfd_create`, `ftruncate`, `mmap`, `close` (before the filter).
     pub fn create(bytes: usize) -> Result<SharedRegion, RegionError> {
-        let min = HEADER_BYTES + CHUNK_BYTES;
         let bytes = bytes.next_multiple_of(PAGE_BYTES);
+        // Header, boundary tags, and room for at least one chunk.
+        let meta = HEADER_BYTES + pages::tag_bytes(bytes);
+        let min = meta + CHUNK_BYTES;
         if bytes < min {
             return Err(RegionError::TooSmall { bytes, min });
         }
@@ -220,10 +210,8 @@ impl SharedRegion {
                 magic: MAGIC,
                 end,
                 root: AtomicUsize::new(0),
-                pages: ProcessMutex::new(Pages {
-                    bump: addr + HEADER_BYTES,
-                    spans: 0,
-                }),
+                // The tags start zeroed: memfd pages read as zero until written.
+                pages: ProcessMutex::new(Pages::new(addr + meta, end, addr + HEADER_BYTES)),
                 classes: Default::default(),
             });
         }
@@ -269,7 +257,7 @@ impl SharedRegion {
     /// Bytes of the region ever handed out to size classes or large blocks (a high-water mark
     /// of the page allocator; freed memory is reused before it grows).
     pub fn high_water_bytes(&self) -> usize {
-        self.header().pages.lock().bump - self.base()
+        self.header().pages.lock().bump() - self.base()
     }
 
     fn header(&self) -> &Header {
@@ -457,45 +445,14 @@ impl SharedAlloc {
     }
 
     fn alloc_pages(&self, pages: usize) -> Option<usize> {
-        let bytes = pages.checked_mul(PAGE_BYTES)?;
-        let header = self.header();
-        let mut state = header.pages.lock();
-        // First fit; a larger span gives its tail, so its link stays where it is.
-        let mut prev: *mut usize = &raw mut state.spans;
-        // SAFETY (loop): `prev` points at the list head in the locked state or at the `next`
-        // field of a free span; free spans are in the region and start with a SpanLink
-        // (free_pages); the page lock is held throughout.
-        let mut span = state.spans;
-        while span != 0 {
-            let link = span as *mut SpanLink;
-            // SAFETY: see the loop's note.
-            let (next, have) = unsafe { ((*link).next, (*link).pages) };
-            if have == pages {
-                // SAFETY: see the loop's note.
-                unsafe { *prev = next };
-                return Some(span);
-            }
-            if have > pages {
-                // SAFETY: see the loop's note.
-                unsafe { (*link).pages = have - pages };
-                return Some(span + (have - pages) * PAGE_BYTES);
-            }
-            // SAFETY: see the loop's note.
-            prev = unsafe { &raw mut (*link).next };
-            span = next;
-        }
-        if header.end - state.bump < bytes {
-            return None;
-        }
-        let block = state.bump;
-        state.bump += bytes;
-        Some(block)
+        let mut state = self.header().pages.lock();
+        // SAFETY: the page lock is held.
+        unsafe { state.take(pages) }
     }
 
     /// # Safety
     /// `span` came from `alloc_pages(pages)` of this heap and is not used again.
     unsafe fn free_pages(&self, span: usize, pages: usize) {
-        let bytes = pages * PAGE_BYTES;
         if pages >= REMOVE_MIN_PAGES {
             // Give the memory back to the host: on a shared mapping MADV_DONTNEED would only
             // drop this process's view, MADV_REMOVE frees the backing (madvise(2)). A failure
@@ -503,22 +460,17 @@ impl SharedAlloc {
             // ours.
             // SAFETY: the span is a page-aligned range of our shared mapping that nothing
             // uses any more (caller's promise).
-            unsafe { libc::madvise(span as *mut libc::c_void, bytes, libc::MADV_REMOVE) };
+            unsafe {
+                libc::madvise(
+                    span as *mut libc::c_void,
+                    pages * PAGE_BYTES,
+                    libc::MADV_REMOVE,
+                )
+            };
         }
         let mut state = self.header().pages.lock();
-        if span + bytes == state.bump {
-            state.bump = span;
-            return;
-        }
-        // SAFETY: the span is ours (caller's promise), page-aligned and at least a page, and
-        // the page lock is held.
-        unsafe {
-            (span as *mut SpanLink).write(SpanLink {
-                next: state.spans,
-                pages,
-            })
-        };
-        state.spans = span;
+        // SAFETY: the page lock is held; the span is given back once (caller's promise).
+        unsafe { state.give(span, pages) };
     }
 }
 

@@ -145,7 +145,9 @@ const SLOTS: usize = 32;
 const HELD: usize = 8;
 /// Sizes across the classes, odd sizes, and page spans (the last one is returned to the host
 /// with MADV_REMOVE when freed).
-const SIZES: [usize; 11] = [16, 24, 48, 100, 256, 700, 1500, 2048, 3000, 9000, 70_000];
+const SIZES: [usize; 12] = [
+    16, 24, 48, 100, 256, 700, 1500, 2048, 3000, 9000, 70_000, 1_100_000,
+];
 
 struct Arena {
     counter: ProcessMutex<u64>,
@@ -263,7 +265,7 @@ fn churn(me: usize, arena: &Arena, alloc: SharedAlloc) -> i32 {
 
 #[test]
 fn eight_processes_allocate_and_free_each_others_blocks() {
-    let region = SharedRegion::create(256 << 20).unwrap();
+    let region = SharedRegion::create(1 << 30).unwrap();
     let alloc = region.alloc();
     let arena = SBox::into_raw(SBox::new_in(
         Arena {
@@ -469,5 +471,34 @@ fn the_region_lies_outside_the_guest_range() {
     assert!(!guest.contains(&((region.base() + region.len() - 1) as u64)));
     assert!(region.base() as u64 >= meridian_platform_linux::GUEST_HIGH);
     // SAFETY: nothing in the region is used.
+    unsafe { region.unmap() };
+}
+
+#[test]
+fn freed_neighbouring_spans_merge_and_serve_a_larger_block() {
+    let region = SharedRegion::create(16 << 20).unwrap();
+    let alloc = region.alloc();
+    let ten = Layout::from_size_align(10 * PAGE_BYTES, 16).unwrap();
+    let thirty = Layout::from_size_align(30 * PAGE_BYTES, 16).unwrap();
+    let [a, b, c, guard] = [ten, ten, ten, ten].map(|l| alloc.allocate(l).unwrap().cast::<u8>());
+    let high = region.high_water_bytes();
+    // SAFETY: blocks allocated above with these layouts, not used again.
+    unsafe {
+        alloc.deallocate(a, ten);
+        alloc.deallocate(c, ten);
+        alloc.deallocate(b, ten);
+    }
+    let merged = alloc.allocate(thirty).unwrap().cast::<u8>();
+    let lowest = a.min(b).min(c);
+    assert_eq!(merged, lowest, "the three freed spans did not merge");
+    assert_eq!(region.high_water_bytes(), high);
+    // Freeing everything, the top included, gives the pages back to the never-used top.
+    // SAFETY: as above.
+    unsafe {
+        alloc.deallocate(merged, thirty);
+        alloc.deallocate(guard, ten);
+    }
+    assert_eq!(region.high_water_bytes(), high - 40 * PAGE_BYTES);
+    // SAFETY: nothing in the region is used any more.
     unsafe { region.unmap() };
 }

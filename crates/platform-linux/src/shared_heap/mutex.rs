@@ -29,8 +29,9 @@ const CONTENDED: u32 = 2;
 /// futex sleep and wake costs microseconds (see docs/performance.md).
 const SPIN_BEFORE_WAIT: u32 = 100;
 
-/// Waits while `*word == expected`, across processes (no private flag).
-pub(crate) fn futex_wait(word: &AtomicU32, expected: u32) {
+/// Waits while `*word == expected`, across processes (no private flag). Returns on a wake,
+/// a signal, a changed value or spuriously: callers re-check in a loop.
+pub fn futex_wait(word: &AtomicU32, expected: u32) {
     // SAFETY: FUTEX_WAIT reads the aligned u32 `word` points to, which the reference keeps
     // alive for the call; a null timeout waits without limit. EINTR, EAGAIN (value changed)
     // and spurious returns are all handled by the callers' loops.
@@ -46,7 +47,7 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32) {
 }
 
 /// Wakes up to `count` waiters on `word`, in any process mapping the same memory.
-pub(crate) fn futex_wake(word: &AtomicU32, count: u32) {
+pub fn futex_wake(word: &AtomicU32, count: u32) {
     // SAFETY: FUTEX_WAKE only uses the address as a key; the reference keeps it valid.
     unsafe {
         libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, count);
