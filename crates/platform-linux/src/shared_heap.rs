@@ -24,7 +24,8 @@
 //! heap, stacks, statics that differ per process); objects are owned only from the shared root
 //! ([`SharedRegion::root`]), never by a private owning handle, since host fork copies private
 //! handles and two processes would then free the same block. Code holding a shared lock must
-//! not panic or block on anything but another shared lock (see [`mutex`]'s robustness note).
+//! not panic or block on anything but another shared lock (see the robustness note on
+//! [`RawProcessMutex`]).
 //!
 //! Host calls: at creation `memfd_create`, `ftruncate`, `mmap` and `close`, so the region must
 //! be created before the seccomp filter is installed (the allowlist does not have

@@ -8,15 +8,6 @@
 //! 0 unlocked, 1 locked, 2 locked with possible waiters. Locking and unlocking without
 //! contention is one atomic each and no system call; only an unlock that saw state 2 calls
 //! `FUTEX_WAKE`.
-//!
-//! # Robustness
-//! A holder that dies (or panics with `panic = "abort"`) leaves the word locked and every other
-//! process of the sandbox waits forever. Robust futexes (`set_robust_list(2)`) are **not**
-//! implemented here: DESIGN §4 has the library OS never kill a sandbox process while it may
-//! hold a shared lock (guest termination and signals take effect at safe points, and only
-//! the whole sandbox is killed from outside), and code under these locks must not panic.
-//! glibc already registers a robust list per thread for its own use, so adding ours would mean
-//! sharing that list head or giving up on glibc's; that is the open question for later.
 
 use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
@@ -55,6 +46,16 @@ pub fn futex_wake(word: &AtomicU32, count: u32) {
 }
 
 /// The lock word alone, for structures that keep the data beside it.
+///
+/// # Robustness
+/// A holder that dies (or panics with `panic = "abort"`) leaves the word locked and every other
+/// process of the sandbox waits forever. Robust futexes (`set_robust_list(2)`) are **not**
+/// implemented here: DESIGN §4 has the library OS never kill a sandbox process while it may
+/// hold a shared lock (guest termination and signals take effect at safe points, and only
+/// the whole sandbox is killed from outside), and code under these locks must not panic.
+/// A robust lock would keep its owner's tid in the word (futex(2), "Robust futexes"), and
+/// glibc already registers each thread's robust list for its own mutexes, so ours would have
+/// to share that list head; that is the open question for later.
 #[derive(Debug, Default)]
 #[repr(C)]
 pub struct RawProcessMutex {
