@@ -18,6 +18,7 @@ pub mod filter;
 pub mod harden;
 pub mod host;
 pub mod intercept;
+pub mod shared_heap;
 pub mod supervisor;
 mod threads;
 pub mod usercopy;
