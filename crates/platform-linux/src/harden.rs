@@ -818,7 +818,8 @@ mod tests {
 /// (CPU time) and backs up what it does (descriptors, file size).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HostLimits {
-    /// RLIMIT_CPU: SIGXCPU at this many seconds (forwarded to the guest), SIGKILL a second
+    /// RLIMIT_CPU: SIGXCPU at this many seconds (it ends the sandbox, status 152, as it ends
+    /// a program without a handler; the guest's own SIGXCPU handler is not run), SIGKILL a second
     /// later.
     pub cpu_seconds: Option<u64>,
     /// RLIMIT_FSIZE: host files (read-write volumes, redirected stdout) stop growing here.

@@ -80,13 +80,23 @@ impl<P: LinuxPlatform> Kernel<P> {
         path: &[u8],
         opts: &ResolveOpts<'_>,
     ) -> Result<Resolved, SysError> {
-        // An absolute path ignores dirfd (unless RESOLVE_IN_ROOT scopes it), even a bad one.
-        let base = if path.starts_with(b"/") && !opts.in_root {
-            b"/".to_vec()
-        } else {
-            self.base_of(dirfd)?
-        };
+        let base = self.base_for(dirfd, path, opts)?;
         Ok(self.vfs.resolve_with(&base, path, opts)?)
+    }
+
+    /// Where resolution of `path` starts: an absolute path ignores `dirfd` (unless
+    /// RESOLVE_IN_ROOT scopes it), even a bad one; a relative one starts at `dirfd`.
+    fn base_for(
+        &self,
+        dirfd: u64,
+        path: &[u8],
+        opts: &ResolveOpts<'_>,
+    ) -> Result<Vec<u8>, SysError> {
+        if path.starts_with(b"/") && !opts.in_root {
+            Ok(b"/".to_vec())
+        } else {
+            self.base_of(dirfd)
+        }
     }
 
     /// The parent directory and final name of a path relative to `dirfd`.
@@ -108,11 +118,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         if path.is_empty() {
             return Err(Errno::ENOENT.into());
         }
-        let base = if path.starts_with(b"/") && !opts.in_root {
-            b"/".to_vec()
-        } else {
-            self.base_of(dirfd)?
-        };
+        let base = self.base_for(dirfd, path, opts)?;
         Ok(self.vfs.resolve_parent_with(&base, path, opts)?)
     }
 
