@@ -50,16 +50,6 @@ impl Drop for Secret {
     }
 }
 
-/// The uid of this test process.
-fn own_uid() -> u32 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|ids| ids.split_whitespace().next()?.parse().ok())
-        .expect("a Uid line")
-}
-
 /// `prefix` (e.g. `setpriv ... --`), then `argv`, as one command.
 fn command(prefix: &[&str], argv: &[&str]) -> Command {
     let all: Vec<&str> = prefix.iter().chain(argv).copied().collect();
@@ -335,13 +325,13 @@ fn check_hardened_run(prefix: &[&str], uid: u32, name: &str) {
 
 #[test]
 fn runner_is_hardened() {
-    check_hardened_run(&[], own_uid(), "self");
+    check_hardened_run(&[], common::own_uid(), "self");
 }
 
 /// `setpriv` prefix that runs a command as `nobody`, or `None` (with a note) where this test
 /// cannot switch users or `nobody` cannot run the runner.
 fn as_nobody() -> Option<Vec<String>> {
-    if own_uid() != 0 {
+    if common::own_uid() != 0 {
         eprintln!("note: not root, so the runs as nobody were skipped");
         return None;
     }
@@ -475,7 +465,7 @@ fn processes_in(ns: &Path) -> Vec<u32> {
 /// Whether this test may put a process of its own into another process's pid namespace
 /// (`nsenter --pid`: root, and the tool present).
 fn can_nsenter() -> bool {
-    own_uid() == 0
+    common::own_uid() == 0
         && Command::new("nsenter")
             .arg("--version")
             .stdout(Stdio::null())

@@ -394,19 +394,9 @@ fn fsynced_file_is_on_the_host_before_exit() {
     assert!(status.success(), "{status:?}");
 }
 
-/// The real uid of this test process.
-fn own_uid() -> u32 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|ids| ids.split_whitespace().next()?.parse().ok())
-        .expect("a Uid line")
-}
-
 /// `setpriv` prefix running a command as `nobody`, if this test runs as root.
 fn as_nobody() -> Option<Vec<String>> {
-    if own_uid() != 0 {
+    if common::own_uid() != 0 {
         eprintln!("note: not root, so the runs as nobody were skipped");
         return None;
     }

@@ -182,27 +182,36 @@ pub fn setup_thread(tid: u32) -> std::io::Result<&'static ThreadBlock> {
     Ok(unsafe { &*block })
 }
 
-/// Install the library OS's handler for every signal it owns.
+/// Signals from outside that the library OS takes over for the guest (and the supervisor
+/// passes on to the sandbox).
+pub const ASYNC_SIGNALS: [libc::c_int; 10] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGALRM,
+    libc::SIGWINCH,
+    libc::SIGTSTP,
+    libc::SIGCONT,
+];
+
+/// Install the library OS's handler for every signal it owns: the traps and faults of guest
+/// code, [`ASYNC_SIGNALS`] and the kick.
 pub fn install_handlers() -> std::io::Result<()> {
-    let owned = [
+    let synchronous = [
         libc::SIGSYS,
         libc::SIGSEGV,
         libc::SIGBUS,
         libc::SIGFPE,
         libc::SIGILL,
         libc::SIGTRAP,
-        libc::SIGINT,
-        libc::SIGTERM,
-        libc::SIGHUP,
-        libc::SIGQUIT,
-        libc::SIGUSR1,
-        libc::SIGUSR2,
-        libc::SIGALRM,
-        libc::SIGWINCH,
-        libc::SIGCONT,
-        libc::SIGTSTP,
-        KICK_SIGNAL,
     ];
+    let owned = synchronous
+        .into_iter()
+        .chain(ASYNC_SIGNALS)
+        .chain([KICK_SIGNAL]);
     for sig in owned {
         // SAFETY: a zeroed sigaction is a valid starting point.
         let mut sa: libc::sigaction = unsafe { core::mem::zeroed() };

@@ -40,18 +40,7 @@ use crate::bpf::{self, Op, SockFilter, To, data};
 
 /// Signals that the supervisor passes on to the child: those the runner takes over for the
 /// guest (intercept.rs, `install_handlers`) that someone outside may send.
-pub const FORWARDED: [libc::c_int; 10] = [
-    libc::SIGINT,
-    libc::SIGTERM,
-    libc::SIGHUP,
-    libc::SIGQUIT,
-    libc::SIGUSR1,
-    libc::SIGUSR2,
-    libc::SIGALRM,
-    libc::SIGWINCH,
-    libc::SIGTSTP,
-    libc::SIGCONT,
-];
+pub const FORWARDED: [libc::c_int; 10] = crate::intercept::ASYNC_SIGNALS;
 
 /// Signals whose default action ends a process and that can reach the child: pid 1 of a
 /// namespace ignores a signal it has no handler for, unless it is SIGKILL or SIGSTOP from an

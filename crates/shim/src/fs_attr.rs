@@ -275,10 +275,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// fchmod(2).
     pub fn sys_fchmod(&self, fd: u64, mode: u64) -> SysResult {
-        let f = self.file(fd)?;
-        if f.is_path_only() {
-            return Err(Errno::EBADF.into());
-        }
+        let f = self.file_not_path(fd)?;
         self.chmod(
             &f.node,
             f.read_only.load(core::sync::atomic::Ordering::Relaxed),
@@ -319,10 +316,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// fchown(2).
     pub fn sys_fchown(&self, fd: u64, uid: u64, gid: u64) -> SysResult {
-        let f = self.file(fd)?;
-        if f.is_path_only() {
-            return Err(Errno::EBADF.into());
-        }
+        let f = self.file_not_path(fd)?;
         self.chown(
             &f.node,
             f.read_only.load(core::sync::atomic::Ordering::Relaxed),
@@ -357,10 +351,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         if (len as i64) < 0 {
             return Err(Errno::EINVAL.into());
         }
-        let f = self.file(fd)?;
-        if f.is_path_only() {
-            return Err(Errno::EBADF.into());
-        }
+        let f = self.file_not_path(fd)?;
         if !f.writable || f.node.file_type() != FileType::Regular {
             return Err(Errno::EINVAL.into());
         }
@@ -574,20 +565,14 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// fsync(2) / fdatasync(2).
     pub fn sys_fsync(&self, fd: u64) -> SysResult {
-        let f = self.file(fd)?;
-        if f.is_path_only() {
-            return Err(Errno::EBADF.into());
-        }
+        let f = self.file_not_path(fd)?;
         f.node.sync()?;
         Ok(0)
     }
 
     /// syncfs(2): every file of the library OS's filesystems is already where it goes.
     pub fn sys_syncfs(&self, fd: u64) -> SysResult {
-        let f = self.file(fd)?;
-        if f.is_path_only() {
-            return Err(Errno::EBADF.into());
-        }
+        self.file_not_path(fd)?;
         Ok(0)
     }
 

@@ -88,6 +88,16 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(self.fds.lock().get(fd)?.file.clone())
     }
 
+    /// The open file behind `fd` for a call that acts on the file itself: EBADF for an
+    /// `O_PATH` descriptor (open(2): such calls "fail with the error EBADF").
+    pub fn file_not_path(&self, fd: u64) -> Result<Arc<OpenFile>, SysError> {
+        let f = self.file(fd)?;
+        if f.is_path_only() {
+            return Err(Errno::EBADF.into());
+        }
+        Ok(f)
+    }
+
     /// Install a new description.
     pub fn install(&self, file: Arc<OpenFile>, cloexec: bool) -> SysResult {
         Ok(u64::from(
@@ -523,10 +533,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// getdents64(2).
     pub fn sys_getdents64(&self, fd: u64, buf: u64, count: u64) -> SysResult {
-        let f = self.file(fd)?;
-        if f.is_path_only() {
-            return Err(Errno::EBADF.into());
-        }
+        let f = self.file_not_path(fd)?;
         if f.node.file_type() != FileType::Directory {
             return Err(Errno::ENOTDIR.into());
         }

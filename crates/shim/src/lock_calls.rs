@@ -49,10 +49,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// flock(2).
     pub fn sys_flock(&self, t: &Thread, fd: u64, op: u64) -> SysResult {
-        let f = self.file(fd)?;
-        if f.is_path_only() {
-            return Err(Errno::EBADF.into());
-        }
+        let f = self.file_not_path(fd)?;
         let kind = match op & !LOCK_NB {
             LOCK_SH => Some(LockKind::Read),
             LOCK_EX => Some(LockKind::Write),
@@ -159,10 +156,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// F_SETLK / F_SETLKW / F_OFD_SETLK / F_OFD_SETLKW.
     pub fn fcntl_setlk(&self, t: &Thread, fd: u64, arg: u64, ofd: bool, wait: bool) -> SysResult {
-        let f = self.file(fd)?;
-        if f.is_path_only() {
-            return Err(Errno::EBADF.into());
-        }
+        let f = self.file_not_path(fd)?;
         let b = self.read_mem(arg, FLOCK_STRUCT_BYTES)?;
         let (ty, start, end) = self.flock_range(&f, &b)?;
         let kind = match ty {

@@ -10,7 +10,7 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use meridian_core::Error;
 use meridian_core::fs::NodeRef;
-use meridian_core::fs::synthetic::{DynamicDir, GeneratedFile, MagicLink};
+use meridian_core::fs::synthetic::{DynamicDir, DynamicSymlink, GeneratedFile};
 use meridian_core::fs::tmpfs::TmpFs;
 use meridian_core::fs::vfs::Resolved;
 use meridian_core::fs::{PROC_SUPER_MAGIC, TMPFS_MAGIC};
@@ -203,7 +203,7 @@ pub fn build<P: LinuxPlatform>(
     // A magic link whose text is a path the kernel knows, and which resolves to it.
     let path_link = |f: Arc<dyn Fn(&Kernel<P>) -> Vec<u8> + Send + Sync>| {
         let (kt, kj, ft) = (kernel.clone(), kernel.clone(), f.clone());
-        MagicLink::new(
+        DynamicSymlink::magic(
             fs.alloc_ino(),
             Arc::new(move || kt.upgrade().map(|k| ft(&k)).ok_or(Error::NotFound)),
             Arc::new(move || {
@@ -233,7 +233,7 @@ pub fn build<P: LinuxPlatform>(
                 .map(|(n, file)| {
                     let weak = Arc::downgrade(&file);
                     let text = fd_text(&file);
-                    let node = MagicLink::new(
+                    let node = DynamicSymlink::magic(
                         fs_for_fd.alloc_ino(),
                         Arc::new(move || Ok(text.clone())),
                         Arc::new(move || {

@@ -71,6 +71,16 @@ pub struct Outcome {
     pub timed_out: bool,
 }
 
+/// The real uid of this test process.
+pub fn own_uid() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().next()?.parse().ok())
+        .expect("a Uid line")
+}
+
 /// The `meridian` binary built by cargo for this test run.
 pub fn meridian_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_meridian"))

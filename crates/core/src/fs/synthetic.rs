@@ -259,18 +259,38 @@ impl Node for DynamicDir {
     }
 }
 
-/// A symbolic link whose target a closure computes each time it is read (`/proc/self`,
-/// `/proc/self/exe`, `/proc/self/fd/N`).
+/// Finds what a magic link stands for.
+pub type Jump = Arc<dyn Fn() -> Result<super::vfs::Resolved> + Send + Sync>;
+
+/// A symbolic link whose target a closure computes each time it is read (`/proc/self`).
+/// A `/proc` magic link (`/proc/self/fd/N`, `cwd`, `root`, `exe`) is one with a `jump`:
+/// readlink(2) shows the text, and resolution goes straight to the object `jump` finds
+/// (proc(5)), so that a file without a name (unlinked, or made with `O_TMPFILE`) can still
+/// be reached through it.
 pub struct DynamicSymlink {
     ino: u64,
     target: Generator,
+    jump: Option<Jump>,
 }
 
 impl DynamicSymlink {
     /// A link with inode number `ino` whose target is `target()`.
     #[allow(clippy::new_ret_no_self, reason = "the VFS holds nodes as NodeRef")]
     pub fn new(ino: u64, target: Generator) -> NodeRef {
-        Arc::new(DynamicSymlink { ino, target })
+        Arc::new(DynamicSymlink {
+            ino,
+            target,
+            jump: None,
+        })
+    }
+
+    /// A magic link with inode number `ino`: reads as `text()`, resolves to `jump()`.
+    pub fn magic(ino: u64, text: Generator, jump: Jump) -> NodeRef {
+        Arc::new(DynamicSymlink {
+            ino,
+            target: text,
+            jump: Some(jump),
+        })
     }
 }
 
@@ -292,56 +312,14 @@ impl Node for DynamicSymlink {
         (self.target)()
     }
 
-    fn open(self: Arc<Self>, _write: bool) -> Result<NodeRef> {
-        Ok(self)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
-
-/// Finds what a magic link stands for.
-pub type Jump = Arc<dyn Fn() -> Result<super::vfs::Resolved> + Send + Sync>;
-
-/// A `/proc` magic link (`/proc/self/fd/N`, `cwd`, `root`, `exe`): readlink(2) shows `text`,
-/// and resolution goes straight to the object `jump` finds (proc(5)), so that a file
-/// without a name (unlinked, or made with `O_TMPFILE`) can still be reached through it.
-pub struct MagicLink {
-    ino: u64,
-    text: Generator,
-    jump: Jump,
-}
-
-impl MagicLink {
-    /// A magic link with inode number `ino`.
-    #[allow(clippy::new_ret_no_self, reason = "the VFS holds nodes as NodeRef")]
-    pub fn new(ino: u64, text: Generator, jump: Jump) -> NodeRef {
-        Arc::new(MagicLink { ino, text, jump })
-    }
-}
-
-impl Node for MagicLink {
-    fn metadata(&self) -> Result<Metadata> {
-        Ok(synthetic_metadata(
-            self.ino,
-            FileType::Symlink,
-            DYNAMIC_SYMLINK_PERM,
-            1,
-        ))
-    }
-    fn file_type(&self) -> FileType {
-        FileType::Symlink
-    }
-    fn read_link(&self) -> Result<Vec<u8>> {
-        (self.text)()
-    }
     fn follow_magic(&self) -> Option<Result<super::vfs::Resolved>> {
-        Some((self.jump)())
+        self.jump.as_ref().map(|jump| jump())
     }
+
     fn open(self: Arc<Self>, _write: bool) -> Result<NodeRef> {
         Ok(self)
     }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
