@@ -174,6 +174,12 @@ pub mod si_code {
     pub const FPE_INTDIV: i32 = 1;
     pub const ILL_ILLOPN: i32 = 2;
     pub const TRAP_BRKPT: i32 = 1;
+    /// SIGCHLD codes (include/uapi/asm-generic/siginfo.h).
+    pub const CLD_EXITED: i32 = 1;
+    pub const CLD_KILLED: i32 = 2;
+    pub const CLD_DUMPED: i32 = 3;
+    pub const CLD_STOPPED: i32 = 5;
+    pub const CLD_CONTINUED: i32 = 6;
 }
 
 /// A `siginfo_t` as the kernel keeps it (`struct kernel_siginfo`): the header, and the union
@@ -210,6 +216,21 @@ impl SigInfo {
         f.u32(0, pid);
         f.u32(4, uid);
         f.u64(8, value);
+        info
+    }
+
+    /// A child's change of state (`_sigchld` layout: `si_pid`, `si_uid`, `si_status`; the
+    /// CPU times `si_utime`/`si_stime` stay 0).
+    pub fn child(signo: u32, code: i32, pid: u32, uid: u32, status: i32) -> Self {
+        let mut info = SigInfo {
+            signo,
+            code,
+            ..SigInfo::default()
+        };
+        let mut f = Fields(&mut info.fields);
+        f.u32(0, pid);
+        f.u32(4, uid);
+        f.u32(8, status as u32);
         info
     }
 

@@ -122,6 +122,12 @@ struct RunArgs {
     program: Vec<std::ffi::OsString>,
 }
 
+/// Every allocation made while the library OS serves a trap comes from the shared kernel heap
+/// (docs/decisions.md D16); all others from the system allocator.
+#[global_allocator]
+static ALLOCATOR: meridian_platform_linux::kheap::KernelHeapAlloc =
+    meridian_platform_linux::kheap::KernelHeapAlloc;
+
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
@@ -380,12 +386,19 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
         uid: policy.uid,
         gid: policy.gid,
     };
-    let (kernel, ctx) = match meridian_shim::setup::boot(platform, config, &spec) {
+    // The kernel is built in the shared kernel heap: its objects are the sandbox's, shared
+    // by every process a fork makes.
+    let booted = meridian_platform_linux::kheap::kernel_mode(|| {
+        meridian_shim::setup::boot(platform, config, &spec)
+            .map(|(kernel, ctx)| (&*Box::leak(Box::new(kernel)), ctx))
+    });
+    let (kernel, ctx): (
+        &'static std::sync::Arc<meridian_shim::Kernel<LinuxPlatform>>,
+        _,
+    ) = match booted {
         Ok(k) => k,
         Err(e) => std::process::exit(report_boot_error(e)),
     };
-    let kernel: &'static std::sync::Arc<meridian_shim::Kernel<LinuxPlatform>> =
-        Box::leak(Box::new(kernel));
     let handler: &'static meridian_shim::Kernel<LinuxPlatform> = kernel.as_ref();
     meridian_platform_linux::harden::limit_resources(
         &meridian_platform_linux::harden::HostLimits {

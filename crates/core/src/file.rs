@@ -93,7 +93,8 @@ pub struct FdEntry {
     pub cloexec: bool,
 }
 
-/// A process's descriptor table.
+/// A process's descriptor table. Cloning it is fork's copy: the same descriptions.
+#[derive(Clone)]
 pub struct FdTable {
     slots: Vec<Option<FdEntry>>,
     limit: usize,

@@ -54,7 +54,8 @@ pub struct Area {
     pub backing: Backing,
 }
 
-/// A guest address space.
+/// A guest address space. Cloning it is fork's copy of the bookkeeping.
+#[derive(Clone)]
 pub struct AddressSpace {
     areas: BTreeMap<u64, Area>,
     low: u64,

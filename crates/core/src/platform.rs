@@ -112,6 +112,21 @@ pub enum Resume {
     KilledBy(u32),
 }
 
+/// Which side of [`Platform::fork_process`] the caller is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forked {
+    /// The original process; the child's host process id.
+    Parent {
+        /// The child's host pid (for [`Platform::kick_process`]).
+        host_pid: i32,
+    },
+    /// The new process; its own host process id.
+    Child {
+        /// This process's host pid.
+        host_pid: i32,
+    },
+}
+
 /// What the platform hands the library OS on each trap. `C` is the platform's register
 /// file (the shim requires the Linux ABI's); `fpu` is the saved FPU/vector state, opaque.
 pub trait TrapHandler<C>: Send + Sync {
@@ -151,6 +166,26 @@ pub trait Platform: HostIo + 'static {
     fn kick_thread(&self, tid: u32);
     /// The host's idea of the number of CPUs the sandbox may use.
     fn cpu_count(&self) -> u32;
+
+    // --- processes (optional capability) -------------------------------------------------
+    /// Copy the calling process (DESIGN §4: a guest process is a host process). In the
+    /// child, the calling thread is the only one, its library OS id becomes `child_tid`, and
+    /// `child` serves its traps from then on. The caller must not use (or drop) anything of
+    /// its own kernel object in the child. Platforms without processes: `NotSupported`.
+    fn fork_process(
+        &self,
+        _child: &'static dyn TrapHandler<Self::Context>,
+        _child_tid: u32,
+    ) -> Result<Forked> {
+        Err(crate::Error::NotSupported)
+    }
+    /// Interrupt host process `host_pid` of the sandbox (one of its threads looks at its
+    /// pending signals, as [`Platform::kick_thread`] does within a process).
+    fn kick_process(&self, _host_pid: i32) {}
+    /// The calling process's host pid (for [`Platform::kick_process`] by others); 0 if none.
+    fn own_host_pid(&self) -> i32 {
+        0
+    }
 
     // --- guest memory -----------------------------------------------------------------
     /// Copy guest memory at `addr` into `buf`; a bad address is [`crate::Error::Fault`].

@@ -30,6 +30,12 @@ pub enum ArgRule {
     OwnPid(u32),
     /// The argument must not have every bit of `mask` set (e.g. not PROT_WRITE|PROT_EXEC).
     NotAllSet(u32, u64),
+    /// As `Flags`, or the argument is exactly the third value (clone: thread flags, or
+    /// glibc's fork).
+    FlagsOrExactly(u32, u64, u64, u64),
+    /// Argument `.0` is the runner's own pid; or, when the runner is pid 1 of its own pid
+    /// namespace (every process it can name is the sandbox's), argument `.1` is signal `.2`.
+    OwnPidOrSignal(u32, u32, u64),
 }
 
 /// One allowed host syscall.
@@ -114,6 +120,12 @@ impl Features {
 /// Writable and executable at once: refused unless the policy allows JIT compilers.
 const PROT_WX: u64 = (libc::PROT_WRITE | libc::PROT_EXEC) as u64;
 const CLONE_THREAD_FLAGS: u64 = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u64;
+/// glibc's fork: `CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD` (sysdeps/unix/sysv/
+/// linux/arch-fork.h). No `CLONE_VM`: the child is a copy.
+const GLIBC_FORK_FLAGS: u64 =
+    (libc::CLONE_CHILD_SETTID | libc::CLONE_CHILD_CLEARTID | libc::SIGCHLD) as u64;
+/// The signal that interrupts a guest thread ([`crate::intercept::KICK_SIGNAL`]).
+const KICK_SIGNAL: u64 = crate::intercept::KICK_SIGNAL as u64;
 /// New namespaces: a thread may be given its own (the runner holds every capability in its
 /// user namespace), and the library OS never needs one after start-up.
 const CLONE_NAMESPACE_FLAGS: u64 = (libc::CLONE_NEWNS
@@ -345,8 +357,13 @@ pub const ALLOWLIST: &[Allowed] = &[
     allow!(
         SYS_clone,
         Core,
-        "guest threads: thread flags, no new namespaces",
-        ArgRule::Flags(0, CLONE_THREAD_FLAGS, CLONE_NAMESPACE_FLAGS)
+        "guest threads (thread flags, no new namespaces) and guest processes (glibc's fork: exactly its flags)",
+        ArgRule::FlagsOrExactly(
+            0,
+            CLONE_THREAD_FLAGS,
+            CLONE_NAMESPACE_FLAGS,
+            GLIBC_FORK_FLAGS
+        )
     ),
     allow!(
         SYS_rseq,
@@ -357,8 +374,8 @@ pub const ALLOWLIST: &[Allowed] = &[
     allow!(
         SYS_tgkill,
         Core,
-        "interrupting a blocked guest thread of this process (its own thread group only)",
-        ArgRule::OwnPid(0)
+        "interrupting a blocked guest thread: of this process, or (inside the sandbox's pid namespace) the kick signal to another process of the sandbox",
+        ArgRule::OwnPidOrSignal(0, 2, KICK_SIGNAL)
     ),
     allow!(SYS_ppoll, Core, "readiness of stdio"),
     allow!(
@@ -522,6 +539,9 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
     assemble(&ops)
 }
 
+/// The runner's pid when it is the first process of its own pid namespace.
+const PID_NAMESPACE_INIT: u32 = 1;
+
 fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32) {
     match arg {
         ArgRule::OwnPid(i) => {
@@ -536,6 +556,28 @@ fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32) {
             ops.push(Op::Load(data::arg_lo(i)));
             ops.push(Op::And((required | forbidden) as u32));
             ops.push(Op::Jeq(required as u32, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+        }
+        ArgRule::FlagsOrExactly(i, required, forbidden, exact) => {
+            ops.push(Op::Load(data::arg_hi(i)));
+            ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+            ops.push(Op::Load(data::arg_lo(i)));
+            ops.push(Op::Jeq(exact as u32, To::L(L_ALLOW), To::Next));
+            ops.push(Op::And((required | forbidden) as u32));
+            ops.push(Op::Jeq(required as u32, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+        }
+        ArgRule::OwnPidOrSignal(i, sig_arg, signo) => {
+            ops.push(Op::Load(data::arg_hi(i)));
+            ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+            ops.push(Op::Load(data::arg_lo(i)));
+            if pid != PID_NAMESPACE_INIT {
+                ops.push(Op::Jeq(pid, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+            } else {
+                ops.push(Op::Jeq(pid, To::L(L_ALLOW), To::Next));
+                ops.push(Op::Load(data::arg_hi(sig_arg)));
+                ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+                ops.push(Op::Load(data::arg_lo(sig_arg)));
+                ops.push(Op::Jeq(signo as u32, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+            }
         }
         ArgRule::NotAllSet(i, mask) => {
             // Only the low 32 bits matter to the kernel for prot (an int).
@@ -569,6 +611,12 @@ impl Allowed {
                 format!("arg{i} has all of {required:#x} and none of {forbidden:#x}")
             }
             Some(ArgRule::OwnPid(i)) => format!("arg{i} is the runner's pid"),
+            Some(ArgRule::FlagsOrExactly(i, required, forbidden, exact)) => format!(
+                "arg{i} has all of {required:#x} and none of {forbidden:#x}, or is {exact:#x}"
+            ),
+            Some(ArgRule::OwnPidOrSignal(i, sig_arg, signo)) => format!(
+                "arg{i} is the runner's pid, or (in the sandbox's pid namespace) arg{sig_arg} is {signo}"
+            ),
             Some(ArgRule::NotAllSet(i, mask)) => {
                 let waiver = self
                     .waived_by

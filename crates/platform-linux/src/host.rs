@@ -475,6 +475,17 @@ impl Volumes {
         self.roots.get(vol as usize).ok_or(Error::Invalid)
     }
 
+    /// In a forked child: start with an empty directory cache. The old entries are
+    /// forgotten, not dropped: blocks they hold may belong to the parent (they were made
+    /// while serving traps, from the kernel heap); their host descriptors stay open here.
+    pub fn forget_cached_dirs(&self) {
+        let mut cache = self.cache();
+        let fresh = crate::kheap::private_heap(|| {
+            DirCache::new(cache.by_volume.len(), cache.capacity, cache.ttl)
+        });
+        core::mem::forget(core::mem::replace(&mut *cache, fresh));
+    }
+
     fn cache(&self) -> MutexGuard<'_, DirCache> {
         // A panic while holding the lock aborts the runner (panic = "abort"), so a poisoned
         // cache is never observed in practice; its entries would still be consistent.

@@ -10,9 +10,9 @@
 //! arrives while the library OS's own code runs (FS base already the host's) is "nested":
 //! nothing is switched.
 
-use crate::usercopy;
+use crate::{kheap, usercopy};
 use core::arch::global_asm;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use meridian_abi::CpuContext;
 use meridian_abi::regs::SIGCONTEXT_WORDS;
 use meridian_core::platform::{Resume, TrapHandler};
@@ -34,8 +34,8 @@ pub struct ThreadBlock {
     pub tid: AtomicU32,
     /// Set (and futex-woken) to cut a wait short.
     pub kick: AtomicU32,
-    /// Host thread id, for tgkill.
-    pub host_tid: i32,
+    /// Host thread id, for tgkill (changes in a forked child).
+    pub host_tid: AtomicI32,
 }
 
 global_asm!(
@@ -105,17 +105,34 @@ static FOREIGN_ARCH_REPORTED: core::sync::atomic::AtomicBool =
 
 /// What the handlers need, set once before any guest code runs.
 pub struct Globals {
-    /// The shim.
-    pub handler: &'static dyn TrapHandler<CpuContext>,
     /// The runner's text.
     pub text: (u64, u64),
 }
 
 static GLOBALS: OnceLock<Globals> = OnceLock::new();
 
+/// The library OS instance of this process: set before any guest code runs, and replaced in
+/// a forked child by the copy made for it (the parent's belongs to the parent).
+static HANDLER: AtomicPtr<&'static dyn TrapHandler<CpuContext>> =
+    AtomicPtr::new(core::ptr::null_mut());
+
 /// Install the globals (once).
 pub fn set_globals(g: Globals) {
     let _ = GLOBALS.set(g);
+}
+
+/// Make `handler` the library OS instance that serves this process's traps.
+pub fn set_handler(handler: &'static dyn TrapHandler<CpuContext>) {
+    // The slot is never freed: a handler running on another thread may still read the old
+    // one (only ever a few per process: one per fork).
+    let slot = crate::kheap::private_heap(|| Box::leak(Box::new(handler)));
+    HANDLER.store(slot, Ordering::Release);
+}
+
+fn handler() -> Option<&'static dyn TrapHandler<CpuContext>> {
+    let slot = HANDLER.load(Ordering::Acquire);
+    // SAFETY: a non-null slot was leaked by `set_handler` and is never freed or changed.
+    (!slot.is_null()).then(|| unsafe { *slot })
 }
 
 /// The calling thread's block. Only valid on a thread set up by [`setup_thread`], while
@@ -163,7 +180,7 @@ pub fn setup_thread(tid: u32) -> std::io::Result<&'static ThreadBlock> {
             guest_fs: AtomicU64::new(0),
             tid: AtomicU32::new(tid),
             kick: AtomicU32::new(0),
-            host_tid: libc::gettid(),
+            host_tid: AtomicI32::new(libc::gettid()),
         })
     };
     // Guard page between the block and the stack that grows down towards it.
@@ -311,7 +328,9 @@ fn finish(resume: Resume) {
 }
 
 extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_void, nested: u64) {
-    let Some(g) = GLOBALS.get() else { return };
+    let (Some(g), Some(handler)) = (GLOBALS.get(), handler()) else {
+        return;
+    };
     let frame = Frame { uc: uc.cast() };
     let block = current_block();
     let tid = block.tid.load(Ordering::Relaxed);
@@ -350,7 +369,7 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
                 ));
             }
             let mut ctx = frame.regs();
-            let r = g.handler.syscall(tid, nr as u64, &mut ctx, frame.fpu());
+            let r = kheap::kernel_mode(|| handler.syscall(tid, nr as u64, &mut ctx, frame.fpu()));
             frame.set_regs(&ctx);
             finish(r);
         }
@@ -370,19 +389,19 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
                     ctx.rip
                 ));
             }
-            let r = g
-                .handler
-                .fault(tid, signo as u32, code, addr, &mut ctx, frame.fpu());
+            let r = kheap::kernel_mode(|| {
+                handler.fault(tid, signo as u32, code, addr, &mut ctx, frame.fpu())
+            });
             frame.set_regs(&ctx);
             finish(r);
         }
         _ => {
             if signo != KICK_SIGNAL {
-                g.handler.forward_signal(signo as u32);
+                kheap::kernel_mode(|| handler.forward_signal(signo as u32));
             }
             if nested == 0 {
                 let mut ctx = frame.regs();
-                let r = g.handler.interrupt(tid, &mut ctx, frame.fpu());
+                let r = kheap::kernel_mode(|| handler.interrupt(tid, &mut ctx, frame.fpu()));
                 frame.set_regs(&ctx);
                 finish(r);
             }

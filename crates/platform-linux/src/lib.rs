@@ -18,6 +18,12 @@ pub mod filter;
 pub mod harden;
 pub mod host;
 pub mod intercept;
+pub mod kheap;
+
+/// Unit tests allocate as the runner does (kheap's tests switch heaps).
+#[cfg(test)]
+#[global_allocator]
+static TEST_ALLOCATOR: kheap::KernelHeapAlloc = kheap::KernelHeapAlloc;
 pub mod shared_heap;
 pub mod supervisor;
 mod threads;
@@ -101,7 +107,7 @@ const CLOCK_KINDS: [ClockKind; 5] = [
 ];
 
 /// The runner's process id, set by [`LinuxPlatform::new`] (kicks name it in tgkill).
-static HOST_PID: AtomicU32 = AtomicU32::new(0);
+pub(crate) static HOST_PID: AtomicU32 = AtomicU32::new(0);
 
 /// Whether the one-line note about refused writable+executable mappings was printed.
 static WX_REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -221,6 +227,15 @@ impl LinuxPlatform {
         for m in missing {
             eprintln!("meridian: warning: {m}");
         }
+        kheap::install().map_err(|e| SetupError::Host {
+            what: "creating the shared kernel heap",
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        // Guest processes are host processes whose exit the library OS records itself
+        // (crates/shim/src/process.rs): ignoring the host's SIGCHLD makes the host reap them,
+        // so none lingers as a host zombie and the runner needs no wait4.
+        // SAFETY: plain disposition change, before any other thread exists.
+        unsafe { libc::signal(libc::SIGCHLD, libc::SIG_IGN) };
         // Read after `isolate`, which may have forked into a pid namespace: this is the pid
         // as the runner's own calls (tgkill) name it there, 1 with a pid namespace.
         // SAFETY: getpid has no preconditions.
@@ -281,10 +296,8 @@ impl LinuxPlatform {
         handler: &'static dyn TrapHandler<CpuContext>,
         main_tid: u32,
     ) -> Result<(), SetupError> {
-        intercept::set_globals(intercept::Globals {
-            handler,
-            text: self.text,
-        });
+        intercept::set_globals(intercept::Globals { text: self.text });
+        intercept::set_handler(handler);
         let block =
             intercept::setup_thread(main_tid).map_err(host_err("setting up the signal stack"))?;
         threads::register_main(main_tid, block);
@@ -552,6 +565,29 @@ impl Platform for LinuxPlatform {
 
     fn kick_thread(&self, tid: u32) {
         threads::kick(tid);
+    }
+
+    fn fork_process(
+        &self,
+        child: &'static dyn TrapHandler<CpuContext>,
+        child_tid: u32,
+    ) -> Result<meridian_core::platform::Forked, Error> {
+        let forked = threads::fork(child_tid)?;
+        if let meridian_core::platform::Forked::Child { .. } = forked {
+            intercept::set_handler(child);
+            if let Some(v) = &self.volumes {
+                v.forget_cached_dirs();
+            }
+        }
+        Ok(forked)
+    }
+
+    fn kick_process(&self, host_pid: i32) {
+        threads::kick_process(host_pid);
+    }
+
+    fn own_host_pid(&self) -> i32 {
+        host_pid() as i32
     }
 
     fn cpu_count(&self) -> u32 {

@@ -12,16 +12,17 @@ use std::sync::atomic::Ordering;
 /// Host stack of a guest thread's host side (only used before entering the guest).
 pub const HOST_THREAD_STACK_BYTES: usize = 64 * 1024;
 const FUTEX2_SIZE_U32: u32 = 0x02;
-const FUTEX2_PRIVATE: u32 = 128;
 const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
 static BLOCKS: Mutex<Option<HashMap<u32, usize>>> = Mutex::new(None);
 
 fn register(tid: u32, b: &'static ThreadBlock) {
-    if let Ok(mut m) = BLOCKS.lock() {
-        m.get_or_insert_with(HashMap::new)
-            .insert(tid, b as *const ThreadBlock as usize);
-    }
+    crate::kheap::private_heap(|| {
+        if let Ok(mut m) = BLOCKS.lock() {
+            m.get_or_insert_with(HashMap::new)
+                .insert(tid, b as *const ThreadBlock as usize);
+        }
+    })
 }
 
 /// Register the main thread's block (set up by the caller).
@@ -42,26 +43,29 @@ pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
     }
-    let r = std::thread::Builder::new()
-        .stack_size(HOST_THREAD_STACK_BYTES)
-        .spawn(move || {
-            let block = match intercept::setup_thread(tid) {
-                Ok(b) => b,
-                Err(e) => {
-                    eprintln!("meridian: cannot set up guest thread {tid}: {e}");
-                    std::process::exit(125);
+    // std's handles of the new host thread are the platform's own, private memory.
+    let r = crate::kheap::private_heap(|| {
+        std::thread::Builder::new()
+            .stack_size(HOST_THREAD_STACK_BYTES)
+            .spawn(move || {
+                let block = match intercept::setup_thread(tid) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        eprintln!("meridian: cannot set up guest thread {tid}: {e}");
+                        std::process::exit(125);
+                    }
+                };
+                register(tid, block);
+                // Guest code runs with every host signal deliverable (see the top of `spawn`).
+                // SAFETY: sets this thread's mask from an empty set we own.
+                unsafe {
+                    let mut empty: libc::sigset_t = core::mem::zeroed();
+                    libc::sigemptyset(&mut empty);
+                    libc::pthread_sigmask(libc::SIG_SETMASK, &empty, core::ptr::null_mut());
                 }
-            };
-            register(tid, block);
-            // Guest code runs with every host signal deliverable (see the top of `spawn`).
-            // SAFETY: sets this thread's mask from an empty set we own.
-            unsafe {
-                let mut empty: libc::sigset_t = core::mem::zeroed();
-                libc::sigemptyset(&mut empty);
-                libc::pthread_sigmask(libc::SIG_SETMASK, &empty, core::ptr::null_mut());
-            }
-            intercept::enter_guest(&ctx, fs)
-        });
+                intercept::enter_guest(&ctx, fs)
+            })
+    });
     // SAFETY: restores the mask saved above.
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, core::ptr::null_mut()) };
     r.map(|_| ()).map_err(|_| Error::Host(libc::EAGAIN))
@@ -85,10 +89,55 @@ pub fn kick(tid: u32) {
         libc::syscall(
             libc::SYS_tgkill,
             crate::host_pid() as libc::pid_t,
-            b.host_tid,
+            b.host_tid.load(Ordering::Relaxed),
             KICK_SIGNAL,
         )
     };
+}
+
+/// Interrupt host process `pid` of the sandbox: its main thread gets the kick signal and
+/// looks at its pending signals (a thread blocked in a wait wakes with EINTR).
+pub fn kick_process(pid: i32) {
+    // SAFETY: tgkill with the kick signal; the filter allows it to other processes only
+    // inside the sandbox's pid namespace, where every process is the sandbox's.
+    unsafe { libc::syscall(libc::SYS_tgkill, pid, pid, KICK_SIGNAL) };
+}
+
+/// Host fork for a guest fork. In the child, the calling thread becomes guest thread
+/// `child_tid` and the only one.
+pub fn fork(child_tid: u32) -> Result<meridian_core::platform::Forked, Error> {
+    use meridian_core::platform::Forked;
+    // glibc's fork (not a raw clone): it takes its allocator's and stdio's locks around the
+    // clone, so the child's private heap is usable even if another thread was allocating.
+    // SAFETY: fork has no memory preconditions; the child only runs this thread.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(Error::Host(
+            std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EAGAIN),
+        ));
+    }
+    if pid > 0 {
+        return Ok(Forked::Parent { host_pid: pid });
+    }
+    // SAFETY: gettid has no preconditions; in the new process the main thread's id is the pid.
+    let me = unsafe { libc::gettid() };
+    crate::HOST_PID.store(me as u32, Ordering::Relaxed);
+    let block = intercept::current_block();
+    block.tid.store(child_tid, Ordering::Relaxed);
+    block.host_tid.store(me, Ordering::Relaxed);
+    // The parent's other threads do not exist here. Their registry entries are forgotten,
+    // not dropped: they may point into memory the parent owns.
+    let fresh = crate::kheap::private_heap(|| {
+        let mut m = HashMap::new();
+        m.insert(child_tid, block as *const ThreadBlock as usize);
+        m
+    });
+    if let Ok(mut blocks) = BLOCKS.lock() {
+        core::mem::forget(blocks.replace(fresh));
+    }
+    Ok(Forked::Child { host_pid: me })
 }
 
 #[repr(C)]
@@ -123,7 +172,9 @@ pub fn wait_on(addr: u64, expected: u32, timeout: Option<Nanos>) -> WaitOutcome 
     if block.kick.swap(0, Ordering::AcqRel) != 0 {
         return WaitOutcome::Interrupted;
     }
-    let flags = FUTEX2_SIZE_U32 | FUTEX2_PRIVATE;
+    // Not FUTEX2_PRIVATE: kernel words live in the kernel heap, which every process of the
+    // sandbox maps, and a waker may be another process (DESIGN §4).
+    let flags = FUTEX2_SIZE_U32;
     let waiters = [
         FutexWaitv {
             val: u64::from(expected),
@@ -169,12 +220,15 @@ pub fn wait_guest(addr: u64, expected: u32, timeout: Option<Nanos>, bitset: u32)
         return wait_on(addr, expected, timeout);
     }
     let dl = deadline(timeout);
-    // SAFETY: private FUTEX_WAIT_BITSET on a guest word (checked in range by the caller).
+    // SAFETY: FUTEX_WAIT_BITSET on a guest word (checked in range by the caller). Shared
+    // (not FUTEX_PRIVATE_FLAG): a guest word in MAP_SHARED memory may be woken by another
+    // process (process-shared mutexes and semaphores); for private memory the host keys a
+    // shared futex by address space anyway.
     let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
             addr,
-            libc::FUTEX_WAIT_BITSET | libc::FUTEX_PRIVATE_FLAG,
+            libc::FUTEX_WAIT_BITSET,
             expected,
             dl.as_ref().map_or(core::ptr::null(), |t| t as *const _),
             0u64,
@@ -193,12 +247,12 @@ pub fn wait_guest(addr: u64, expected: u32, timeout: Option<Nanos>, bitset: u32)
 
 /// Wake up to `count` waiters on `addr`.
 pub fn wake(addr: u64, count: u32, bitset: u32) -> u32 {
-    // SAFETY: private FUTEX_WAKE_BITSET; waking touches no memory.
+    // SAFETY: FUTEX_WAKE_BITSET (shared, as in `wait_guest`); waking touches no memory.
     let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
             addr,
-            libc::FUTEX_WAKE_BITSET | libc::FUTEX_PRIVATE_FLAG,
+            libc::FUTEX_WAKE_BITSET,
             count.min(i32::MAX as u32),
             0u64,
             0u64,
@@ -220,12 +274,13 @@ pub fn requeue(
         Some(v) => (libc::FUTEX_CMP_REQUEUE, v),
         None => (libc::FUTEX_REQUEUE, 0),
     };
-    // SAFETY: private requeue between two guest words (checked in range by the caller).
+    // SAFETY: requeue between two guest words (checked in range by the caller); shared, as
+    // in `wait_guest`.
     let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
             addr,
-            op | libc::FUTEX_PRIVATE_FLAG,
+            op,
             wake.min(i32::MAX as u32),
             requeue.min(i32::MAX as u32) as u64,
             addr2,

@@ -32,6 +32,7 @@ pub mod lock_calls;
 pub mod mem;
 pub mod mm_calls;
 pub mod poll;
+pub mod process;
 pub mod procfs;
 pub mod setup;
 pub mod signal;
@@ -44,7 +45,7 @@ pub mod trace;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64};
 use meridian_abi::CpuContext;
 use meridian_core::file::FdTable;
 use meridian_core::fs::vfs::Vfs;
@@ -137,8 +138,8 @@ pub struct Limits {
 pub struct Kernel<P: LinuxPlatform> {
     /// The platform.
     pub p: &'static P,
-    /// The filesystem.
-    pub vfs: Vfs,
+    /// The filesystem (the mount table is the sandbox's, shared by its processes).
+    pub vfs: Arc<Vfs>,
     /// Settings.
     pub config: Config,
     /// Process id.
@@ -159,12 +160,11 @@ pub struct Kernel<P: LinuxPlatform> {
     pub signals: signal::SignalState,
     /// Live threads.
     pub threads: Mutex<BTreeMap<u32, Arc<Thread>>>,
-    next_tid: AtomicU32,
-    /// Readiness changes.
-    pub epoch: Epoch,
+    /// Readiness changes (one counter for the whole sandbox).
+    pub epoch: Arc<Epoch>,
     /// The executable's canonical path, argv and envp (for /proc/self).
     pub image: Mutex<loader::ImageInfo>,
-    reported: Mutex<BTreeSet<u64>>,
+    pub(crate) reported: Mutex<BTreeSet<u64>>,
     /// Resource limits: (resource, soft, hard).
     pub rlimits: Mutex<BTreeMap<u32, (u64, u64)>>,
     /// In-memory files mapped MAP_SHARED, by the handle of their shared pages (kept while
@@ -180,15 +180,22 @@ pub struct Kernel<P: LinuxPlatform> {
     >,
     /// Start time (monotonic), for /proc/uptime-like answers.
     pub started: u64,
+    /// What the sandbox's processes share: the process table.
+    pub sandbox: Arc<process::Sandbox>,
+    /// This process's entry in it.
+    pub proc: Arc<process::Process>,
 }
 
 impl<P: LinuxPlatform> Kernel<P> {
     /// A kernel over `vfs` with no threads yet.
     pub fn new(p: &'static P, vfs: Vfs, config: Config) -> Self {
         let lo = p.guest_range();
+        let (sandbox, proc) = process::Sandbox::new(config.uid);
+        proc.host_pid
+            .store(p.own_host_pid(), core::sync::atomic::Ordering::Release);
         Kernel {
             p,
-            vfs,
+            vfs: Arc::new(vfs),
             pid: 1,
             fds: Mutex::new(FdTable::new(
                 config
@@ -203,20 +210,26 @@ impl<P: LinuxPlatform> Kernel<P> {
             mm: Mutex::new(AddressSpace::new(lo.start, lo.end)),
             signals: signal::SignalState::new(),
             threads: Mutex::new(BTreeMap::new()),
-            next_tid: AtomicU32::new(1),
-            epoch: Epoch::new(),
+            epoch: Arc::new(Epoch::new()),
             image: Mutex::new(loader::ImageInfo::default()),
             reported: Mutex::new(BTreeSet::new()),
             rlimits: Mutex::new(task_calls::rlimits_for(&config.limits)),
             shared_files: Mutex::new(BTreeMap::new()),
             started: p.now(meridian_core::time::ClockKind::Monotonic).0,
             config,
+            sandbox,
+            proc,
         }
     }
 
-    /// Allocate a thread id and register its state.
+    /// Allocate a thread id and register its state. The first thread of the first process
+    /// gets its pid.
     pub fn new_thread(&self, mask: u64) -> Arc<Thread> {
-        let tid = self.next_tid.fetch_add(1, Ordering::Relaxed);
+        let tid = if self.threads.lock().is_empty() && self.pid == 1 && self.sandbox.count() == 1 {
+            1
+        } else {
+            self.sandbox.new_id()
+        };
         let t = Thread::new(tid, mask);
         self.threads.lock().insert(tid, t.clone());
         t
@@ -237,6 +250,16 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
     }
 
+    /// The process ends here if `r` says so: record its exit for its parent first.
+    fn finish(&self, r: Resume) -> Resume {
+        match r {
+            Resume::ExitProcess(code) => self.exit_process(process::exited(code)),
+            Resume::KilledBy(signo) => self.exit_process(process::killed(signo)),
+            Resume::Guest | Resume::ExitThread => {}
+        }
+        r
+    }
+
     /// Wake everything waiting for a readiness change.
     pub fn notify(&self) {
         self.epoch.bump();
@@ -249,7 +272,7 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
         let Some(t) = self.thread(tid) else {
             return Resume::ExitThread;
         };
-        match table::dispatch(self, &t, nr, ctx, fpu) {
+        let r = match table::dispatch(self, &t, nr, ctx, fpu) {
             table::Outcome::Return(r) => {
                 ctx.rax = match r {
                     Ok(v) => v,
@@ -259,7 +282,18 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
             }
             table::Outcome::ContextSet => self.deliver_signals(&t, ctx, fpu, None),
             table::Outcome::Exit(r) => r,
-        }
+            table::Outcome::ForkChild { stack } => {
+                // This kernel is the parent's: the child's handle to its thread must not
+                // be dropped here (that would count down the parent's reference).
+                core::mem::forget(t);
+                ctx.rax = 0;
+                if stack != 0 {
+                    ctx.rsp = stack;
+                }
+                return Resume::Guest;
+            }
+        };
+        self.finish(r)
     }
 
     fn fault(
@@ -272,7 +306,7 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
         fpu: &mut [u8],
     ) -> Resume {
         let Some(t) = self.thread(tid) else {
-            return Resume::KilledBy(signo);
+            return self.finish(Resume::KilledBy(signo));
         };
         // Guest code never has a reason to touch memory above the guest range, where the
         // library OS lives: such a fault is a probe for the library OS's code (to call its
@@ -285,7 +319,7 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
                 0x5_0000,
                 format_args!("guest touched library OS memory (address {addr:#x}, code at {:#x}); ending the sandbox", ctx.rip),
             );
-            return Resume::KilledBy(signo);
+            return self.finish(Resume::KilledBy(signo));
         }
         // A MAP_SHARED in-memory file the guest touches past what is mapped: the file grew
         // (map and retry) or the access is past its end (SIGBUS). Bit 0 of the page-fault
@@ -315,14 +349,16 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
             } else {
                 code
             };
-        self.deliver_fault(&t, signo, code, addr, ctx, fpu)
+        let r = self.deliver_fault(&t, signo, code, addr, ctx, fpu);
+        self.finish(r)
     }
 
     fn interrupt(&self, tid: u32, ctx: &mut CpuContext, fpu: &mut [u8]) -> Resume {
         let Some(t) = self.thread(tid) else {
             return Resume::Guest;
         };
-        self.deliver_signals(&t, ctx, fpu, None)
+        let r = self.deliver_signals(&t, ctx, fpu, None);
+        self.finish(r)
     }
 
     fn forward_signal(&self, signo: u32) {

@@ -60,6 +60,15 @@ impl SignalState {
             unrouted: AtomicU64::new(0),
         }
     }
+    /// fork's copy: the same dispositions, nothing pending (fork(2)).
+    pub fn fork_copy(&self) -> Self {
+        SignalState {
+            actions: Mutex::new(*self.actions.lock()),
+            pending: Pending::new(),
+            unrouted: AtomicU64::new(0),
+        }
+    }
+
     /// The action for `signo` (1..=64).
     pub fn action(&self, signo: u32) -> SigAction {
         self.actions
@@ -100,6 +109,7 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// Take the next pending signal among `allowed` for `t`: its own signals first, then
     /// the process's (`dequeue_signal`, kernel/signal.c).
     pub fn take_signal(&self, t: &Thread, allowed: u64) -> Option<SigInfo> {
+        self.take_incoming(t);
         t.pending
             .take(allowed)
             .or_else(|| self.signals.pending.take(allowed))
@@ -109,6 +119,7 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// Blocking calls ask this whenever their wait is cut short, so it is also where host
     /// signals forwarded meanwhile are passed on to the other threads.
     pub fn signal_pending(&self, t: &Thread) -> bool {
+        self.take_incoming(t);
         self.route_forwarded(t);
         let mask = t.sigmask.load(Ordering::Acquire);
         (t.pending.bits() | self.signals.pending.bits()) & !mask != 0
@@ -413,6 +424,9 @@ impl<P: LinuxPlatform> Kernel<P> {
             for t in threads {
                 t.pending.discard(sigbit(s));
             }
+        }
+        if s == abisig::sig::SIGCHLD {
+            self.update_auto_reap();
         }
         if old != 0 {
             self.write_mem(old, &prev.encode())?;

@@ -37,17 +37,11 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// kill(2). The only process is this one, leader of its own group; kill(-1) reaches
     /// every process but init and the caller (`kill_something_info`), so none here.
     pub fn sys_kill(&self, t: &Thread, pid: u64, sig: u64) -> SysResult {
-        let pid = pid as i32;
-        let me = self.pid as i32;
-        if pid == -1 || (pid != me && pid != 0 && pid != -me) {
-            return Err(Errno::ESRCH.into());
-        }
         let sig = valid_signal(sig)?;
-        if sig == 0 {
-            return Ok(0);
-        }
-        let info = SigInfo::sender(sig, si_code::SI_USER, self.pid, SENDER_UID);
-        self.send_signal(t, Target::Process, info)
+        let uid = self.creds.lock().uid[0];
+        self.kill_processes(t, pid as i32, || {
+            SigInfo::sender(sig, si_code::SI_USER, self.pid, uid)
+        })
     }
 
     /// tgkill(2).

@@ -60,6 +60,12 @@ pub enum Outcome {
     ContextSet,
     /// The thread or process ends.
     Exit(Resume),
+    /// This is the child of a fork, running on its parent's kernel object until the trap
+    /// returns: return 0 to the guest (on `stack` if not 0) without touching that kernel.
+    ForkChild {
+        /// The child's stack pointer (clone's `stack`), or 0 to keep the parent's.
+        stack: u64,
+    },
 }
 
 macro_rules! syscalls {
@@ -147,13 +153,14 @@ syscalls! {
     __NR_nanosleep "nanosleep" [Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_nanosleep(t, a[0], a[1]));
     __NR_sendfile "sendfile" [Int, Int, Ptr, Len] Partial "copied through the library OS; bytes read but not written are lost to the input position" => |k, t, a, c, f| ret(k.sys_sendfile(t, a[0], a[1], a[2], 0, a[3]));
     __NR_getpid "getpid" [] Full "" => |k, t, a, c, f| ret(Ok(u64::from(k.pid)));
-    __NR_clone "clone" [Hex, Ptr, Ptr, Ptr, Ptr] Partial "threads only (CLONE_VM|CLONE_THREAD); new processes: ENOSYS until fork support" => |k, t, a, c, f| ret(k.sys_clone(t, c, a[0], a[1], a[2], a[3], a[4]));
-    __NR_fork "fork" [] Errno "ENOSYS: processes are not supported yet" => |k, t, a, c, f| enosys(k, nr::__NR_fork, "processes are not supported yet");
-    __NR_vfork "vfork" [] Errno "ENOSYS: processes are not supported yet" => |k, t, a, c, f| enosys(k, nr::__NR_vfork, "processes are not supported yet");
+    __NR_clone "clone" [Hex, Ptr, Ptr, Ptr, Ptr] Partial "threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND) and processes as fork, vfork or CLONE_VM|CLONE_VFORK (posix_spawn: the child runs on a copy of the parent's memory); CLONE_FILES/CLONE_FS/CLONE_SIGHAND/CLONE_PARENT/CLONE_PIDFD for processes: EINVAL" => |k, t, a, c, f| k.clone_outcome(t, c, a[0], a[1], a[2], a[3], a[4]);
+    __NR_fork "fork" [] Full "a host fork; kernel state the processes share stays one" => |k, t, a, c, f| k.clone_outcome(t, c, u64::from(meridian_abi::signal::sig::SIGCHLD), 0, 0, 0, 0);
+    __NR_vfork "vfork" [] Partial "the parent waits until the child execs or exits, but the child runs on a copy of its memory (as fork)" => |k, t, a, c, f| k.clone_outcome(t, c, crate::process::CLONE_VM | crate::process::CLONE_VFORK | u64::from(meridian_abi::signal::sig::SIGCHLD), 0, 0, 0, 0);
     __NR_execve "execve" [Path, Ptr, Ptr] Errno "ENOSYS: exec is not supported yet" => |k, t, a, c, f| enosys(k, nr::__NR_execve, "exec is not supported yet");
     __NR_exit "exit" [Int] Full "" => |k, t, a, c, f| Outcome::Exit(k.sys_exit(t, a[0]));
-    __NR_wait4 "wait4" [Int, Ptr, Hex, Ptr] Partial "no child processes yet: ECHILD" => |k, t, a, c, f| ret(Err(Errno::ECHILD.into()));
-    __NR_kill "kill" [Int, Int] Partial "one process in the sandbox: itself or its group; kill(-1) reaches no other process (ESRCH)" => |k, t, a, c, f| ret(k.sys_kill(t, a[0], a[1]));
+    __NR_wait4 "wait4" [Int, Ptr, Hex, Ptr] Partial "rusage is all zero" => |k, t, a, c, f| ret(k.sys_wait4(t, a[0], a[1], a[2], a[3]));
+    __NR_waitid "waitid" [Int, Int, Ptr, Hex, Ptr] Partial "P_PIDFD: EINVAL; rusage is all zero" => |k, t, a, c, f| ret(k.sys_waitid(t, a[0], a[1], a[2], a[3], a[4]));
+    __NR_kill "kill" [Int, Int] Full "to processes of the sandbox only" => |k, t, a, c, f| ret(k.sys_kill(t, a[0], a[1]));
     __NR_uname "uname" [Ptr] Full "" => |k, t, a, c, f| ret(k.sys_uname(a[0]));
     __NR_fcntl "fcntl" [Int, Int, Hex] Partial "record locks: F_SETLKW waits but does not detect deadlocks (EDEADLK)" => |k, t, a, c, f| ret(k.sys_fcntl(t, a[0], a[1], a[2]));
     __NR_flock "flock" [Int, Hex] Full "" => |k, t, a, c, f| ret(k.sys_flock(t, a[0], a[1]));
@@ -197,15 +204,15 @@ syscalls! {
     __NR_setgid "setgid" [Int] Full "" => |k, t, a, c, f| ret(k.sys_setgid(a[0]));
     __NR_geteuid "geteuid" [] Full "" => |k, t, a, c, f| ret(k.sys_getid(false, true));
     __NR_getegid "getegid" [] Full "" => |k, t, a, c, f| ret(k.sys_getid(true, true));
-    __NR_setpgid "setpgid" [Int, Int] Partial "one process: its own group only" => |k, t, a, c, f| ret(k.sys_setpgid(a[0], a[1]));
-    __NR_getppid "getppid" [] Full "the sandbox's first process has parent 0" => |k, t, a, c, f| ret(Ok(0));
-    __NR_getpgrp "getpgrp" [] Full "" => |k, t, a, c, f| ret(Ok(u64::from(k.pid)));
-    __NR_setsid "setsid" [] Partial "the first process already leads its session: EPERM" => |k, t, a, c, f| ret(Err(Errno::EPERM.into()));
+    __NR_setpgid "setpgid" [Int, Int] Full "" => |k, t, a, c, f| ret(k.sys_setpgid(a[0], a[1]));
+    __NR_getppid "getppid" [] Full "the sandbox's first process has parent 0" => |k, t, a, c, f| ret(k.sys_getppid());
+    __NR_getpgrp "getpgrp" [] Full "" => |k, t, a, c, f| ret(k.sys_getpgid(0));
+    __NR_setsid "setsid" [] Full "" => |k, t, a, c, f| ret(k.sys_setsid());
     __NR_getgroups "getgroups" [Len, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_getgroups(a[0], a[1]));
     __NR_getresuid "getresuid" [Ptr, Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_getres(false, a[0], a[1], a[2]));
     __NR_getresgid "getresgid" [Ptr, Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_getres(true, a[0], a[1], a[2]));
     __NR_getpgid "getpgid" [Int] Full "" => |k, t, a, c, f| ret(k.sys_getpgid(a[0]));
-    __NR_getsid "getsid" [Int] Full "" => |k, t, a, c, f| ret(k.sys_getpgid(a[0]));
+    __NR_getsid "getsid" [Int] Full "" => |k, t, a, c, f| ret(k.sys_getsid(a[0]));
     __NR_rt_sigpending "rt_sigpending" [Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_rt_sigpending(t, a[0], a[1]));
     __NR_rt_sigtimedwait "rt_sigtimedwait" [Ptr, Ptr, Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_rt_sigtimedwait(t, a[0], a[1], a[2], a[3]));
     __NR_rt_sigqueueinfo "rt_sigqueueinfo" [Int, Int, Ptr] Partial "no E2BIG check of unknown si_code layouts; RLIMIT_SIGPENDING (at most 32768) limits each pending queue, not the user" => |k, t, a, c, f| ret(k.sys_rt_sigqueueinfo(t, a[0], a[1], a[2]));

@@ -16,7 +16,7 @@ const RLIMIT_CPU: u32 = 0;
 /// RLIMIT_FSIZE (include/uapi/asm-generic/resource.h).
 pub(crate) const RLIMIT_FSIZE: u32 = 1;
 const RLIMIT_STACK: u32 = 3;
-const RLIMIT_NPROC: u32 = 6;
+pub(crate) const RLIMIT_NPROC: u32 = 6;
 const RLIMIT_NOFILE: u32 = 7;
 const RLIMIT_AS: u32 = 9;
 const RLIM_INFINITY: u64 = u64::MAX;
@@ -54,18 +54,12 @@ pub fn rlimits_for(limits: &crate::Limits) -> BTreeMap<u32, (u64, u64)> {
     m
 }
 
-const CLONE_VM: u64 = 0x100;
-const CLONE_FS: u64 = 0x200;
-const CLONE_FILES: u64 = 0x400;
-const CLONE_SIGHAND: u64 = 0x800;
-const CLONE_VFORK: u64 = 0x4000;
-const CLONE_THREAD: u64 = 0x10000;
+use crate::process::{
+    CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT_SETTID,
+    CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM,
+};
 const CLONE_SYSVSEM: u64 = 0x40000;
-const CLONE_SETTLS: u64 = 0x80000;
-const CLONE_PARENT_SETTID: u64 = 0x100000;
-const CLONE_CHILD_CLEARTID: u64 = 0x200000;
 const CLONE_DETACHED: u64 = 0x400000;
-const CLONE_CHILD_SETTID: u64 = 0x1000000;
 const THREAD_FLAGS_ALLOWED: u64 = CLONE_VM
     | CLONE_FS
     | CLONE_FILES
@@ -114,8 +108,13 @@ impl<P: LinuxPlatform> Kernel<P> {
             || flags & !(THREAD_FLAGS_ALLOWED | 0xff) != 0
             || flags & CLONE_VFORK != 0
         {
-            self.report_once(0x2_0000, format_args!("clone without CLONE_THREAD (new processes) is not supported yet: returning ENOSYS"));
-            return Err(Errno::ENOSYS.into());
+            self.report_once(
+                0x2_0000,
+                format_args!(
+                    "clone of a thread with flags {flags:#x} is not supported: returning EINVAL"
+                ),
+            );
+            return Err(Errno::EINVAL.into());
         }
         let tasks = self.threads.lock().len() as u64;
         if tasks >= self.rlimit(RLIMIT_NPROC).0 {
@@ -148,6 +147,28 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Err(e.into());
         }
         Ok(u64::from(tid))
+    }
+
+    /// clone(2), fork(2) and vfork(2): a thread (CLONE_THREAD) or a process.
+    pub fn clone_outcome(
+        &self,
+        t: &Thread,
+        ctx: &CpuContext,
+        flags: u64,
+        stack: u64,
+        ptid: u64,
+        ctid: u64,
+        tls: u64,
+    ) -> crate::table::Outcome {
+        use crate::table::Outcome;
+        if flags & CLONE_THREAD != 0 {
+            return Outcome::Return(self.sys_clone(t, ctx, flags, stack, ptid, ctid, tls));
+        }
+        match self.sys_fork(t, flags, ptid, ctid, tls) {
+            Ok(Some(pid)) => Outcome::Return(Ok(pid)),
+            Ok(None) => Outcome::ForkChild { stack },
+            Err(e) => Outcome::Return(Err(e)),
+        }
     }
 
     /// exit(2): end the thread; the last thread ends the process.
@@ -672,25 +693,6 @@ impl<P: LinuxPlatform> Kernel<P> {
         self.p.fill_random(&mut b);
         self.write_mem(buf, &b)?;
         Ok(n as u64)
-    }
-
-    /// getpgid/getsid: the process is its own group and session leader.
-    pub fn sys_getpgid(&self, pid: u64) -> SysResult {
-        if pid == 0 || pid == u64::from(self.pid) {
-            Ok(u64::from(self.pid))
-        } else {
-            Err(Errno::ESRCH.into())
-        }
-    }
-
-    /// setpgid(2).
-    pub fn sys_setpgid(&self, pid: u64, pgid: u64) -> SysResult {
-        let me = u64::from(self.pid);
-        if (pid == 0 || pid == me) && (pgid == 0 || pgid == me) {
-            Ok(0)
-        } else {
-            Err(Errno::EPERM.into())
-        }
     }
 
     /// prctl(2).

@@ -32,6 +32,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             Outcome::Return(Err(e)) => format!("= -1 {}", e.0.name().unwrap_or("E?")),
             Outcome::ContextSet => String::from("= ?"),
             Outcome::Exit(_) => String::from("= ? (exit)"),
+            Outcome::ForkChild { .. } => String::from("= 0 (child)"),
         };
         let line = format!("[{}] {name}({shown}) {result}\n", t.tid);
         let _ = self.p.host_write(HostFd(2), line.as_bytes(), None);

@@ -331,3 +331,50 @@ fn writable_executable_mappings_need_the_jit_feature() {
         assert_eq!(run(&p, &seccomp_data(nr, ours, [0; 6])), RET_ENOSYS);
     }
 }
+
+#[test]
+fn fork_and_kicks_between_processes() {
+    let ours = 0x7f00_0015_0000;
+    let clone = libc::SYS_clone as u32;
+    let tgkill = libc::SYS_tgkill as u32;
+    let outside = build(&spec()).unwrap();
+    let inside = build(&FilterSpec { pid: 1, ..spec() }).unwrap();
+    for p in [&outside, &inside] {
+        assert_eq!(
+            run(
+                p,
+                &seccomp_data(clone, ours, [GLIBC_FORK_FLAGS, 0, 0, 0, 0, 0])
+            ),
+            libc::SECCOMP_RET_ALLOW,
+            "glibc's fork"
+        );
+        for extra in [libc::CLONE_NEWUSER, libc::CLONE_NEWPID, libc::CLONE_VM] {
+            let flags = GLIBC_FORK_FLAGS | extra as u64;
+            assert_eq!(
+                run(p, &seccomp_data(clone, ours, [flags, 0, 0, 0, 0, 0])),
+                libc::SECCOMP_RET_TRAP,
+                "fork flags plus {extra:#x}"
+            );
+        }
+    }
+    // Another process: only the kick signal, and only from pid 1 of a pid namespace.
+    assert_eq!(
+        run(&inside, &seccomp_data(tgkill, ours, [7, 7, 40, 0, 0, 0])),
+        libc::SECCOMP_RET_ALLOW
+    );
+    assert_eq!(
+        run(&inside, &seccomp_data(tgkill, ours, [7, 7, 9, 0, 0, 0])),
+        libc::SECCOMP_RET_TRAP
+    );
+    assert_eq!(
+        run(
+            &inside,
+            &seccomp_data(tgkill, ours, [7, 7, 40 | (1 << 32), 0, 0, 0])
+        ),
+        libc::SECCOMP_RET_TRAP
+    );
+    assert_eq!(
+        run(&outside, &seccomp_data(tgkill, ours, [7, 7, 40, 0, 0, 0])),
+        libc::SECCOMP_RET_TRAP
+    );
+}

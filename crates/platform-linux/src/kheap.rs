@@ -1,0 +1,173 @@
+//! The kernel heap as the runner's global allocator (decision D16 in docs/decisions.md).
+//!
+//! DESIGN §4 wants the kernel state that processes share (files of in-memory mounts, pipes,
+//! open files, the process table) in one region mapped shared at the same address in every
+//! host process of the sandbox. The core builds that state with ordinary `alloc` collections
+//! (`Arc`, `Vec`, `BTreeMap`), which on stable Rust cannot be given an allocator. So instead
+//! of an allocator parameter on every collection, the allocation *context* picks the heap:
+//!
+//! - While a thread serves a trap ([`kernel_mode`], entered by the interception around every
+//!   call into the library OS) or boots the kernel, new blocks come from the
+//!   [`SharedRegion`]. Everything the library OS builds is then in shared memory: the shared
+//!   objects, and also each process's private kernel state (its fd table, memory map,
+//!   signal dispositions), which a fork copies explicitly into new blocks, as a kernel's
+//!   `copy_process` does.
+//! - Everywhere else (std, the CLI, the platform's own bookkeeping, which opts out with
+//!   [`private_heap`]) blocks come from the process-private system allocator.
+//! - A block is freed or resized by the heap it came from, whichever mode the caller is in
+//!   (its address says which).
+//!
+//! The hazard DESIGN §4 names — after a host fork, two processes owning the same shared block
+//! through copies of one private handle — is kept out by two rules: a forked child never uses
+//! (or drops) anything of its parent's kernel object, only the copy made for it; and the
+//! platform's long-lived private state is allocated under [`private_heap`].
+//!
+//! No host calls of its own: the region is created by [`install`] before the filter.
+
+use crate::shared_heap::{SharedAlloc, SharedRegion};
+use allocator_api2::alloc::Allocator;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ptr::NonNull;
+use std::sync::OnceLock;
+
+/// Address space reserved for the kernel heap: pages are committed only when touched, and
+/// files of in-memory mounts live here, so it is sized for large /tmp contents.
+pub const KERNEL_HEAP_BYTES: usize = 16 << 30;
+
+static HEAP: OnceLock<SharedAlloc> = OnceLock::new();
+
+thread_local! {
+    /// Whether new blocks on this thread come from the kernel heap.
+    static KERNEL_MODE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Create the kernel heap (once, before the seccomp filter: it needs `memfd_create`).
+pub fn install() -> Result<(), crate::shared_heap::RegionError> {
+    if HEAP.get().is_some() {
+        return Ok(());
+    }
+    let region = SharedRegion::create(KERNEL_HEAP_BYTES)?;
+    let _ = HEAP.set(region.alloc());
+    Ok(())
+}
+
+/// Whether the kernel heap exists.
+pub fn installed() -> bool {
+    HEAP.get().is_some()
+}
+
+fn set_mode(on: bool) -> bool {
+    KERNEL_MODE.with(|m| m.replace(on))
+}
+
+/// Run `f` with new blocks coming from the kernel heap (a no-op before [`install`]).
+pub fn kernel_mode<R>(f: impl FnOnce() -> R) -> R {
+    let before = set_mode(true);
+    let r = f();
+    set_mode(before);
+    r
+}
+
+/// Run `f` with new blocks coming from the private heap: for the platform's own long-lived
+/// state that code serving a trap creates (caches, host thread handles).
+pub fn private_heap<R>(f: impl FnOnce() -> R) -> R {
+    let before = set_mode(false);
+    let r = f();
+    set_mode(before);
+    r
+}
+
+fn kernel_heap() -> Option<&'static SharedAlloc> {
+    if KERNEL_MODE.with(Cell::get) {
+        HEAP.get()
+    } else {
+        None
+    }
+}
+
+fn owner(ptr: *mut u8) -> Option<&'static SharedAlloc> {
+    HEAP.get().filter(|h| h.contains(ptr as usize))
+}
+
+/// The global allocator of a Meridian runner: see the module documentation.
+pub struct KernelHeapAlloc;
+
+// SAFETY: blocks from the kernel heap are returned to it (its `contains` is exact: the
+// region is one mapping that is never unmapped), all others to `System`; each heap upholds
+// the GlobalAlloc contract for its own blocks.
+unsafe impl GlobalAlloc for KernelHeapAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        match kernel_heap() {
+            Some(h) => h
+                .allocate(layout)
+                .map_or(core::ptr::null_mut(), |p| p.cast::<u8>().as_ptr()),
+            // SAFETY: forwarded from the caller.
+            None => unsafe { System.alloc(layout) },
+        }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        match kernel_heap() {
+            Some(h) => h
+                .allocate_zeroed(layout)
+                .map_or(core::ptr::null_mut(), |p| p.cast::<u8>().as_ptr()),
+            // SAFETY: forwarded from the caller.
+            None => unsafe { System.alloc_zeroed(layout) },
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        match (owner(ptr), NonNull::new(ptr)) {
+            // SAFETY: the block lies in the kernel heap, so it came from it, with `layout`
+            // (the caller's contract).
+            (Some(h), Some(p)) => unsafe { h.deallocate(p, layout) },
+            // SAFETY: forwarded from the caller; the block is not the kernel heap's.
+            _ => unsafe { System.dealloc(ptr, layout) },
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let (Some(h), Some(p)) = (owner(ptr), NonNull::new(ptr)) else {
+            // SAFETY: forwarded from the caller; the block is not the kernel heap's.
+            return unsafe { System.realloc(ptr, layout, new_size) };
+        };
+        let Ok(new) = Layout::from_size_align(new_size, layout.align()) else {
+            return core::ptr::null_mut();
+        };
+        // SAFETY: `p` came from this heap with `layout` (the caller's contract); grow and
+        // shrink get the direction they require.
+        let r = unsafe {
+            if new_size >= layout.size() {
+                h.grow(p, layout, new)
+            } else {
+                h.shrink(p, layout, new)
+            }
+        };
+        r.map_or(core::ptr::null_mut(), |p| p.cast::<u8>().as_ptr())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_follow_the_mode_and_go_back_to_their_heap() {
+        install().unwrap();
+        let h = HEAP.get().unwrap();
+        let private = vec![1u8; 100];
+        assert!(!h.contains(private.as_ptr() as usize));
+        let mut shared = kernel_mode(|| vec![2u8; 100]);
+        assert!(h.contains(shared.as_ptr() as usize));
+        // Growth outside kernel mode keeps the block in the heap it came from.
+        shared.extend_from_slice(&[3u8; 5000]);
+        assert!(h.contains(shared.as_ptr() as usize));
+        assert_eq!(shared[0], 2);
+        assert_eq!(shared[5099], 3);
+        let p = kernel_mode(|| private_heap(|| Box::new(7u64)));
+        assert!(!h.contains(&*p as *const u64 as usize));
+        drop(shared);
+        drop(private);
+    }
+}
