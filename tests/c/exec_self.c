@@ -51,7 +51,15 @@ static int child(int argc, char **argv, char **envp) {
   CHECK(strcmp(hex, argv[3]) != 0);
   char buf[4096];
   size_t n = slurp("/proc/self/cmdline", buf, sizeof buf);
-  dump("cmdline", buf, n);
+  char want[4096];
+  size_t w = 0;
+  for (int i = 0; i < argc; i++) {
+    memcpy(want + w, argv[i], strlen(argv[i]) + 1);
+    w += strlen(argv[i]) + 1;
+  }
+  CHECK(n == w && memcmp(buf, want, w) == 0);
+  dump("cmdline tail", buf + strlen(argv[0]) + strlen(argv[1]) + strlen(argv[2]) + strlen(argv[3]) + 4,
+       n - (strlen(argv[0]) + strlen(argv[1]) + strlen(argv[2]) + strlen(argv[3]) + 4));
   n = slurp("/proc/self/environ", buf, sizeof buf);
   dump("environ", buf, n);
   n = slurp("/proc/self/comm", buf, sizeof buf);

@@ -144,7 +144,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         let cred = self.fs_cred();
         let file = r.path.clone();
         let plan = self
-            .plan_program(r.node, r.path, argv, envp, Some(&cred))
+            .plan_program(r.node, r.path, name.filename.clone(), argv, envp, Some(&cred))
             .map_err(|e| SysError(e.errno()))?;
         if cloexec_fd && plan.path != file {
             return Err(Errno::ENOENT.into());

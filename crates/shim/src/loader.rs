@@ -295,7 +295,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         envp: Vec<Vec<u8>>,
     ) -> Result<CpuContext, LoadError> {
         let execfn = path.clone();
-        let plan = self.plan_program(node, path, argv, envp, None)?;
+        let plan = self.plan_program(node, path, execfn.clone(), argv, envp, None)?;
         let comm = comm_of(&plan.path);
         self.commit_plan(plan, &execfn, comm)
     }
@@ -303,16 +303,19 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// Check everything about a program that can fail before its image replaces the
     /// current one (execve(2)'s point of no return): follow `#!` lines, check that each file
     /// is a regular file the caller may execute (`cred`; `None`: any execute bit), parse the
-    /// ELF headers and find and parse the ELF interpreter. Nothing is mapped yet.
+    /// ELF headers and find and parse the ELF interpreter. Nothing is mapped yet. `name` is
+    /// the name the program was asked for, which a script's interpreter is given (Linux
+    /// passes `bprm->interp`, the name as given, not a resolved path).
     pub fn plan_program(
         &self,
         node: NodeRef,
         path: Vec<u8>,
+        name: Vec<u8>,
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
         cred: Option<&Cred>,
     ) -> Result<LoadPlan, LoadError> {
-        let (mut node, mut path, mut argv) = (node, path, argv);
+        let (mut node, mut path, mut name, mut argv) = (node, path, name, argv);
         // fs/binfmt_script.c lets an interpreter be a script itself, up to a depth
         // (fs/exec.c `search_binary_handler`: ELOOP past it).
         for _ in 0..MAX_SCRIPT_DEPTH {
@@ -335,13 +338,14 @@ impl<P: LinuxPlatform> Kernel<P> {
                     .filter(|a| !a.is_empty());
                 let mut new_argv = vec![interp.clone()];
                 new_argv.extend(arg);
-                new_argv.push(path.clone());
+                new_argv.push(name);
                 new_argv.extend(argv.into_iter().skip(1));
                 let (n, p) = self
                     .find_program(&interp, b"")
                     .map_err(|_| LoadError::NotFound(interp.clone()))?;
                 node = n;
                 path = p;
+                name = interp;
                 argv = new_argv;
                 continue;
             }
