@@ -120,8 +120,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         // do_open_execat checks the file before the arguments are read: a missing or
         // non-executable file is reported even when argv is a bad pointer.
         let m = r.node.metadata()?;
-        if r.node.file_type() != FileType::Regular || !self.fs_cred().permits(&m, MAY_EXEC)
-        {
+        if r.node.file_type() != FileType::Regular || !self.fs_cred().permits(&m, MAY_EXEC) {
             return Err(Errno::EACCES.into());
         }
         let name = self.exec_name(dirfd, &given, &r.path);
@@ -144,7 +143,14 @@ impl<P: LinuxPlatform> Kernel<P> {
         let cred = self.fs_cred();
         let file = r.path.clone();
         let plan = self
-            .plan_program(r.node, r.path, name.filename.clone(), argv, envp, Some(&cred))
+            .plan_program(
+                r.node,
+                r.path,
+                name.filename.clone(),
+                argv,
+                envp,
+                Some(&cred),
+            )
             .map_err(|e| SysError(e.errno()))?;
         if cloexec_fd && plan.path != file {
             return Err(Errno::ENOENT.into());
@@ -293,11 +299,9 @@ impl<P: LinuxPlatform> Kernel<P> {
             for tid in others {
                 self.p.kick_thread(tid);
             }
-            let _ = self.p.wait(
-                self.epoch.word(),
-                seen,
-                Some(Nanos(END_THREADS_POLL_NANOS)),
-            );
+            let _ = self
+                .p
+                .wait(self.epoch.word(), seen, Some(Nanos(END_THREADS_POLL_NANOS)));
         }
     }
 
@@ -318,11 +322,7 @@ impl<P: LinuxPlatform> Kernel<P> {
     fn release_address_space(&self) {
         let range = self.p.guest_range();
         let mut mm = self.mm.lock();
-        if self
-            .p
-            .unmap(range.start, range.end - range.start)
-            .is_err()
-        {
+        if self.p.unmap(range.start, range.end - range.start).is_err() {
             // Fall back to the areas the bookkeeping knows.
             let areas: Vec<(u64, u64)> = mm.areas().map(|(s, a)| (s, a.end)).collect();
             for (start, end) in areas {

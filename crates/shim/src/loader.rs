@@ -6,11 +6,11 @@
 //! every bound is checked in one place that the tests drive with malformed files.
 
 use crate::{Kernel, LinuxPlatform};
-use meridian_abi::{CpuContext, Errno};
-use meridian_core::fs::perm::{Cred, MAY_EXEC};
 use alloc::vec;
 use alloc::vec::Vec;
 use meridian_abi::layout::{get_u16, get_u32, get_u64};
+use meridian_abi::{CpuContext, Errno};
+use meridian_core::fs::perm::{Cred, MAY_EXEC};
 use meridian_core::fs::{FileType, NodeRef};
 use meridian_core::mm::{Area, Backing, PAGE_BYTES, page_up};
 use meridian_core::platform::Prot;
@@ -364,10 +364,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                 envp,
             });
         }
-        Err(LoadError::NotExecutable(
-            path,
-            Refusal::TooManyInterpreters,
-        ))
+        Err(LoadError::NotExecutable(path, Refusal::TooManyInterpreters))
     }
 
     /// Open `node` for execution: a regular file with execute permission; returns the
@@ -414,7 +411,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         let Some(p) = elf.phdrs.iter().find(|p| p.kind == PT_INTERP) else {
             return Ok(None);
         };
-        let bad_interp = || LoadError::NotExecutable(path.to_vec(), Refusal::Format("bad PT_INTERP"));
+        let bad_interp =
+            || LoadError::NotExecutable(path.to_vec(), Refusal::Format("bad PT_INTERP"));
         let s = usize::try_from(p.offset).map_err(|_| bad_interp())?;
         let e = usize::try_from(p.filesz)
             .ok()
