@@ -1,7 +1,9 @@
 // Checks execve(2) from a multithreaded process (fs/exec.c `de_thread`): the other threads
 // end wherever they are (blocked in read(2) on a pipe, in a futex wait, in nanosleep, or
 // spinning in user code) and the new image starts with one thread, the caller, whose thread
-// id is the process id. The main thread execs here.
+// id is the process id. First a thread other than the main one execs (the main thread is
+// in pause(2) then), so it takes over the process id; then the new image's main thread
+// execs from among blocked threads again.
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -65,12 +67,38 @@ static int count_threads(void) {
   return t ? atoi(t + 9) : -1;
 }
 
+static char **args;
+
+static void start_blockers(void) {
+  void *(*fns[4])(void *) = {reader, waiter, sleeper, spinner};
+  pthread_t t[4];
+  atomic_store(&started, 0);
+  for (int i = 0; i < 4; i++) CHECK(pthread_create(&t[i], NULL, fns[i], NULL) == 0);
+  while (atomic_load(&started) < 4) usleep(1000);
+  usleep(20000);
+}
+
+static void exec_stage(const char *stage) {
+  char *nargv[] = {args[0], (char *)stage, NULL};
+  fflush(stdout);
+  execv("/proc/self/exe", nargv);
+  perror("execv");
+  exit(1);
+}
+
+static void *execer(void *arg) {
+  exec_stage(arg);
+  return NULL;
+}
+
 int main(int argc, char **argv) {
-  if (argc == 2 && strcmp(argv[1], "child") == 0) {
-    printf("threads after exec: %d\n", count_threads());
+  args = argv;
+  if (argc == 2 && strcmp(argv[1], "final") == 0) {
+    printf("threads after the main thread's exec: %d\n", count_threads());
     CHECK(syscall(SYS_gettid) == getpid());
     // The new image can make threads of its own.
     pthread_t t;
+    atomic_store(&started, 0);
     CHECK(pthread_create(&t, NULL, sleeper, NULL) == 0);
     while (atomic_load(&started) < 1) usleep(1000);
     printf("threads with a new one: %d\n", count_threads());
@@ -79,15 +107,18 @@ int main(int argc, char **argv) {
     _exit(failures ? 1 : 0);
   }
   CHECK(pipe(p) == 0);
-  void *(*fns[4])(void *) = {reader, waiter, sleeper, spinner};
-  pthread_t t[4];
-  for (int i = 0; i < 4; i++) CHECK(pthread_create(&t[i], NULL, fns[i], NULL) == 0);
-  while (atomic_load(&started) < 4) usleep(1000);
-  usleep(20000);
-  printf("threads before exec: %d\n", count_threads());
-  char *nargv[] = {argv[0], "child", NULL};
-  fflush(stdout);
-  execv("/proc/self/exe", nargv);
-  perror("execv");
-  return 1;
+  if (argc == 2 && strcmp(argv[1], "second") == 0) {
+    printf("threads after a non-main thread's exec: %d\n", count_threads());
+    CHECK(syscall(SYS_gettid) == getpid());
+    start_blockers();
+    printf("threads before the main thread's exec: %d\n", count_threads());
+    if (failures) return 1;
+    exec_stage("final");
+  }
+  start_blockers();
+  printf("threads before a non-main thread's exec: %d\n", count_threads());
+  if (failures) return 1;
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, execer, "second") == 0);
+  for (;;) pause();
 }

@@ -554,6 +554,11 @@ impl Platform for LinuxPlatform {
         threads::kick(tid);
     }
 
+    fn rename_current_thread(&self, tid: u32) -> Result<(), Error> {
+        threads::rename_current(tid);
+        Ok(())
+    }
+
     fn cpu_count(&self) -> u32 {
         self.cpus
     }

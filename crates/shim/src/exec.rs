@@ -240,6 +240,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             // Another thread's execve won the race and ends this one.
             return Outcome::Exit(self.leave_if_ended(t).unwrap_or(Resume::ExitThread));
         }
+        self.take_leader_id(t);
         self.release_address_space();
         self.close_on_exec();
         self.signals.reset_for_exec();
@@ -303,6 +304,23 @@ impl<P: LinuxPlatform> Kernel<P> {
                 .p
                 .wait(self.epoch.word(), seen, Some(Nanos(END_THREADS_POLL_NANOS)));
         }
+    }
+
+    /// A thread other than the leader that execs takes over the process id as its thread id
+    /// (fs/exec.c `de_thread`), with its mask and pending signals. Its old entry goes; the
+    /// rest of this call still holds it, which is harmless (its pending set is now empty).
+    fn take_leader_id(&self, t: &Thread) {
+        let leader = self.pid;
+        if t.tid == leader || self.p.rename_current_thread(leader).is_err() {
+            return;
+        }
+        let heir = Thread::new(leader, t.sigmask.load(Ordering::Acquire));
+        while let Some(info) = t.pending.take(u64::MAX) {
+            let _ = heir.pending.post(info, usize::MAX);
+        }
+        let mut threads = self.threads.lock();
+        threads.remove(&t.tid);
+        threads.insert(leader, heir);
     }
 
     /// If an execve ended `t`, take it out of the thread table and say how it leaves.

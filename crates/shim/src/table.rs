@@ -150,7 +150,7 @@ syscalls! {
     __NR_clone "clone" [Hex, Ptr, Ptr, Ptr, Ptr] Partial "threads only (CLONE_VM|CLONE_THREAD); new processes: ENOSYS until fork support" => |k, t, a, c, f| ret(k.sys_clone(t, c, a[0], a[1], a[2], a[3], a[4]));
     __NR_fork "fork" [] Errno "ENOSYS: processes are not supported yet" => |k, t, a, c, f| enosys(k, nr::__NR_fork, "processes are not supported yet");
     __NR_vfork "vfork" [] Errno "ENOSYS: processes are not supported yet" => |k, t, a, c, f| enosys(k, nr::__NR_vfork, "processes are not supported yet");
-    __NR_execve "execve" [Path, Ptr, Ptr] Partial "in place, as Linux (threads ended, close-on-exec, dispositions reset); no noexec mounts, no set-user-ID, ETXTBSY not checked, a non-leader thread keeps its own tid" => |k, t, a, c, f| k.sys_execve(t, a[0], a[1], a[2], c, f);
+    __NR_execve "execve" [Path, Ptr, Ptr] Partial "in place, as Linux (threads ended, close-on-exec, dispositions reset); set-user-ID bits ignored, ETXTBSY not checked" => |k, t, a, c, f| k.sys_execve(t, a[0], a[1], a[2], c, f);
     __NR_exit "exit" [Int] Full "" => |k, t, a, c, f| Outcome::Exit(k.sys_exit(t, a[0]));
     __NR_wait4 "wait4" [Int, Ptr, Hex, Ptr] Partial "no child processes yet: ECHILD" => |k, t, a, c, f| ret(Err(Errno::ECHILD.into()));
     __NR_kill "kill" [Int, Int] Partial "one process in the sandbox: itself or its group; kill(-1) reaches no other process (ESRCH)" => |k, t, a, c, f| ret(k.sys_kill(t, a[0], a[1]));
