@@ -263,7 +263,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             }
             Err(e) => {
                 self.report_once(
-                    0x6_0000,
+                    REPORT_KEY_LATE_FAILURE,
                     format_args!(
                         "execve failed after the old image was gone ({e:?}): the process dies of SIGSEGV"
                     ),
@@ -377,6 +377,9 @@ impl<P: LinuxPlatform> Kernel<P> {
     }
 }
 
+/// Report-once key of a failure past the point of no return (keys below are syscall
+/// numbers, and 0x1_0000 to 0x6_ffff are other shim reports).
+const REPORT_KEY_LATE_FAILURE: u64 = 0x7_0000;
 /// `SS_DISABLE`: no alternate signal stack.
 const SS_DISABLE: u32 = 2;
 
