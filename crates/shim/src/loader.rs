@@ -351,6 +351,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             }
             let elf = parse_elf(&head)
                 .map_err(|why| LoadError::NotExecutable(path.clone(), Refusal::Format(why)))?;
+            self.check_fits(&elf)?;
             let interp = self.plan_interpreter(&elf, &head, &path, cred)?;
             return Ok(LoadPlan {
                 main: PlannedImage {
@@ -398,6 +399,24 @@ impl<P: LinuxPlatform> Kernel<P> {
             .read_head(&opened)
             .map_err(|e| bad(Refusal::Unreadable(e)))?;
         Ok((opened, head))
+    }
+
+    /// A fixed-address (ET_EXEC) program must fit in the guest range: refused here rather
+    /// than after an exec's point of no return.
+    fn check_fits(&self, elf: &ElfInfo) -> Result<(), LoadError> {
+        if elf.kind != ET_EXEC {
+            return Ok(());
+        }
+        let range = self.p.guest_range();
+        let fits = elf.phdrs.iter().filter(|p| p.kind == PT_LOAD).all(|p| {
+            page_up(p.vaddr + p.memsz)
+                .is_some_and(|end| p.vaddr & !(PAGE_BYTES - 1) >= range.start && end <= range.end)
+        });
+        if fits {
+            Ok(())
+        } else {
+            Err(LoadError::NoMemory)
+        }
     }
 
     /// Find, open and parse the ELF interpreter (`PT_INTERP`) of `elf`, if it has one.

@@ -111,6 +111,11 @@ impl Guest {
 
 /// A static ET_EXEC x86-64 ELF: one read+execute PT_LOAD of the whole file at LOAD_ADDR.
 fn tiny_elf() -> Vec<u8> {
+    elf_at(LOAD_ADDR)
+}
+
+/// [`tiny_elf`] loaded at `load_addr`.
+fn elf_at(load_addr: u64) -> Vec<u8> {
     let mut h = vec![0u8; 64 + 56 + 16];
     h[..4].copy_from_slice(b"\x7fELF");
     h[4] = 2; // 64-bit
@@ -118,7 +123,7 @@ fn tiny_elf() -> Vec<u8> {
     h[6] = 1; // version
     h[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
     h[18..20].copy_from_slice(&62u16.to_le_bytes()); // EM_X86_64
-    h[24..32].copy_from_slice(&(LOAD_ADDR + 120).to_le_bytes()); // entry
+    h[24..32].copy_from_slice(&(load_addr + 120).to_le_bytes()); // entry
     h[32..40].copy_from_slice(&64u64.to_le_bytes()); // phoff
     h[52..54].copy_from_slice(&64u16.to_le_bytes());
     h[54..56].copy_from_slice(&56u16.to_le_bytes());
@@ -127,8 +132,8 @@ fn tiny_elf() -> Vec<u8> {
     let p = &mut h[64..120];
     p[0..4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
     p[4..8].copy_from_slice(&5u32.to_le_bytes()); // R|X
-    p[16..24].copy_from_slice(&LOAD_ADDR.to_le_bytes());
-    p[24..32].copy_from_slice(&LOAD_ADDR.to_le_bytes());
+    p[16..24].copy_from_slice(&load_addr.to_le_bytes());
+    p[24..32].copy_from_slice(&load_addr.to_le_bytes());
     p[32..40].copy_from_slice(&len.to_le_bytes());
     p[40..48].copy_from_slice(&len.to_le_bytes());
     h[120..124].copy_from_slice(&[0x0f, 0x05, 0xeb, 0xfe]); // syscall; jmp .
@@ -193,12 +198,15 @@ fn scripts_and_refusals() {
     g.write_file("/tmp/garbage", b"not a program\n", 0o755);
     g.write_file("/tmp/plain", &tiny_elf(), 0o644);
     g.write_file("/tmp/loop", b"#!/tmp/loop\n", 0o755);
+    // Past the end of the test platform's guest range: refused before the point of no return.
+    g.write_file("/tmp/far", &elf_at(0x2_0000_0000), 0o755);
     let argv = g.strings(0x1000, &["x"]);
     for (path, errno) in [
         ("/tmp/garbage", Errno::ENOEXEC),
         ("/tmp/plain", Errno::EACCES),
         ("/tmp", Errno::EACCES),
         ("/tmp/loop", Errno::ELOOP),
+        ("/tmp/far", Errno::ENOMEM),
         ("/tmp/missing", Errno::ENOENT),
         ("/tmp/prog/x", Errno::ENOTDIR),
     ] {
