@@ -671,3 +671,19 @@ fn stat_and_readlink() {
         Check::new(&["readlink", "notes/hello-link"]),
     ]);
 }
+
+/// execve(2) in place: `exec` in the shell and applets that exec a program (`env`) replace
+/// the image inside the same sandboxed process; a `#!` script is run by its interpreter.
+#[test]
+fn exec_in_place() {
+    run_checks(&[
+        Check::new(&["sh", "-c", "echo before; exec /bin/busybox echo after"]),
+        Check::new(&["sh", "-c", "exec echo hi from the PATH"]),
+        Check::new(&["sh", "-c", "exec ls notes"]),
+        Check::new(&["sh", "-c", "exec ./notes/run.sh one two"]),
+        Check::new(&["sh", "-c", "exec 3</dev/null; exec cat hello.txt"]),
+        Check::new(&["sh", "-c", "exec /nonexistent; echo not reached"]).status(127),
+        Check::new(&["sh", "-c", "exec ./hello.txt"]).status(126),
+        Check::new(&["env", "-i", "ONLY=this", "/bin/busybox", "env"]),
+    ]);
+}

@@ -253,3 +253,29 @@ fn one_liner() {
         "{\"h\": \"2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881\"}\n";
     dual_run(&["-c", PROGRAM], &["-c", PROGRAM], b"", 0, Some(EXPECTED));
 }
+
+/// execve(2) in place from Python: os.execv of the interpreter itself with a new program,
+/// then os.execvp, which searches PATH itself (failing with ENOENT in directories without
+/// the program), of a program that is not Python.
+#[test]
+fn exec_in_place() {
+    const PROGRAM: &str = r#"
+import os, sys
+STAGE2 = '''
+import os, sys
+print("stage 2:", sys.argv[1:], os.environ["EXEC_STAGE"], os.getpid() == int(os.environ["EXEC_PID"]), flush=True)
+os.environ["PATH"] = "/nonexistent:" + os.environ.get("PATH", "/usr/bin:/bin")
+os.execvp("echo", ["echo", "stage 3: echo"])
+'''
+print("stage 1", flush=True)
+os.environ["EXEC_STAGE"] = "two"
+os.environ["EXEC_PID"] = str(os.getpid())
+try:
+    os.execv("/nonexistent", ["x"])
+except FileNotFoundError as e:
+    print("missing:", e.errno, flush=True)
+os.execv(sys.executable, [sys.executable, "-c", STAGE2, "a", "b c"])
+"#;
+    const EXPECTED: &str = "stage 1\nmissing: 2\nstage 2: ['a', 'b c'] two True\nstage 3: echo\n";
+    dual_run(&["-c", PROGRAM], &["-c", PROGRAM], b"", 0, Some(EXPECTED));
+}

@@ -164,6 +164,12 @@ pub trait Platform: HostIo + 'static {
     /// Interrupt guest thread `tid` if it is blocked in a wait or running guest code, so it
     /// looks at its pending signals.
     fn kick_thread(&self, tid: u32);
+    /// Give the calling guest thread the id `tid` from now on (execve(2) from a thread other
+    /// than the leader: that thread takes over the process id). A platform that cannot says
+    /// `NotSupported`, and the thread keeps its id.
+    fn rename_current_thread(&self, _tid: u32) -> Result<()> {
+        Err(crate::Error::NotSupported)
+    }
     /// The host's idea of the number of CPUs the sandbox may use.
     fn cpu_count(&self) -> u32;
 

@@ -590,6 +590,11 @@ impl Platform for LinuxPlatform {
         host_pid() as i32
     }
 
+    fn rename_current_thread(&self, tid: u32) -> Result<(), Error> {
+        threads::rename_current(tid);
+        Ok(())
+    }
+
     fn cpu_count(&self) -> u32 {
         self.cpus
     }

@@ -71,6 +71,18 @@ pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
     r.map(|_| ()).map_err(|_| Error::Host(libc::EAGAIN))
 }
 
+/// Give the calling guest thread (inside a handler, on its signal stack) the id `tid`: the
+/// handlers pass it to the library OS and kicks find its block by it.
+pub fn rename_current(tid: u32) {
+    let block = intercept::current_block();
+    let old = block.tid.swap(tid, Ordering::AcqRel);
+    if let Ok(mut m) = BLOCKS.lock() {
+        let m = m.get_or_insert_with(HashMap::new);
+        m.remove(&old);
+        m.insert(tid, block as *const ThreadBlock as usize);
+    }
+}
+
 /// Interrupt guest thread `tid`: cut its wait short and signal its host thread.
 pub fn kick(tid: u32) {
     let ptr = BLOCKS

@@ -24,6 +24,7 @@ extern crate alloc;
 
 pub mod cred_calls;
 pub mod errno;
+pub mod exec;
 pub mod fs_attr;
 pub mod fs_calls;
 pub mod fs_open;
@@ -76,6 +77,9 @@ pub struct Thread {
     pub saved_mask: AtomicU64,
     /// Whether `saved_mask` is in force.
     pub has_saved_mask: core::sync::atomic::AtomicBool,
+    /// Another thread's execve ends this one: it leaves at its next way out of the library
+    /// OS ([`Kernel::leave_if_ended`]).
+    pub ended_by_exec: core::sync::atomic::AtomicBool,
 }
 
 impl Thread {
@@ -90,6 +94,7 @@ impl Thread {
             robust_list: AtomicU64::new(0),
             saved_mask: AtomicU64::new(0),
             has_saved_mask: core::sync::atomic::AtomicBool::new(false),
+            ended_by_exec: core::sync::atomic::AtomicBool::new(false),
         })
     }
 }
@@ -272,7 +277,15 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
         let Some(t) = self.thread(tid) else {
             return Resume::ExitThread;
         };
-        let r = match table::dispatch(self, &t, nr, ctx, fpu) {
+        let out = table::dispatch(self, &t, nr, ctx, fpu);
+        if !matches!(
+            out,
+            table::Outcome::Exit(_) | table::Outcome::ForkChild { .. }
+        ) && let Some(r) = self.leave_if_ended(&t)
+        {
+            return r;
+        }
+        let r = match out {
             table::Outcome::Return(r) => {
                 ctx.rax = match r {
                     Ok(v) => v,
@@ -308,6 +321,10 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
         let Some(t) = self.thread(tid) else {
             return self.finish(Resume::KilledBy(signo));
         };
+        // A thread that another thread's execve ended may fault on the old image's pages.
+        if let Some(r) = self.leave_if_ended(&t) {
+            return r;
+        }
         // Guest code never has a reason to touch memory above the guest range, where the
         // library OS lives: such a fault is a probe for the library OS's code (to call its
         // allowlisted host calls), so it ends the sandbox instead of reaching a guest handler
@@ -357,6 +374,9 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
         let Some(t) = self.thread(tid) else {
             return Resume::Guest;
         };
+        if let Some(r) = self.leave_if_ended(&t) {
+            return r;
+        }
         let r = self.deliver_signals(&t, ctx, fpu, None);
         self.finish(r)
     }

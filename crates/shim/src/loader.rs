@@ -5,12 +5,12 @@
 //! with a crate, so that the loader reads only the header page of a large executable and
 //! every bound is checked in one place that the tests drive with malformed files.
 
-use crate::errno::SysError;
 use crate::{Kernel, LinuxPlatform};
 use alloc::vec;
 use alloc::vec::Vec;
-use meridian_abi::CpuContext;
 use meridian_abi::layout::{get_u16, get_u32, get_u64};
+use meridian_abi::{CpuContext, Errno};
+use meridian_core::fs::perm::{Cred, MAY_EXEC};
 use meridian_core::fs::{FileType, NodeRef};
 use meridian_core::mm::{Area, Backing, PAGE_BYTES, page_up};
 use meridian_core::platform::Prot;
@@ -28,21 +28,106 @@ pub struct ImageInfo {
     pub comm: Vec<u8>,
 }
 
-/// Why a program could not be started; the CLI maps these to 127/126 like a shell.
+/// Why a program could not be started; the CLI maps these to 127/126 like a shell, execve
+/// to an errno ([`LoadError::errno`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadError {
     /// No such program (exit 127).
     NotFound(Vec<u8>),
     /// Not executable, a directory, or not a valid ELF for x86-64 (exit 126).
-    NotExecutable(Vec<u8>, &'static str),
+    NotExecutable(Vec<u8>, Refusal),
     /// Out of memory while mapping.
     NoMemory,
+}
+
+impl LoadError {
+    /// The errno execve(2) returns for this failure.
+    pub fn errno(&self) -> Errno {
+        match self {
+            LoadError::NotFound(_) => Errno::ENOENT,
+            LoadError::NotExecutable(_, why) => why.errno(),
+            LoadError::NoMemory => Errno::ENOMEM,
+        }
+    }
+}
+
+/// Why a file cannot be executed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// A directory (EACCES).
+    Directory,
+    /// Not a regular file (EACCES).
+    NotRegular,
+    /// No execute permission for the caller (EACCES).
+    Permission,
+    /// The file cannot be opened or read.
+    Unreadable(meridian_core::Error),
+    /// Not a format the loader runs (ENOEXEC), with the reason.
+    Format(&'static str),
+    /// Too many levels of `#!` interpreters (ELOOP).
+    TooManyInterpreters,
+}
+
+impl Refusal {
+    /// The errno of execve(2) for this refusal.
+    pub fn errno(self) -> Errno {
+        match self {
+            Refusal::Directory | Refusal::NotRegular | Refusal::Permission => Errno::EACCES,
+            Refusal::Unreadable(e) => crate::errno::errno_of(e),
+            Refusal::Format(_) => Errno::ENOEXEC,
+            Refusal::TooManyInterpreters => Errno::ELOOP,
+        }
+    }
+}
+
+impl core::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Refusal::Directory => f.write_str("is a directory"),
+            Refusal::NotRegular => f.write_str("not a regular file"),
+            Refusal::Permission => f.write_str("permission denied (not executable)"),
+            Refusal::Unreadable(e) => write!(f, "cannot read it ({e:?})"),
+            Refusal::Format(why) => f.write_str(why),
+            Refusal::TooManyInterpreters => f.write_str("too many levels of #! interpreters"),
+        }
+    }
+}
+
+/// A program checked and ready to map ([`Kernel::plan_program`]).
+pub struct LoadPlan {
+    main: PlannedImage,
+    interp: Option<PlannedImage>,
+    /// Canonical path of the ELF file that runs (a script's interpreter): /proc/self/exe.
+    pub path: Vec<u8>,
+    /// argv, with a script's interpreter and its argument in front.
+    pub argv: Vec<Vec<u8>>,
+    /// envp.
+    pub envp: Vec<Vec<u8>>,
+}
+
+/// One ELF file of a plan, opened and parsed.
+struct PlannedImage {
+    node: NodeRef,
+    elf: ElfInfo,
+    path: Vec<u8>,
+}
+
+/// The thread name of a program: the last component of `path`, at most 15 bytes
+/// (`TASK_COMM_LEN` less the NUL).
+pub fn comm_of(path: &[u8]) -> Vec<u8> {
+    const TASK_COMM_BYTES: usize = 15;
+    path.rsplit(|&b| b == b'/')
+        .next()
+        .unwrap_or_default()
+        .iter()
+        .copied()
+        .take(TASK_COMM_BYTES)
+        .collect()
 }
 
 const PT_LOAD: u32 = 1;
 const PT_INTERP: u32 = 3;
 const PT_PHDR: u32 = 6;
-const PT_GNU_STACK: u32 = 0x6474_e551;
 const ET_EXEC: u16 = 2;
 const ET_DYN: u16 = 3;
 const EM_X86_64: u16 = 62;
@@ -52,7 +137,9 @@ const PHDR_SIZE: usize = 56;
 const ET_DYN_BASE: u64 = 0x2aaa_aaaa_a000;
 /// Stack size reserved for the main thread.
 const STACK_BYTES: u64 = 8 << 20;
-const MAX_SCRIPT_DEPTH: usize = 4;
+/// Most files one exec examines: up to five `#!` scripts and the ELF file they lead to
+/// (fs/exec.c `exec_binprm`: ELOOP past depth 5).
+const MAX_SCRIPT_DEPTH: usize = 6;
 
 /// A parsed program header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,7 +247,7 @@ struct Loaded {
 }
 
 impl<P: LinuxPlatform> Kernel<P> {
-    fn read_head(&self, node: &NodeRef) -> Result<Vec<u8>, SysError> {
+    fn read_head(&self, node: &NodeRef) -> Result<Vec<u8>, meridian_core::Error> {
         let mut head = vec![0u8; 4096];
         let n = meridian_core::fs::read_full(node.as_ref(), 0, &mut head)?;
         head.truncate(n);
@@ -199,7 +286,7 @@ impl<P: LinuxPlatform> Kernel<P> {
     }
 
     /// Load `path` with `argv`/`envp` into the (empty) address space; returns the initial
-    /// registers of the main thread.
+    /// registers of the main thread. The first program of a sandbox starts here.
     pub fn load_program(
         &self,
         node: NodeRef,
@@ -207,48 +294,204 @@ impl<P: LinuxPlatform> Kernel<P> {
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
     ) -> Result<CpuContext, LoadError> {
-        let (mut node, mut path, mut argv) = (node, path, argv);
+        let execfn = path.clone();
+        let plan = self.plan_program(node, path, execfn.clone(), argv, envp, None)?;
+        let comm = comm_of(&plan.path);
+        self.commit_plan(plan, &execfn, comm)
+    }
+
+    /// Check everything about a program that can fail before its image replaces the
+    /// current one (execve(2)'s point of no return): follow `#!` lines, check that each file
+    /// is a regular file the caller may execute (`cred`; `None`: any execute bit), parse the
+    /// ELF headers and find and parse the ELF interpreter. Nothing is mapped yet. `name` is
+    /// the name the program was asked for, which a script's interpreter is given (Linux
+    /// passes `bprm->interp`, the name as given, not a resolved path).
+    pub fn plan_program(
+        &self,
+        node: NodeRef,
+        path: Vec<u8>,
+        name: Vec<u8>,
+        argv: Vec<Vec<u8>>,
+        envp: Vec<Vec<u8>>,
+        cred: Option<&Cred>,
+    ) -> Result<LoadPlan, LoadError> {
+        let (mut node, mut path, mut name, mut argv) = (node, path, name, argv);
+        // fs/binfmt_script.c lets an interpreter be a script itself, up to a depth
+        // (fs/exec.c `search_binary_handler`: ELOOP past it).
         for _ in 0..MAX_SCRIPT_DEPTH {
-            let bad = |why: &'static str| LoadError::NotExecutable(path.clone(), why);
-            if node.file_type() == FileType::Directory {
-                return Err(bad("is a directory"));
-            }
-            let m = node.metadata().map_err(|_| bad("cannot stat"))?;
-            if m.mode & 0o111 == 0 {
-                return Err(bad("permission denied (not executable)"));
-            }
-            let opened = node.clone().open(false).map_err(|_| bad("cannot open"))?;
-            let head = self.read_head(&opened).map_err(|_| bad("cannot read"))?;
+            let (opened, head) = self.open_executable(&node, &path, cred)?;
             if head.starts_with(b"#!") {
+                let bad = |why: Refusal| LoadError::NotExecutable(path.clone(), why);
                 let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
                 let line = head.get(2..line_end).unwrap_or_default();
                 let mut parts = line
+                    .trim_ascii_start()
                     .splitn(2, |&b| b == b' ' || b == b'\t')
                     .filter(|s| !s.is_empty());
-                let interp = parts.next().ok_or_else(|| bad("empty #! line"))?.to_vec();
+                let interp = parts
+                    .next()
+                    .ok_or_else(|| bad(Refusal::Format("empty #! line")))?
+                    .to_vec();
                 let arg = parts
                     .next()
                     .map(|a| a.trim_ascii().to_vec())
                     .filter(|a| !a.is_empty());
                 let mut new_argv = vec![interp.clone()];
                 new_argv.extend(arg);
-                new_argv.push(path.clone());
+                new_argv.push(name);
                 new_argv.extend(argv.into_iter().skip(1));
                 let (n, p) = self
                     .find_program(&interp, b"")
                     .map_err(|_| LoadError::NotFound(interp.clone()))?;
                 node = n;
                 path = p;
+                name = interp;
                 argv = new_argv;
                 continue;
             }
-            let elf = parse_elf(&head).map_err(bad)?;
-            return self.load_elf(&opened, &elf, &head, path, argv, envp);
+            let elf = parse_elf(&head)
+                .map_err(|why| LoadError::NotExecutable(path.clone(), Refusal::Format(why)))?;
+            self.check_fits(&elf)?;
+            let interp = self.plan_interpreter(&elf, &head, &path, cred)?;
+            return Ok(LoadPlan {
+                main: PlannedImage {
+                    node: opened,
+                    elf,
+                    path: path.clone(),
+                },
+                interp,
+                path,
+                argv,
+                envp,
+            });
         }
-        Err(LoadError::NotExecutable(
+        Err(LoadError::NotExecutable(path, Refusal::TooManyInterpreters))
+    }
+
+    /// Open `node` for execution: a regular file with execute permission; returns the
+    /// opened node and its first page.
+    fn open_executable(
+        &self,
+        node: &NodeRef,
+        path: &[u8],
+        cred: Option<&Cred>,
+    ) -> Result<(NodeRef, Vec<u8>), LoadError> {
+        let bad = |why: Refusal| LoadError::NotExecutable(path.to_vec(), why);
+        // execve(2): EACCES for a directory or any other non-regular file.
+        match node.file_type() {
+            FileType::Regular => {}
+            FileType::Directory => return Err(bad(Refusal::Directory)),
+            _ => return Err(bad(Refusal::NotRegular)),
+        }
+        let m = node.metadata().map_err(|e| bad(Refusal::Unreadable(e)))?;
+        let allowed = match cred {
+            Some(c) => c.permits(&m, MAY_EXEC),
+            None => m.mode & 0o111 != 0,
+        };
+        if !allowed {
+            return Err(bad(Refusal::Permission));
+        }
+        let opened = node
+            .clone()
+            .open(false)
+            .map_err(|e| bad(Refusal::Unreadable(e)))?;
+        let head = self
+            .read_head(&opened)
+            .map_err(|e| bad(Refusal::Unreadable(e)))?;
+        Ok((opened, head))
+    }
+
+    /// A fixed-address (ET_EXEC) program must fit in the guest range: refused here rather
+    /// than after an exec's point of no return.
+    fn check_fits(&self, elf: &ElfInfo) -> Result<(), LoadError> {
+        if elf.kind != ET_EXEC {
+            return Ok(());
+        }
+        let range = self.p.guest_range();
+        let fits = elf.phdrs.iter().filter(|p| p.kind == PT_LOAD).all(|p| {
+            page_up(p.vaddr + p.memsz)
+                .is_some_and(|end| p.vaddr & !(PAGE_BYTES - 1) >= range.start && end <= range.end)
+        });
+        if fits {
+            Ok(())
+        } else {
+            Err(LoadError::NoMemory)
+        }
+    }
+
+    /// Find, open and parse the ELF interpreter (`PT_INTERP`) of `elf`, if it has one.
+    fn plan_interpreter(
+        &self,
+        elf: &ElfInfo,
+        head: &[u8],
+        path: &[u8],
+        cred: Option<&Cred>,
+    ) -> Result<Option<PlannedImage>, LoadError> {
+        let Some(p) = elf.phdrs.iter().find(|p| p.kind == PT_INTERP) else {
+            return Ok(None);
+        };
+        let bad_interp =
+            || LoadError::NotExecutable(path.to_vec(), Refusal::Format("bad PT_INTERP"));
+        let s = usize::try_from(p.offset).map_err(|_| bad_interp())?;
+        let e = usize::try_from(p.filesz)
+            .ok()
+            .and_then(|n| s.checked_add(n))
+            .ok_or_else(bad_interp)?;
+        let raw = head.get(s..e).ok_or_else(bad_interp)?;
+        let name: Vec<u8> = raw.iter().copied().take_while(|&b| b != 0).collect();
+        let r = self
+            .vfs
+            .resolve(b"/", &name, true)
+            .map_err(|_| LoadError::NotFound(name.clone()))?;
+        let (inode, ihead) = self.open_executable(&r.node, &r.path, cred)?;
+        let ielf = parse_elf(&ihead)
+            .map_err(|why| LoadError::NotExecutable(name.clone(), Refusal::Format(why)))?;
+        Ok(Some(PlannedImage {
+            node: inode,
+            elf: ielf,
+            path: r.path,
+        }))
+    }
+
+    /// Map a planned program into the (empty) address space and build its initial stack;
+    /// `execfn` is the name it was started by (`AT_EXECFN`), `comm` its thread name.
+    pub fn commit_plan(
+        &self,
+        plan: LoadPlan,
+        execfn: &[u8],
+        comm: Vec<u8>,
+    ) -> Result<CpuContext, LoadError> {
+        let LoadPlan {
+            main,
+            interp,
             path,
-            "too many levels of #! interpreters",
-        ))
+            argv,
+            envp,
+        } = plan;
+        let main = self.map_image(&main.node, &main.elf, &main.path, ET_DYN_BASE)?;
+        let interp = match interp {
+            Some(i) => Some(self.map_image(&i.node, &i.elf, &i.path, 0)?),
+            None => None,
+        };
+        {
+            let mut mm = self.mm.lock();
+            mm.brk_start = main.end;
+            mm.brk = main.end;
+        }
+        let rsp = self.build_stack(&main, interp.as_ref(), execfn, &argv, &envp)?;
+        *self.image.lock() = ImageInfo {
+            exe: path,
+            argv,
+            envp,
+            comm,
+        };
+        let entry = interp.as_ref().map_or(main.entry, |i| i.entry);
+        Ok(CpuContext {
+            rip: entry,
+            rsp,
+            segs: 0x002b_0000_0000_0033,
+            ..CpuContext::default()
+        })
     }
 
     fn map_image(
@@ -364,70 +607,6 @@ impl<P: LinuxPlatform> Kernel<P> {
         })
     }
 
-    fn load_elf(
-        &self,
-        node: &NodeRef,
-        elf: &ElfInfo,
-        head: &[u8],
-        path: Vec<u8>,
-        argv: Vec<Vec<u8>>,
-        envp: Vec<Vec<u8>>,
-    ) -> Result<CpuContext, LoadError> {
-        let _ = PT_GNU_STACK;
-        let main = self.map_image(node, elf, &path, ET_DYN_BASE)?;
-        let interp = match elf.phdrs.iter().find(|p| p.kind == PT_INTERP) {
-            None => None,
-            Some(p) => {
-                let s = usize::try_from(p.offset)
-                    .map_err(|_| LoadError::NotExecutable(path.clone(), "bad PT_INTERP"))?;
-                let raw = head
-                    .get(s..s + p.filesz as usize)
-                    .ok_or_else(|| LoadError::NotExecutable(path.clone(), "bad PT_INTERP"))?;
-                let name: Vec<u8> = raw.iter().copied().take_while(|&b| b != 0).collect();
-                let r = self
-                    .vfs
-                    .resolve(b"/", &name, true)
-                    .map_err(|_| LoadError::NotFound(name.clone()))?;
-                let inode = r.node.open(false).map_err(|_| {
-                    LoadError::NotExecutable(name.clone(), "cannot open interpreter")
-                })?;
-                let ihead = self.read_head(&inode).map_err(|_| {
-                    LoadError::NotExecutable(name.clone(), "cannot read interpreter")
-                })?;
-                let ielf =
-                    parse_elf(&ihead).map_err(|why| LoadError::NotExecutable(name.clone(), why))?;
-                Some(self.map_image(&inode, &ielf, &r.path, 0)?)
-            }
-        };
-        {
-            let mut mm = self.mm.lock();
-            mm.brk_start = main.end;
-            mm.brk = main.end;
-        }
-        let rsp = self.build_stack(&main, interp.as_ref(), &path, &argv, &envp)?;
-        let comm: Vec<u8> = path
-            .rsplit(|&b| b == b'/')
-            .next()
-            .unwrap_or_default()
-            .iter()
-            .copied()
-            .take(15)
-            .collect();
-        *self.image.lock() = ImageInfo {
-            exe: path,
-            argv,
-            envp,
-            comm,
-        };
-        let entry = interp.as_ref().map_or(main.entry, |i| i.entry);
-        Ok(CpuContext {
-            rip: entry,
-            rsp,
-            segs: 0x002b_0000_0000_0033,
-            ..CpuContext::default()
-        })
-    }
-
     fn build_stack(
         &self,
         main: &Loaded,
@@ -504,6 +683,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         let mut random = [0u8; 16];
         self.p.fill_random(&mut random);
         let random_at = push_bytes(&random, &mut sp)?;
+        // Real and effective ids (the first two of `Creds`' arrays).
+        let (uid, gid) = {
+            let c = self.creds.lock();
+            (c.uid, c.gid)
+        };
         let mut auxv: Vec<(u64, u64)> = vec![
             (AT_PHDR, main.phdr),
             (AT_PHENT, PHDR_SIZE as u64),
@@ -512,10 +696,10 @@ impl<P: LinuxPlatform> Kernel<P> {
             (AT_BASE, interp.map_or(0, |i| i.base)),
             (AT_FLAGS, 0),
             (AT_ENTRY, main.entry),
-            (AT_UID, 0),
-            (AT_EUID, 0),
-            (AT_GID, 0),
-            (AT_EGID, 0),
+            (AT_UID, u64::from(uid[0])),
+            (AT_EUID, u64::from(uid[1])),
+            (AT_GID, u64::from(gid[0])),
+            (AT_EGID, u64::from(gid[1])),
             (AT_SECURE, 0),
             (AT_RANDOM, random_at),
             (AT_HWCAP, self.config.hwcap.0),

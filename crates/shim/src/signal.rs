@@ -69,6 +69,21 @@ impl SignalState {
         }
     }
 
+    /// execve(2): caught signals go back to their default action; ignored ones stay
+    /// ignored (signal(7), "Signal disposition"; kernel/signal.c `flush_signal_handlers`,
+    /// which also clears each action's flags and mask).
+    pub fn reset_for_exec(&self) {
+        for a in self.actions.lock().iter_mut() {
+            if a.handler != abisig::SIG_IGN {
+                *a = SigAction::default();
+            } else {
+                *a = SigAction {
+                    handler: abisig::SIG_IGN,
+                    ..SigAction::default()
+                };
+            }
+        }
+    }
     /// The action for `signo` (1..=64).
     pub fn action(&self, signo: u32) -> SigAction {
         self.actions
@@ -119,6 +134,10 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// Blocking calls ask this whenever their wait is cut short, so it is also where host
     /// signals forwarded meanwhile are passed on to the other threads.
     pub fn signal_pending(&self, t: &Thread) -> bool {
+        // A thread that an execve ends must leave any wait at once, like one with SIGKILL.
+        if t.ended_by_exec.load(Ordering::Acquire) {
+            return true;
+        }
         self.take_incoming(t);
         self.route_forwarded(t);
         let mask = t.sigmask.load(Ordering::Acquire);

@@ -156,7 +156,7 @@ syscalls! {
     __NR_clone "clone" [Hex, Ptr, Ptr, Ptr, Ptr] Partial "threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND) and processes as fork, vfork or CLONE_VM|CLONE_VFORK (posix_spawn: the child runs on a copy of the parent's memory); CLONE_FILES/CLONE_FS/CLONE_SIGHAND/CLONE_PARENT/CLONE_PIDFD for processes: EINVAL" => |k, t, a, c, f| k.clone_outcome(t, c, a[0], a[1], a[2], a[3], a[4]);
     __NR_fork "fork" [] Full "a host fork; kernel state the processes share stays one" => |k, t, a, c, f| k.clone_outcome(t, c, u64::from(meridian_abi::signal::sig::SIGCHLD), 0, 0, 0, 0);
     __NR_vfork "vfork" [] Partial "the parent waits until the child execs or exits, but the child runs on a copy of its memory (as fork)" => |k, t, a, c, f| k.clone_outcome(t, c, crate::process::CLONE_VM | crate::process::CLONE_VFORK | u64::from(meridian_abi::signal::sig::SIGCHLD), 0, 0, 0, 0);
-    __NR_execve "execve" [Path, Ptr, Ptr] Errno "ENOSYS: exec is not supported yet" => |k, t, a, c, f| enosys(k, nr::__NR_execve, "exec is not supported yet");
+    __NR_execve "execve" [Path, Ptr, Ptr] Partial "in place, as Linux (threads ended, close-on-exec, dispositions reset); set-user-ID bits ignored, ETXTBSY not checked" => |k, t, a, c, f| k.sys_execve(t, a[0], a[1], a[2], c, f);
     __NR_exit "exit" [Int] Full "" => |k, t, a, c, f| Outcome::Exit(k.sys_exit(t, a[0]));
     __NR_wait4 "wait4" [Int, Ptr, Hex, Ptr] Partial "rusage is all zero" => |k, t, a, c, f| ret(k.sys_wait4(t, a[0], a[1], a[2], a[3]));
     __NR_waitid "waitid" [Int, Int, Ptr, Hex, Ptr] Partial "P_PIDFD: EINVAL; rusage is all zero" => |k, t, a, c, f| ret(k.sys_waitid(t, a[0], a[1], a[2], a[3], a[4]));
@@ -290,6 +290,7 @@ syscalls! {
     __NR_getcpu "getcpu" [Ptr, Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_getcpu(a[0], a[1]));
     __NR_getrandom "getrandom" [Ptr, Len, Hex] Full "" => |k, t, a, c, f| ret(k.sys_getrandom(a[0], a[1], a[2]));
     __NR_memfd_create "memfd_create" [Path, Hex] Full "" => |k, t, a, c, f| ret(k.sys_memfd_create(a[0], a[1]));
+    __NR_execveat "execveat" [Int, Path, Ptr, Ptr, Hex] Partial "as execve; AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW (ELOOP); a script on a close-on-exec descriptor: ENOENT" => |k, t, a, c, f| k.sys_execveat(t, a[0], a[1], a[2], a[3], a[4], c, f);
     __NR_statx "statx" [Int, Path, Hex, Hex, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_statx(a[0], a[1], a[2], a[4]));
     __NR_copy_file_range "copy_file_range" [Int, Ptr, Int, Ptr, Len, Hex] Partial "copied through the library OS, as sendfile" => |k, t, a, c, f| ret(if a[5] != 0 { Err(Errno::EINVAL.into()) } else { k.sys_sendfile(t, a[2], a[0], a[1], a[3], a[4]) });
     __NR_rseq "rseq" [Ptr, Len, Hex, Hex] Errno "ENOSYS: glibc runs without restartable sequences" => |k, t, a, c, f| ret(Err(Errno::ENOSYS.into()));
