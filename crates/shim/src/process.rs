@@ -459,7 +459,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         &self,
         t: &Thread,
         pid: i32,
-        info_for: impl Fn() -> SigInfo,
+        info_for: impl Fn() -> Result<SigInfo, SysError>,
     ) -> SysResult {
         let me = self.pid;
         let my_pgid = self.proc.pgid.load(Ordering::Acquire);
@@ -477,7 +477,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         if targets.is_empty() {
             return Err(Errno::ESRCH.into());
         }
-        let info = info_for();
+        let info = info_for()?;
         if info.signo == 0 {
             return Ok(0);
         }

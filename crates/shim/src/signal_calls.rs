@@ -37,10 +37,12 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// kill(2). The only process is this one, leader of its own group; kill(-1) reaches
     /// every process but init and the caller (`kill_something_info`), so none here.
     pub fn sys_kill(&self, t: &Thread, pid: u64, sig: u64) -> SysResult {
-        let sig = valid_signal(sig)?;
+        // kill(2): a missing target (ESRCH) is found before a bad signal (EINVAL), as in
+        // `kill_pid_info` (kernel/signal.c).
         let uid = self.creds.lock().uid[0];
         self.kill_processes(t, pid as i32, || {
-            SigInfo::sender(sig, si_code::SI_USER, self.pid, uid)
+            let sig = valid_signal(sig)?;
+            Ok(SigInfo::sender(sig, si_code::SI_USER, self.pid, uid))
         })
     }
 
