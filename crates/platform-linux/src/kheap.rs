@@ -33,7 +33,7 @@ use std::sync::OnceLock;
 
 /// Address space reserved for the kernel heap: pages are committed only when touched, and
 /// files of in-memory mounts live here, so it is sized for large /tmp contents.
-pub const KERNEL_HEAP_BYTES: usize = 16 << 30;
+pub const KERNEL_HEAP_BYTES: usize = 64 << 30;
 
 static HEAP: OnceLock<SharedAlloc> = OnceLock::new();
 
@@ -76,6 +76,34 @@ pub fn private_heap<R>(f: impl FnOnce() -> R) -> R {
     let r = f();
     set_mode(before);
     r
+}
+
+/// `bytes` (a multiple of the page size) of zeroed, page-aligned kernel-heap memory, for
+/// pages that guest mappings share (`mremap` of them makes a second mapping of the same
+/// pages, in any process of the sandbox).
+pub fn alloc_pages(bytes: usize) -> Option<usize> {
+    let heap = HEAP.get()?;
+    let layout = Layout::from_size_align(bytes, crate::shared_heap::PAGE_BYTES).ok()?;
+    let block = heap.allocate(layout).ok()?;
+    let addr = block.cast::<u8>().as_ptr() as usize;
+    // The span may reuse pages freed without being given back (small frees merged into
+    // it): punching them out makes the whole span read as zeros, as fresh pages do.
+    // SAFETY: the span is ours and inside the region, a shared memfd mapping.
+    unsafe { libc::madvise(addr as *mut libc::c_void, bytes, libc::MADV_REMOVE) };
+    Some(addr)
+}
+
+/// Give back pages from [`alloc_pages`].
+pub fn free_pages(addr: usize, bytes: usize) {
+    let (Some(heap), Some(ptr), Ok(layout)) = (
+        HEAP.get(),
+        NonNull::new(addr as *mut u8),
+        Layout::from_size_align(bytes, crate::shared_heap::PAGE_BYTES),
+    ) else {
+        return;
+    };
+    // SAFETY: `addr` came from `alloc_pages(bytes)`, with this layout.
+    unsafe { heap.deallocate(ptr, layout) };
 }
 
 fn kernel_heap() -> Option<&'static SharedAlloc> {

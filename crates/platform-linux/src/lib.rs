@@ -747,26 +747,18 @@ impl Platform for LinuxPlatform {
     }
 
     fn shared_alloc(&self, capacity: u64) -> Result<u64, Error> {
-        // SAFETY: a fresh shared anonymous mapping chosen by the host, outside the guest
-        // range (which is reserved); reserved, not committed.
-        let r = unsafe {
-            libc::mmap(
-                core::ptr::null_mut(),
-                capacity as usize,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        check_mmap(r)?;
-        Ok(r as u64)
+        // From the kernel heap, which every process of the sandbox maps at the same address:
+        // a file's shared pages made in one process are the same pages in all (a fresh
+        // anonymous mapping would exist only in the process that made it).
+        kheap::alloc_pages(capacity as usize)
+            .map(|a| a as u64)
+            .ok_or(Error::NoMemory)
     }
 
     fn shared_free(&self, handle: u64, capacity: u64) {
-        // SAFETY: unmaps the library OS's own view made by `shared_alloc`; guest mappings of
-        // the same pages are separate mappings and stay.
-        unsafe { libc::munmap(handle as *mut libc::c_void, capacity as usize) };
+        // Guest mappings of these pages are gone: every process that maps them keeps a
+        // reference to them for its life (the shim's `shared_files`).
+        kheap::free_pages(handle as usize, capacity as usize);
     }
 
     fn shared_read(
