@@ -40,7 +40,13 @@ int main(void) {
     printf("received %zu bytes, checksum matches: %s, then EOF\n", n, yes(WEXITSTATUS(st) == (int)(acc % 256)));
     close(r);
 
-    /* Two writers, 200 messages of PIPE_BUF bytes each, each message one letter. */
+    /* Two writers, 100 messages of PIPE_BUF bytes each, each message one letter. The reader
+     * opens first (non-blocking, then blocking again), holds a write end itself so that a
+     * read never sees EOF while no writer has opened yet, and counts messages rather than
+     * waiting for EOF: one writer may finish before the other has even opened. */
+    r = SYS(open(path, O_RDONLY | O_NONBLOCK));
+    SYS(fcntl(r, F_SETFL, 0));
+    int hold = SYS(open(path, O_WRONLY));
     pid_t writers[2];
     for (int k = 0; k < 2; k++) {
         writers[k] = xfork();
@@ -53,10 +59,9 @@ int main(void) {
             _exit(0);
         }
     }
-    r = SYS(open(path, O_RDONLY));
     static char msg[PIPE_BUF];
     int whole = 0, counts[2] = {0, 0};
-    while (read_full(r, msg, sizeof msg) == sizeof msg) {
+    for (int m = 0; m < 200 && read_full(r, msg, sizeof msg) == sizeof msg; m++) {
         int same = 1;
         for (size_t i = 1; i < sizeof msg; i++)
             same &= msg[i] == msg[0];
@@ -64,6 +69,7 @@ int main(void) {
         if (msg[0] == 'a' || msg[0] == 'b')
             counts[msg[0] - 'a']++;
     }
+    close(hold);
     printf("atomic messages: %d whole, %d from a, %d from b\n", whole, counts[0], counts[1]);
     reap(writers[0]);
     reap(writers[1]);

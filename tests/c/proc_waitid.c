@@ -70,18 +70,24 @@ int main(void) {
         _exit(3);
     }
     setpgid(member, leader); /* likewise; fails harmlessly if the child is gone */
+    /* Either may be reaped first; print in a fixed order. */
+    siginfo_t of_leader, of_member;
+    memset(&of_leader, 0, sizeof of_leader);
+    memset(&of_member, 0, sizeof of_member);
     int seen = 0;
     for (int i = 0; i < 2; i++) {
         memset(&si, 0, sizeof si);
         SYS(waitid(P_PGID, leader, &si, WEXITED));
         if (si.si_pid == leader) {
-            show_info("P_PGID leader", &si, leader);
+            of_leader = si;
             seen |= 1;
         } else {
-            show_info("P_PGID member", &si, member);
+            of_member = si;
             seen |= 2;
         }
     }
+    show_info("P_PGID leader", &of_leader, leader);
+    show_info("P_PGID member", &of_member, member);
     printf("both group members reaped: %s\n", yes(seen == 3));
     memset(&si, 0, sizeof si);
     errno = 0;
