@@ -25,7 +25,13 @@ const BUSYBOX: &str = "/bin/busybox";
 const GUEST_SRC_DIR: &str = "/src";
 const BUILD_ENV: &[(&str, &str)] = &[("PATH", "/usr/bin:/bin"), ("LC_ALL", "C")];
 /// Tools the build needs on the host (and, through the default root, in the sandbox).
-const TOOLS: &[&str] = &["/usr/bin/make", "/usr/bin/gcc", "/usr/bin/as", "/usr/bin/ld", "/usr/bin/ar"];
+const TOOLS: &[&str] = &[
+    "/usr/bin/make",
+    "/usr/bin/gcc",
+    "/usr/bin/as",
+    "/usr/bin/ld",
+    "/usr/bin/ar",
+];
 /// Natively the build takes about a second.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -95,7 +101,8 @@ fn make_j2_matches_native() {
     let runs = common::native_vs_sandbox(native, sandboxed, b"", common::timeout_or(RUN_TIMEOUT));
     let stdout = String::from_utf8_lossy(&runs.native.stdout);
     assert_eq!(
-        runs.native.status, 0,
+        runs.native.status,
+        0,
         "the build script failed natively\nstdout:\n{stdout}\nstderr:\n{}",
         String::from_utf8_lossy(&runs.native.stderr)
     );
