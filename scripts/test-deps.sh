@@ -3,7 +3,8 @@
 #
 # The dual-run tests compile small C programs (gcc, libc6-dev) and run real programs natively
 # and in the sandbox: a statically linked busybox at /bin/busybox (busybox-static),
-# /usr/bin/python3 with its sqlite3 module, and the sqlite3 command-line tool.
+# /usr/bin/python3 with its sqlite3 module, the sqlite3 command-line tool, and make (the
+# make -j2 build test).
 #
 # Silent when everything is present. Otherwise it says what is missing and installs it with
 # apt-get (non-interactive; `apt-get update` first), using sudo when not root. Exits non-zero,
@@ -55,6 +56,8 @@ have_gxx() { command -v g++ >/dev/null 2>&1; }
 
 have_prlimit() { command -v prlimit >/dev/null 2>&1; }
 
+have_make() { command -v make >/dev/null 2>&1; }
+
 # One row per requirement: package|check function|what it is for.
 requirements=(
     "gcc|have_gcc|gcc (compiles the C test programs)"
@@ -64,6 +67,7 @@ requirements=(
     "sqlite3|have_sqlite3|the sqlite3 command-line tool"
     "g++|have_gxx|g++ (libfuzzer-sys compiles libFuzzer when the fuzz targets are built)"
     "util-linux|have_prlimit|prlimit (native runs under the limits the policy tests compare with)"
+    "make|have_make|make (crates/cli/tests/build.rs builds tests/make with make -j2)"
 )
 
 missing_pkgs=()

@@ -78,6 +78,10 @@ const SCRIPTS: &[Script] = &[
     Script::new("stdin_summary.py").stdin(STDIN_TEXT),
     Script::new("exit_code.py").status(3),
     Script::new("uncaught_exception.py").status(1),
+    // Processes (issue 4): these fork, so they need the sandbox's process support.
+    Script::new("proc_subprocess.py"),
+    Script::new("proc_fork_wait.py"),
+    Script::new("proc_multiprocessing.py"),
 ];
 
 fn script_dir() -> PathBuf {
@@ -227,6 +231,21 @@ fn stdin_summary() {
 #[test]
 fn exit_code() {
     check_script("exit_code.py");
+}
+
+#[test]
+fn proc_subprocess() {
+    check_script("proc_subprocess.py");
+}
+
+#[test]
+fn proc_fork_wait() {
+    check_script("proc_fork_wait.py");
+}
+
+#[test]
+fn proc_multiprocessing() {
+    check_script("proc_multiprocessing.py");
 }
 
 #[test]

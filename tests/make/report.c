@@ -1,0 +1,3 @@
+#include <stdio.h>
+
+void report(const char *label, long value) { printf("%s: %ld\n", label, value); }
