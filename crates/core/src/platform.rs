@@ -14,6 +14,11 @@ use core::sync::atomic::AtomicU32;
 /// A guest virtual address.
 pub type GuestAddr = u64;
 
+/// The library OS instance of the calling process, for the objects that every process shares
+/// but that answer per process (/proc/self). It lives in the platform value, which is each
+/// process's own (a fork copies it), so each process fills it with its own instance.
+pub type ProcessSlot = spin::RwLock<Option<alloc::sync::Arc<dyn core::any::Any + Send + Sync>>>;
+
 /// Memory protection of a guest mapping.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Prot {
@@ -188,6 +193,8 @@ pub trait Platform: HostIo + 'static {
     /// Interrupt host process `host_pid` of the sandbox (one of its threads looks at its
     /// pending signals, as [`Platform::kick_thread`] does within a process).
     fn kick_process(&self, _host_pid: i32) {}
+    /// This process's [`ProcessSlot`].
+    fn process_slot(&self) -> &ProcessSlot;
     /// The calling process's host pid (for [`Platform::kick_process`] by others); 0 if none.
     fn own_host_pid(&self) -> i32 {
         0

@@ -95,6 +95,9 @@ pub struct LinuxPlatform {
     resolutions: [Nanos; CLOCK_KINDS.len()],
     /// Whether guest mappings may be writable and executable at once (policy `jit`).
     jit: bool,
+    /// The library OS instance of this process (each process has its own copy of the
+    /// platform value).
+    slot: meridian_core::platform::ProcessSlot,
 }
 
 /// Every [`ClockKind`], in the order of [`LinuxPlatform::resolutions`].
@@ -249,6 +252,7 @@ impl LinuxPlatform {
             pid,
             resolutions: CLOCK_KINDS.map(host_resolution),
             jit: false,
+            slot: meridian_core::platform::ProcessSlot::new(None),
         })
     }
 
@@ -584,6 +588,10 @@ impl Platform for LinuxPlatform {
 
     fn kick_process(&self, host_pid: i32) {
         threads::kick_process(host_pid);
+    }
+
+    fn process_slot(&self) -> &meridian_core::platform::ProcessSlot {
+        &self.slot
     }
 
     fn own_host_pid(&self) -> i32 {

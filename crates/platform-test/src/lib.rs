@@ -81,6 +81,7 @@ pub struct TestPlatform {
     stdin: Mutex<Vec<u8>>,
     stdout: Mutex<Vec<u8>>,
     stderr: Mutex<Vec<u8>>,
+    slot: meridian_core::platform::ProcessSlot,
 }
 
 impl TestPlatform {
@@ -95,6 +96,7 @@ impl TestPlatform {
             stdin: Mutex::new(stdin.to_vec()),
             stdout: Mutex::new(Vec::new()),
             stderr: Mutex::new(Vec::new()),
+            slot: meridian_core::platform::ProcessSlot::new(None),
         }
     }
     /// Everything the guest wrote to stdout so far.
@@ -226,6 +228,10 @@ impl Platform for TestPlatform {
         self.fs_base.store(base, Ordering::Relaxed);
     }
     fn kick_thread(&self, _tid: u32) {}
+
+    fn process_slot(&self) -> &meridian_core::platform::ProcessSlot {
+        &self.slot
+    }
     fn cpu_count(&self) -> u32 {
         2
     }

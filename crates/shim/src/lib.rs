@@ -55,6 +55,38 @@ use meridian_core::platform::{Platform, Resume, TrapHandler};
 use meridian_core::sync::Epoch;
 use spin::Mutex;
 
+/// A handle on the calling process's kernel, for objects the processes share that answer per
+/// process (/proc/self): it finds the kernel in the platform's [`ProcessSlot`], which is each
+/// process's own.
+///
+/// [`ProcessSlot`]: meridian_core::platform::ProcessSlot
+pub struct CurrentKernel<P: 'static> {
+    p: &'static P,
+}
+
+impl<P: LinuxPlatform> Clone for CurrentKernel<P> {
+    fn clone(&self) -> Self {
+        CurrentKernel { p: self.p }
+    }
+}
+
+impl<P: LinuxPlatform> CurrentKernel<P> {
+    /// The handle for platform `p`.
+    pub fn new(p: &'static P) -> Self {
+        CurrentKernel { p }
+    }
+    /// The calling process's kernel (None before boot finished).
+    pub fn upgrade(&self) -> Option<Arc<Kernel<P>>> {
+        let any = self.p.process_slot().read().clone()?;
+        any.downcast::<Kernel<P>>().ok()
+    }
+    /// Make `k` the calling process's kernel. The slot's previous value is forgotten, not
+    /// dropped: in a forked child it is the parent's reference.
+    pub fn set(&self, k: Arc<Kernel<P>>) {
+        core::mem::forget(self.p.process_slot().write().replace(k));
+    }
+}
+
 /// The platform bound every shim item uses: a platform whose registers are Linux x86-64's.
 pub trait LinuxPlatform: Platform<Context = CpuContext> {}
 impl<T: Platform<Context = CpuContext>> LinuxPlatform for T {}

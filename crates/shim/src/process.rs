@@ -277,22 +277,28 @@ impl<P: LinuxPlatform> Kernel<P> {
             me.sid.load(Ordering::Acquire),
             me.uid.load(Ordering::Acquire),
         ));
-        let child: &'static Kernel<P> = alloc::boxed::Box::leak(alloc::boxed::Box::new(
-            self.fork_copy(t, child_proc.clone()),
-        ));
+        let child_arc = Arc::new(self.fork_copy(t, child_proc.clone()));
+        // The trap handler of the child: never freed (the child may run until the end).
+        let leaked: &'static Arc<Kernel<P>> =
+            alloc::boxed::Box::leak(alloc::boxed::Box::new(child_arc.clone()));
+        let child: &'static Kernel<P> = leaked;
         child_proc.exit_signal.store(exit_signal, Ordering::Release);
         self.sandbox.table.lock().insert(pid, child_proc);
-        if flags & CLONE_PARENT_SETTID != 0 {
-            self.write_u32(ptid, pid)?;
-        }
         match self.p.fork_process(child, pid) {
             Err(e) => {
                 if let Some(p) = self.sandbox.table.lock().remove(&pid) {
                     drop(p);
                 }
+                drop(child_arc);
                 Err(e.into())
             }
             Ok(Forked::Parent { host_pid }) => {
+                // The child's reference, copied by the fork: the child owns it.
+                core::mem::forget(child_arc);
+                if flags & CLONE_PARENT_SETTID != 0 {
+                    // In the parent's memory only: the child's copy was made by then.
+                    let _ = self.write_u32(ptid, pid);
+                }
                 if let Some(c) = self.sandbox.get(pid) {
                     c.host_pid.store(host_pid, Ordering::Release);
                     if flags & CLONE_VFORK != 0 {
@@ -302,6 +308,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                 Ok(Some(u64::from(pid)))
             }
             Ok(Forked::Child { host_pid }) => {
+                crate::CurrentKernel::new(self.p).set(child_arc);
                 child.start_child(host_pid, flags, ctid, tls);
                 Ok(None)
             }
@@ -707,11 +714,15 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// setpgid(2), with the checks of kernel/sys.c.
     pub fn sys_setpgid(&self, pid: u64, pgid: u64) -> SysResult {
-        if (pgid as i64) < 0 {
+        if (pgid as i32) < 0 {
             return Err(Errno::EINVAL.into());
         }
         let target = self.process_for(pid)?;
-        let pgid = if pgid == 0 { target.pid } else { pgid as u32 };
+        let pgid = if pgid as u32 == 0 {
+            target.pid
+        } else {
+            pgid as u32
+        };
         let my_sid = self.proc.sid.load(Ordering::Acquire);
         if target.pid != self.pid {
             if target.ppid.load(Ordering::Acquire) != self.pid {

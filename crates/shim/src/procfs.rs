@@ -6,7 +6,7 @@
 
 use crate::{Kernel, LinuxPlatform};
 use alloc::format;
-use alloc::sync::{Arc, Weak};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use meridian_core::Error;
 use meridian_core::fs::NodeRef;
@@ -113,7 +113,7 @@ fn fd_text(f: &meridian_core::file::OpenFile) -> Vec<u8> {
 /// Build /proc for `kernel` (held weakly: /proc must not keep the kernel alive).
 pub fn build<P: LinuxPlatform>(
     fs: &Arc<TmpFs>,
-    kernel: Weak<Kernel<P>>,
+    kernel: crate::CurrentKernel<P>,
     cpuinfo: Vec<u8>,
     meminfo: Vec<u8>,
 ) -> Result<NodeRef, Error> {

@@ -273,14 +273,12 @@ pub fn boot<P: LinuxPlatform>(
     vfs.mount(b"/dev", dev, false).map_err(fs_err(b"/dev"))?;
 
     let kernel = Arc::new(Kernel::new(p, vfs, config));
+    let current = crate::CurrentKernel::new(p);
+    current.set(kernel.clone());
     let procfs = TmpFs::new(meridian_core::fs::synthetic::PROC_DEV, clock);
-    let proc_root = crate::procfs::build(
-        &procfs,
-        Arc::downgrade(&kernel),
-        spec.cpuinfo.clone(),
-        spec.meminfo.clone(),
-    )
-    .map_err(fs_err(b"/proc"))?;
+    let proc_root =
+        crate::procfs::build(&procfs, current, spec.cpuinfo.clone(), spec.meminfo.clone())
+            .map_err(fs_err(b"/proc"))?;
     kernel
         .vfs
         .mount(b"/proc", proc_root, true)
