@@ -399,8 +399,15 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
             if signo != KICK_SIGNAL {
                 kheap::kernel_mode(|| handler.forward_signal(signo as u32));
             }
-            if nested == 0 {
-                let mut ctx = frame.regs();
+            let mut ctx = frame.regs();
+            // The FS-base test in the entry misses one case of nesting: a signal whose frame
+            // the kernel built on top of another handler's frame before that handler ran its
+            // first instruction (two signals delivered on one return to user space, e.g. a
+            // kick from another process landing on a SIGSYS). It then "interrupts" the entry
+            // code of the runner, not guest code: leave it to that handler, which delivers
+            // pending guest signals on its way out.
+            let in_runner = (g.text.0..g.text.1).contains(&ctx.rip);
+            if nested == 0 && !in_runner {
                 let r = kheap::kernel_mode(|| handler.interrupt(tid, &mut ctx, frame.fpu()));
                 frame.set_regs(&ctx);
                 finish(r);

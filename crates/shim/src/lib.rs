@@ -350,6 +350,15 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
         ctx: &mut CpuContext,
         fpu: &mut [u8],
     ) -> Resume {
+        if self.config.trace {
+            let line = alloc::format!(
+                "[{tid}] fault: signal {signo} code {code} at {addr:#x} (code at {:#x})\n",
+                ctx.rip
+            );
+            let _ = self
+                .p
+                .host_write(meridian_core::platform::HostFd(2), line.as_bytes(), None);
+        }
         let Some(t) = self.thread(tid) else {
             return self.finish(Resume::KilledBy(signo));
         };

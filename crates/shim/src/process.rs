@@ -521,7 +521,10 @@ impl<P: LinuxPlatform> Kernel<P> {
                 Which::Pid(x) => pid == x,
                 Which::Group(g) => p.pgid.load(Ordering::Acquire) == g,
             };
-            if !matches {
+            // A "clone" child (one whose end is signalled by other than SIGCHLD) is waited for
+            // only with __WCLONE or __WALL, the others only without __WCLONE (wait(2)).
+            let clone_child = p.exit_signal.load(Ordering::Acquire) != sig::SIGCHLD;
+            if !matches || (options & WALL == 0 && clone_child != (options & WCLONE != 0)) {
                 continue;
             }
             any = true;

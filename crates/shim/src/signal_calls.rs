@@ -76,14 +76,13 @@ impl<P: LinuxPlatform> Kernel<P> {
         if impersonates_kernel(&info) && tgid != t.tid as i32 {
             return Err(Errno::EPERM.into());
         }
-        if tgid != self.pid as i32 {
+        if tgid <= 0 {
             return Err(Errno::ESRCH.into());
         }
-        let sig = valid_signal(sig)?;
-        if sig == 0 {
-            return Ok(0);
-        }
-        self.send_signal(t, Target::Process, info)
+        self.kill_processes(t, tgid, || {
+            valid_signal(sig)?;
+            Ok(info)
+        })
     }
 
     /// rt_tgsigqueueinfo(2): send `sig` with the caller's siginfo to thread `tid`.

@@ -476,20 +476,23 @@ impl<P: LinuxPlatform> Kernel<P> {
         Ok(s)
     }
 
-    fn sleep_for(&self, t: &Thread, d: Nanos) -> Result<Nanos, SysError> {
+    /// Sleep `d` unless a signal comes first: then the time that was left (nanosleep(2)
+    /// "rem").
+    fn sleep_for(&self, t: &Thread, d: Nanos) -> Result<(), Nanos> {
         let start = self.p.now(ClockKind::Monotonic).0;
         let end = start.saturating_add(d.0);
         loop {
             let now = self.p.now(ClockKind::Monotonic).0;
             if now >= end {
-                return Ok(Nanos(0));
+                return Ok(());
             }
             if self.signal_pending(t) {
-                return Err(Errno::EINTR.into());
+                return Err(Nanos(end - now));
             }
             if self.p.sleep(Nanos(end - now)) == WaitOutcome::Interrupted && self.signal_pending(t)
             {
-                return Err(Errno::EINTR.into());
+                let now = self.p.now(ClockKind::Monotonic).0;
+                return Err(Nanos(end.saturating_sub(now)));
             }
         }
     }
@@ -500,11 +503,15 @@ impl<P: LinuxPlatform> Kernel<P> {
         if ts.nsec < 0 || ts.nsec >= 1_000_000_000 || ts.sec < 0 {
             return Err(Errno::EINVAL.into());
         }
-        let r = self.sleep_for(t, Nanos(ts.as_nanos()));
-        if r.is_err() && rem != 0 {
-            self.write_mem(rem, &encode_ts(Nanos(0)))?;
+        match self.sleep_for(t, Nanos(ts.as_nanos())) {
+            Ok(()) => Ok(0),
+            Err(left) => {
+                if rem != 0 {
+                    self.write_mem(rem, &encode_ts(left))?;
+                }
+                Err(Errno::EINTR.into())
+            }
         }
-        r.map(|_| 0)
     }
 
     /// clock_nanosleep(2).
@@ -527,11 +534,15 @@ impl<P: LinuxPlatform> Kernel<P> {
         } else {
             ts.as_nanos()
         };
-        let r = self.sleep_for(t, Nanos(d));
-        if r.is_err() && rem != 0 && flags & TIMER_ABSTIME == 0 {
-            self.write_mem(rem, &encode_ts(Nanos(0)))?;
+        match self.sleep_for(t, Nanos(d)) {
+            Ok(()) => Ok(0),
+            Err(left) => {
+                if rem != 0 && flags & TIMER_ABSTIME == 0 {
+                    self.write_mem(rem, &encode_ts(left))?;
+                }
+                Err(Errno::EINTR.into())
+            }
         }
-        r.map(|_| 0)
     }
 
     /// pause(2).
