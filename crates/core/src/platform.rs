@@ -190,6 +190,18 @@ pub trait Platform: HostIo + 'static {
     ) -> Result<Forked> {
         Err(crate::Error::NotSupported)
     }
+    /// Start guest thread `tid` from `ctx` on a new host thread of this process whose traps
+    /// `handler` serves (a vfork child: another guest process sharing this one's memory
+    /// until it execs or ends). Platforms without processes: `NotSupported`.
+    fn spawn_vfork_child(
+        &self,
+        _handler: &'static dyn TrapHandler<Self::Context>,
+        _tid: u32,
+        _ctx: Self::Context,
+        _fs_base: u64,
+    ) -> Result<()> {
+        Err(crate::Error::NotSupported)
+    }
     /// Interrupt host process `host_pid` of the sandbox (one of its threads looks at its
     /// pending signals, as [`Platform::kick_thread`] does within a process).
     fn kick_process(&self, _host_pid: i32) {}

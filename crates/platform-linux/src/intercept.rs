@@ -36,6 +36,9 @@ pub struct ThreadBlock {
     pub kick: AtomicU32,
     /// Host thread id, for tgkill (changes in a forked child).
     pub host_tid: AtomicI32,
+    /// A library OS instance serving this thread's traps instead of the process's: a vfork
+    /// child, which runs as a thread of its parent's host process until it execs.
+    pub handler: AtomicPtr<&'static dyn TrapHandler<CpuContext>>,
 }
 
 global_asm!(
@@ -121,17 +124,27 @@ pub fn set_globals(g: Globals) {
     let _ = GLOBALS.set(g);
 }
 
-/// Make `handler` the library OS instance that serves this process's traps.
-pub fn set_handler(handler: &'static dyn TrapHandler<CpuContext>) {
-    // The slot is never freed: a handler running on another thread may still read the old
-    // one (only ever a few per process: one per fork).
-    let slot = crate::kheap::private_heap(|| Box::leak(Box::new(handler)));
-    HANDLER.store(slot, Ordering::Release);
+/// A never-freed slot holding `handler` (a handler running on another thread may still
+/// read an old one; only ever a few per process: one per fork).
+pub fn handler_slot(
+    handler: &'static dyn TrapHandler<CpuContext>,
+) -> *mut &'static dyn TrapHandler<CpuContext> {
+    crate::kheap::private_heap(|| Box::leak(Box::new(handler)))
 }
 
-fn handler() -> Option<&'static dyn TrapHandler<CpuContext>> {
-    let slot = HANDLER.load(Ordering::Acquire);
-    // SAFETY: a non-null slot was leaked by `set_handler` and is never freed or changed.
+/// Make `handler` the library OS instance that serves this process's traps.
+pub fn set_handler(handler: &'static dyn TrapHandler<CpuContext>) {
+    HANDLER.store(handler_slot(handler), Ordering::Release);
+}
+
+fn handler(block: &ThreadBlock) -> Option<&'static dyn TrapHandler<CpuContext>> {
+    let own = block.handler.load(Ordering::Acquire);
+    let slot = if own.is_null() {
+        HANDLER.load(Ordering::Acquire)
+    } else {
+        own
+    };
+    // SAFETY: a non-null slot was leaked by `handler_slot` and is never freed or changed.
     (!slot.is_null()).then(|| unsafe { *slot })
 }
 
@@ -181,6 +194,7 @@ pub fn setup_thread(tid: u32) -> std::io::Result<&'static ThreadBlock> {
             tid: AtomicU32::new(tid),
             kick: AtomicU32::new(0),
             host_tid: AtomicI32::new(libc::gettid()),
+            handler: AtomicPtr::new(core::ptr::null_mut()),
         })
     };
     // Guard page between the block and the stack that grows down towards it.
@@ -328,11 +342,11 @@ fn finish(resume: Resume) {
 }
 
 extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_void, nested: u64) {
-    let (Some(g), Some(handler)) = (GLOBALS.get(), handler()) else {
+    let block = current_block();
+    let (Some(g), Some(handler)) = (GLOBALS.get(), handler(block)) else {
         return;
     };
     let frame = Frame { uc: uc.cast() };
-    let block = current_block();
     let tid = block.tid.load(Ordering::Relaxed);
     match signo {
         libc::SIGSYS => {

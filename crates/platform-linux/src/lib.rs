@@ -586,6 +586,16 @@ impl Platform for LinuxPlatform {
         Ok(forked)
     }
 
+    fn spawn_vfork_child(
+        &self,
+        handler: &'static dyn TrapHandler<CpuContext>,
+        tid: u32,
+        ctx: CpuContext,
+        fs_base: u64,
+    ) -> Result<(), Error> {
+        threads::spawn_with(tid, ctx, fs_base, intercept::handler_slot(handler))
+    }
+
     fn kick_process(&self, host_pid: i32) {
         threads::kick_process(host_pid);
     }

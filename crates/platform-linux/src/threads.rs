@@ -32,6 +32,19 @@ pub fn register_main(tid: u32, b: &'static ThreadBlock) {
 
 /// Start guest thread `tid` on a new host thread.
 pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
+    spawn_with(tid, ctx, fs, core::ptr::null_mut())
+}
+
+/// Start guest thread `tid` on a new host thread whose traps go to the handler in `slot`
+/// (null: the process's).
+pub fn spawn_with(
+    tid: u32,
+    ctx: CpuContext,
+    fs: u64,
+    slot: *mut &'static dyn meridian_core::platform::TrapHandler<CpuContext>,
+) -> Result<(), Error> {
+    // Raw pointers are not Send; the slot is a leaked, never-freed box.
+    let slot = slot as usize;
     // The new thread starts with every signal blocked (it inherits this mask) until its own
     // signal stack and block exist: a handler run on a thread without them would find no
     // block. It unblocks them just before entering the guest.
@@ -55,6 +68,10 @@ pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
                         std::process::exit(125);
                     }
                 };
+                block.handler.store(
+                    slot as *mut &'static dyn meridian_core::platform::TrapHandler<CpuContext>,
+                    Ordering::Release,
+                );
                 register(tid, block);
                 // Guest code runs with every host signal deliverable (see the top of `spawn`).
                 // SAFETY: sets this thread's mask from an empty set we own.
@@ -139,6 +156,10 @@ pub fn fork(child_tid: u32) -> Result<meridian_core::platform::Forked, Error> {
     let block = intercept::current_block();
     block.tid.store(child_tid, Ordering::Relaxed);
     block.host_tid.store(me, Ordering::Relaxed);
+    // The process's handler (set by the caller) serves this thread from now on.
+    block
+        .handler
+        .store(core::ptr::null_mut(), Ordering::Release);
     // The parent's other threads do not exist here. Their registry entries are forgotten,
     // not dropped: they may point into memory the parent owns.
     let fresh = crate::kheap::private_heap(|| {

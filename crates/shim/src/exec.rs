@@ -236,6 +236,16 @@ impl<P: LinuxPlatform> Kernel<P> {
         ctx: &mut CpuContext,
         fpu: &mut [u8],
     ) -> Outcome {
+        match self.leave_vfork_thread() {
+            Ok(false) => {}
+            Ok(true) => {
+                // The old side of the host fork: the new process owns these now.
+                core::mem::forget(plan);
+                core::mem::forget(name);
+                return Outcome::Gone;
+            }
+            Err(e) => return Outcome::Return(Err(e)),
+        }
         if !self.end_other_threads(t) {
             // Another thread's execve won the race and ends this one.
             return Outcome::Exit(self.leave_if_ended(t).unwrap_or(Resume::ExitThread));

@@ -221,6 +221,10 @@ pub struct Kernel<P: LinuxPlatform> {
     pub sandbox: Arc<process::Sandbox>,
     /// This process's entry in it.
     pub proc: Arc<process::Process>,
+    /// This is a vfork child still running as a thread of its parent's host process.
+    pub vfork_thread: core::sync::atomic::AtomicBool,
+    /// This kernel, as its process's trap handler (set for a vfork child).
+    pub me: Mutex<Option<&'static Arc<Kernel<P>>>>,
 }
 
 impl<P: LinuxPlatform> Kernel<P> {
@@ -256,6 +260,8 @@ impl<P: LinuxPlatform> Kernel<P> {
             config,
             sandbox,
             proc,
+            vfork_thread: core::sync::atomic::AtomicBool::new(false),
+            me: Mutex::new(None),
         }
     }
 
@@ -292,9 +298,17 @@ impl<P: LinuxPlatform> Kernel<P> {
         match r {
             Resume::ExitProcess(code) => self.exit_process(process::exited(code)),
             Resume::KilledBy(signo) => self.exit_process(process::killed(signo)),
-            Resume::Guest | Resume::ExitThread => {}
+            Resume::Guest | Resume::ExitThread => return r,
         }
-        r
+        // A vfork child that never exec'd is a thread of its parent's host process.
+        if self
+            .vfork_thread
+            .load(core::sync::atomic::Ordering::Acquire)
+        {
+            Resume::ExitThread
+        } else {
+            r
+        }
     }
 
     /// Wake everything waiting for a readiness change.
@@ -312,7 +326,7 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
         let out = table::dispatch(self, &t, nr, ctx, fpu);
         if !matches!(
             out,
-            table::Outcome::Exit(_) | table::Outcome::ForkChild { .. }
+            table::Outcome::Exit(_) | table::Outcome::ForkChild { .. } | table::Outcome::Gone
         ) && let Some(r) = self.leave_if_ended(&t)
         {
             return r;
@@ -327,6 +341,12 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
             }
             table::Outcome::ContextSet => self.deliver_signals(&t, ctx, fpu, None),
             table::Outcome::Exit(r) => r,
+            table::Outcome::Gone => {
+                // A vfork child's exec moved it to a host process of its own, which owns
+                // this kernel and the thread's handle now.
+                core::mem::forget(t);
+                return Resume::ExitThread;
+            }
             table::Outcome::ForkChild { stack } => {
                 // This kernel is the parent's: the child's handle to its thread must not
                 // be dropped here (that would count down the parent's reference).

@@ -29,8 +29,8 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
-use meridian_abi::Errno;
 use meridian_abi::signal::{SigInfo, si_code, sig};
+use meridian_abi::{CpuContext, Errno};
 use meridian_core::platform::{Forked, WaitOutcome};
 use spin::Mutex;
 
@@ -235,7 +235,9 @@ impl<P: LinuxPlatform> Kernel<P> {
     pub fn sys_fork(
         &self,
         t: &Thread,
+        ctx: &CpuContext,
         flags: u64,
+        stack: u64,
         ptid: u64,
         ctid: u64,
         tls: u64,
@@ -282,6 +284,12 @@ impl<P: LinuxPlatform> Kernel<P> {
         let leaked: &'static Arc<Kernel<P>> =
             alloc::boxed::Box::leak(alloc::boxed::Box::new(child_arc.clone()));
         let child: &'static Kernel<P> = leaked;
+        if flags & CLONE_VM != 0 {
+            drop(child_arc);
+            child_proc.exit_signal.store(exit_signal, Ordering::Release);
+            self.sandbox.table.lock().insert(pid, child_proc);
+            return self.vfork_thread(ctx, flags, stack, ptid, ctid, tls, leaked);
+        }
         child_proc.exit_signal.store(exit_signal, Ordering::Release);
         self.sandbox.table.lock().insert(pid, child_proc);
         match self.p.fork_process(child, pid) {
@@ -311,6 +319,83 @@ impl<P: LinuxPlatform> Kernel<P> {
                 crate::CurrentKernel::new(self.p).set(child_arc);
                 child.start_child(host_pid, flags, ctid, tls);
                 Ok(None)
+            }
+        }
+    }
+
+    /// vfork(2) and `CLONE_VM|CLONE_VFORK` (posix_spawn): the child runs as a thread of this
+    /// host process, on this process's memory (what it writes, e.g. posix_spawn's error
+    /// report, the parent sees), with its own kernel object; it becomes a host process of
+    /// its own when it execs ([`Kernel::leave_vfork_thread`]). This thread waits meanwhile.
+    fn vfork_thread(
+        &self,
+        ctx: &CpuContext,
+        flags: u64,
+        stack: u64,
+        ptid: u64,
+        ctid: u64,
+        tls: u64,
+        child: &'static Arc<Kernel<P>>,
+    ) -> Result<Option<u64>, SysError> {
+        let pid = child.pid;
+        child.vfork_thread.store(true, Ordering::Release);
+        *child.me.lock() = Some(child);
+        child.proc.host_pid.store(
+            self.proc.host_pid.load(Ordering::Acquire),
+            Ordering::Release,
+        );
+        if flags & CLONE_PARENT_SETTID != 0 {
+            self.write_u32(ptid, pid)?;
+        }
+        // Shared memory: the parent sees these too, as with CLONE_VM on Linux.
+        if flags & CLONE_CHILD_SETTID != 0 {
+            self.write_u32(ctid, pid)?;
+        }
+        if flags & CLONE_CHILD_CLEARTID != 0
+            && let Some(ct) = child.thread(pid)
+        {
+            ct.clear_child_tid.store(ctid, Ordering::Release);
+        }
+        let mut cctx = *ctx;
+        cctx.rax = 0;
+        if stack != 0 {
+            cctx.rsp = stack;
+        }
+        let fs = if flags & CLONE_SETTLS != 0 {
+            tls
+        } else {
+            self.p.guest_fs_base()
+        };
+        let handler: &'static Kernel<P> = child;
+        if let Err(e) = self.p.spawn_vfork_child(handler, pid, cctx, fs) {
+            self.sandbox.table.lock().remove(&pid);
+            return Err(e.into());
+        }
+        if let Some(c) = self.sandbox.get(pid) {
+            self.wait_vfork(&c);
+        }
+        Ok(Some(u64::from(pid)))
+    }
+
+    /// A vfork child that execs leaves its parent's host process: a host fork of this
+    /// thread makes its own process, where the exec goes on. `Ok(true)`: this is the old
+    /// side, whose thread must end without touching this kernel again (the new process
+    /// owns it).
+    pub fn leave_vfork_thread(&self) -> Result<bool, SysError> {
+        if !self.vfork_thread.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        let Some(me) = *self.me.lock() else {
+            return Err(Errno::EAGAIN.into());
+        };
+        let handler: &'static Kernel<P> = me;
+        match self.p.fork_process(handler, self.pid)? {
+            Forked::Parent { .. } => Ok(true),
+            Forked::Child { host_pid } => {
+                self.vfork_thread.store(false, Ordering::Release);
+                self.proc.host_pid.store(host_pid, Ordering::Release);
+                crate::CurrentKernel::new(self.p).set(me.clone());
+                Ok(false)
             }
         }
     }
@@ -379,6 +464,8 @@ impl<P: LinuxPlatform> Kernel<P> {
             started: self.p.now(meridian_core::time::ClockKind::Monotonic).0,
             sandbox: self.sandbox.clone(),
             proc,
+            vfork_thread: core::sync::atomic::AtomicBool::new(false),
+            me: Mutex::new(None),
         }
     }
 
@@ -446,7 +533,10 @@ impl<P: LinuxPlatform> Kernel<P> {
             .post(info, crate::signal::MAX_QUEUED_SIGNALS);
         self.notify();
         let host = target.host_pid.load(Ordering::Acquire);
-        if host > 0 {
+        if host > 0 && host == self.proc.host_pid.load(Ordering::Acquire) {
+            // A vfork child and its parent share a host process: its thread is ours to kick.
+            self.p.kick_thread(target.pid);
+        } else if host > 0 {
             self.p.kick_process(host);
         }
     }

@@ -60,6 +60,9 @@ pub enum Outcome {
     ContextSet,
     /// The thread or process ends.
     Exit(Resume),
+    /// The thread's process went on in another host process (a vfork child's exec): end
+    /// the host thread without touching this kernel.
+    Gone,
     /// This is the child of a fork, running on its parent's kernel object until the trap
     /// returns: return 0 to the guest (on `stack` if not 0) without touching that kernel.
     ForkChild {

@@ -164,7 +164,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         if flags & CLONE_THREAD != 0 {
             return Outcome::Return(self.sys_clone(t, ctx, flags, stack, ptid, ctid, tls));
         }
-        match self.sys_fork(t, flags, ptid, ctid, tls) {
+        match self.sys_fork(t, ctx, flags, stack, ptid, ctid, tls) {
             Ok(Some(pid)) => Outcome::Return(Ok(pid)),
             Ok(None) => Outcome::ForkChild { stack },
             Err(e) => Outcome::Return(Err(e)),

@@ -33,6 +33,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             Outcome::ContextSet => String::from("= ?"),
             Outcome::Exit(_) => String::from("= ? (exit)"),
             Outcome::ForkChild { .. } => String::from("= 0 (child)"),
+            Outcome::Gone => String::from("= 0 (in the vfork child's own process)"),
         };
         let line = format!("[{}] {name}({shown}) {result}\n", t.tid);
         let _ = self.p.host_write(HostFd(2), line.as_bytes(), None);

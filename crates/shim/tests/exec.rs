@@ -51,7 +51,9 @@ impl Guest {
         match self.dispatch(n, args).0 {
             Outcome::Return(Ok(v)) => v as i64,
             Outcome::Return(Err(e)) => -i64::from(e.0.0),
-            Outcome::ContextSet | Outcome::Exit(_) | Outcome::ForkChild { .. } => i64::MIN,
+            Outcome::ContextSet | Outcome::Exit(_) | Outcome::ForkChild { .. } | Outcome::Gone => {
+                i64::MIN
+            }
         }
     }
 

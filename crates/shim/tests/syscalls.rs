@@ -42,7 +42,9 @@ impl Guest {
         match dispatch(&self.k, &self.t, u64::from(n), &mut ctx, &mut []) {
             Outcome::Return(Ok(v)) => v as i64,
             Outcome::Return(Err(e)) => -i64::from(e.0.0),
-            Outcome::ContextSet | Outcome::Exit(_) | Outcome::ForkChild { .. } => i64::MIN,
+            Outcome::ContextSet | Outcome::Exit(_) | Outcome::ForkChild { .. } | Outcome::Gone => {
+                i64::MIN
+            }
         }
     }
 
