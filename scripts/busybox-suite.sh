@@ -4,9 +4,12 @@
 # must pass sandboxed unless tests/busybox-suite/KNOWN_FAILURES lists it with a reason.
 #
 # Usage: scripts/busybox-suite.sh [--native-only] [APPLET...]
+#        scripts/busybox-suite.sh --compare NATIVE.tsv SANDBOX.tsv
 #   --native-only   run only the native side (checks the suite and this script themselves)
 #   APPLET...       run only these applets' tests (triage); the known-failures checks then
 #                   apply to these applets' entries only
+#   --compare       only the comparison, of two result files of earlier runs (lines
+#                   `APPLET: NAME<TAB>STATUS`, as the runs leave in $BUSYBOX_SUITE_DIR/run/)
 #
 # Fails (non-zero) when the testsuite cannot be obtained (saying what failed and how to fix
 # it), when a case that passes natively does not pass sandboxed and is not listed, when a
@@ -20,11 +23,13 @@
 #                       then busybox-suite/); the unpacked testsuite is cached there, so reruns
 #                       need no network
 #   SHARD_TIMEOUT       seconds one shard may take on one side (default 1200)
+#   BUSYBOX_SUITE_KNOWN_FAILURES  the known-failures file (default
+#                       tests/busybox-suite/KNOWN_FAILURES)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runner_dir="$repo/tests/busybox-suite"
-known_failures="$runner_dir/KNOWN_FAILURES"
+known_failures=${BUSYBOX_SUITE_KNOWN_FAILURES:-$runner_dir/KNOWN_FAILURES}
 busybox=/bin/busybox
 # Required share of the natively passing cases that pass sandboxed, in percent (issue 4).
 min_pass_percent=95
@@ -39,18 +44,103 @@ die() {
     exit 1
 }
 
+usage() {
+    echo "usage: $0 [--native-only] [APPLET...] | --compare NATIVE.tsv SANDBOX.tsv" >&2
+    exit 2
+}
 native_only=0
+compare_only=()
 applets_wanted=()
-for arg in "$@"; do
-    case "$arg" in
+while (($#)); do
+    case "$1" in
     --native-only) native_only=1 ;;
-    -*)
-        echo "usage: $0 [--native-only] [APPLET...]" >&2
-        exit 2
+    --compare)
+        (($# == 3)) || usage
+        compare_only=("$2" "$3")
+        shift 2
         ;;
-    *) applets_wanted+=("$arg") ;;
+    -*) usage ;;
+    *) applets_wanted+=("$1") ;;
     esac
+    shift
 done
+
+# Compares the result files $cmp/native.tsv and $cmp/sandbox.tsv with the known failures;
+# prints the verdict and returns non-zero on failure. With applets_wanted, only the entries of
+# the applets in $applets count.
+compare() {
+    local cmp=$1 failed passing_native passing_both unlisted fixed stale percent
+    # Known failures: `APPLET: NAME -- REASON` lines; # comments and blank lines are ignored.
+    [[ -f $known_failures ]] || die "$known_failures is missing"
+    awk '
+        /^[[:space:]]*(#|$)/ { next }
+        {
+            i = index($0, " -- ")
+            if (i == 0 || i == 1 || length($0) < i + 4) {
+                printf "busybox-suite: %s:%d: expected `APPLET: NAME -- REASON`\n", FILENAME, FNR > "/dev/stderr"
+                bad = 1; next
+            }
+            print substr($0, 1, i - 1) "\t" substr($0, i + 4)
+        }
+        END { exit bad }' "$known_failures" | LC_ALL=C sort -t "$(printf '\t')" -k1,1 >"$cmp/known.tsv" ||
+        die "$known_failures has malformed lines (above)"
+    if ((${#applets_wanted[@]})); then
+        # Only the entries of the applets that ran.
+        awk -F '\t' -v list=" ${applets[*]} " '{ a = $1; sub(/: .*/, "", a) } index(list, " " a " ")' \
+            "$cmp/known.tsv" >"$cmp/known.sel" && mv "$cmp/known.sel" "$cmp/known.tsv"
+    fi
+
+    # One line per natively passing case: KEY, sandbox status (MISSING if it printed none), and
+    # the reason it is listed (empty if not).
+    awk -F '\t' '
+        FILENAME == ARGV[1] { sb[$1] = $2; next }
+        FILENAME == ARGV[2] { known[$1] = $2; next }
+        $2 == "PASS" { print $1 "\t" ($1 in sb ? sb[$1] : "MISSING") "\t" ($1 in known ? known[$1] : "") }
+    ' "$cmp/sandbox.tsv" "$cmp/known.tsv" "$cmp/native.tsv" >"$cmp/compare.tsv"
+
+    failed=0
+    passing_native=$(wc -l <"$cmp/compare.tsv")
+    passing_both=$(awk -F '\t' '$2 == "PASS"' "$cmp/compare.tsv" | wc -l)
+
+    unlisted=$(awk -F '\t' '$2 != "PASS" && $3 == "" { print "  " $1 " (sandboxed: " $2 ")" }' "$cmp/compare.tsv")
+    if [[ -n $unlisted ]]; then
+        echo "FAIL: cases that pass natively but not sandboxed, and are not in $known_failures:"
+        echo "$unlisted"
+        failed=1
+    fi
+    fixed=$(awk -F '\t' '$2 == "PASS" && $3 != "" { print "  " $1 }' "$cmp/compare.tsv")
+    if [[ -n $fixed ]]; then
+        echo "FAIL: listed in $known_failures but now pass sandboxed (remove them: the list only shrinks):"
+        echo "$fixed"
+        failed=1
+    fi
+    # Entries that match no natively passing case compare nothing: say so, without failing (a
+    # case may fail natively on one machine and pass on another, e.g. as root or not).
+    stale=$(cut -f1 "$cmp/compare.tsv" | LC_ALL=C join -t "$(printf '\t')" -v1 "$cmp/known.tsv" - | cut -f1)
+    if [[ -n $stale ]]; then
+        say "warning: $known_failures entries that match no case passing natively here:"
+        sed 's/^/  /' <<<"$stale" >&2
+    fi
+
+    percent=$(awk -v a="$passing_both" -v b="$passing_native" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }')
+    echo "pass natively and sandboxed: $passing_both of $passing_native ($percent%; required: $min_pass_percent%)"
+    if ((passing_both * 100 < passing_native * min_pass_percent)); then
+        echo "FAIL: under $min_pass_percent% of the natively passing cases pass sandboxed"
+        failed=1
+    fi
+    return "$failed"
+}
+
+# `--compare`: the comparison alone, of two result files.
+if ((${#compare_only[@]})); then
+    ((${#applets_wanted[@]} == 0 && native_only == 0)) || usage
+    cmp=$(mktemp -d)
+    trap 'rm -rf "$cmp"' EXIT
+    LC_ALL=C sort -t "$(printf '\t')" -k1,1 "${compare_only[0]}" >"$cmp/native.tsv"
+    LC_ALL=C sort -t "$(printf '\t')" -k1,1 "${compare_only[1]}" >"$cmp/sandbox.tsv"
+    compare "$cmp"
+    exit
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 1. The testsuite: Debian's busybox source package of the installed busybox-static version.
@@ -138,7 +228,14 @@ fetch_testsuite() {
     rm -rf "$tmp"
 }
 
-[[ -f $cache/.complete ]] || fetch_testsuite
+if [[ ! -f $cache/.complete ]]; then
+    mkdir -p "$suite_dir"
+    # Two runs at once (say, two cargo tests) must not fetch into the same place.
+    exec {lock_fd}>"$suite_dir/.fetch.lock"
+    flock "$lock_fd"
+    [[ -f $cache/.complete ]] || fetch_testsuite
+    flock -u "$lock_fd"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 2. The applets to test: those built into /bin/busybox that have tests, as runtest picks them.
@@ -165,7 +262,9 @@ done
 # run-shard.sh runs the tests with busybox's sh, whose echo understands -n and -e).
 suite_env=(LANG=C.UTF-8 LC_ALL=C.UTF-8 SKIP_KNOWN_BUGS=y SKIP_INTERNET_TESTS=y TERM=dumb TZ=UTC0)
 
+# Per mode, so that a native-only run and a full one may run at the same time.
 out="$suite_dir/run"
+((native_only)) && out="$suite_dir/run-native"
 rm -rf "$out"
 mkdir -p "$out"
 
@@ -188,14 +287,16 @@ run_side() {
         "$@" "$i" "${mine[@]}" >"$out/$side-$i.out" 2>"$out/$side-$i.err" </dev/null &
         pids+=($!)
     done
-    local rc=0
+    local rc
     for i in "${!pids[@]}"; do
-        wait "${pids[i]}" || {
-            rc=$?
-            say "$side shard $i exited with status $rc (stderr: $out/$side-$i.err)"
-        }
+        rc=0
+        wait "${pids[i]}" || rc=$?
+        if ((rc != 0)) || ! grep -q '^DONE' "$out/$side-$i.out"; then
+            # The harness itself failed: its cases will be MISSING; show why.
+            say "$side shard $i exited with status $rc (124: timeout); its stderr begins:"
+            head -n 5 "$out/$side-$i.err" | sed 's/^/    /' >&2
+        fi
     done
-    return 0
 }
 
 native_shard() {
@@ -274,63 +375,7 @@ collect sandbox
 summary sandbox
 say "sandboxed side took $((SECONDS - start)) s; meridian's stderr in $out/sandbox-*.err"
 
-# Known failures: `APPLET: NAME -- REASON` lines; # comments and blank lines are ignored.
-[[ -f $known_failures ]] || die "$known_failures is missing"
-awk '
-    /^[[:space:]]*(#|$)/ { next }
-    {
-        i = index($0, " -- ")
-        if (i == 0 || i == 1 || length($0) < i + 4) {
-            printf "busybox-suite: %s:%d: expected `APPLET: NAME -- REASON`\n", FILENAME, FNR > "/dev/stderr"
-            bad = 1; next
-        }
-        print substr($0, 1, i - 1) "\t" substr($0, i + 4)
-    }
-    END { exit bad }' "$known_failures" | LC_ALL=C sort -t "$(printf '\t')" -k1,1 >"$out/known.tsv" ||
-    die "$known_failures has malformed lines (above)"
-if ((${#applets_wanted[@]})); then
-    # Only the entries of the applets that ran.
-    awk -F '\t' -v list=" ${applets[*]} " '{ a = $1; sub(/: .*/, "", a) } index(list, " " a " ")' \
-        "$out/known.tsv" >"$out/known.sel" && mv "$out/known.sel" "$out/known.tsv"
-fi
-
-# One line per natively passing case: KEY, sandbox status (MISSING if it printed none), and
-# the reason it is listed (empty if not).
-awk -F '\t' '
-    FILENAME == ARGV[1] { sb[$1] = $2; next }
-    FILENAME == ARGV[2] { known[$1] = $2; next }
-    $2 == "PASS" { print $1 "\t" ($1 in sb ? sb[$1] : "MISSING") "\t" ($1 in known ? known[$1] : "") }
-' "$out/sandbox.tsv" "$out/known.tsv" "$out/native.tsv" >"$out/compare.tsv"
-
-failed=0
-passing_native=$(wc -l <"$out/compare.tsv")
-passing_both=$(awk -F '\t' '$2 == "PASS"' "$out/compare.tsv" | wc -l)
-
-unlisted=$(awk -F '\t' '$2 != "PASS" && $3 == "" { print "  " $1 " (sandboxed: " $2 ")" }' "$out/compare.tsv")
-if [[ -n $unlisted ]]; then
-    echo "FAIL: cases that pass natively but not sandboxed, and are not in $known_failures:"
-    echo "$unlisted"
-    failed=1
-fi
-fixed=$(awk -F '\t' '$2 == "PASS" && $3 != "" { print "  " $1 }' "$out/compare.tsv")
-if [[ -n $fixed ]]; then
-    echo "FAIL: listed in $known_failures but now pass sandboxed (remove them: the list only shrinks):"
-    echo "$fixed"
-    failed=1
-fi
-# Entries that match no natively passing case compare nothing: say so, without failing (a
-# case may fail natively on one machine and pass on another, e.g. as root or not).
-stale=$(cut -f1 "$out/compare.tsv" | LC_ALL=C join -t "$(printf '\t')" -v1 "$out/known.tsv" - | cut -f1)
-if [[ -n $stale ]]; then
-    say "warning: $known_failures entries that match no case passing natively here:"
-    sed 's/^/  /' <<<"$stale" >&2
-fi
-
-percent=$(awk -v a="$passing_both" -v b="$passing_native" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }')
-echo "pass natively and sandboxed: $passing_both of $passing_native ($percent%; required: $min_pass_percent%)"
-if ((passing_both * 100 < passing_native * min_pass_percent)); then
-    echo "FAIL: under $min_pass_percent% of the natively passing cases pass sandboxed"
-    failed=1
-fi
+status=0
+compare "$out" || status=$?
 echo "results: $out/{native,sandbox,compare}.tsv"
-exit "$failed"
+exit "$status"
