@@ -4,10 +4,12 @@
 # must pass sandboxed unless tests/busybox-suite/KNOWN_FAILURES lists it with a reason.
 #
 # Usage: scripts/busybox-suite.sh [--native-only] [APPLET...]
+#        scripts/busybox-suite.sh --fetch-only
 #        scripts/busybox-suite.sh --compare NATIVE.tsv SANDBOX.tsv
 #   --native-only   run only the native side (checks the suite and this script themselves)
 #   APPLET...       run only these applets' tests (triage); the known-failures checks then
 #                   apply to these applets' entries only
+#   --fetch-only    only obtain the testsuite (scripts/test.sh does, before the tests)
 #   --compare       only the comparison, of two result files of earlier runs (lines
 #                   `APPLET: NAME<TAB>STATUS`, as the runs leave in $BUSYBOX_SUITE_DIR/run/)
 #
@@ -45,15 +47,17 @@ die() {
 }
 
 usage() {
-    echo "usage: $0 [--native-only] [APPLET...] | --compare NATIVE.tsv SANDBOX.tsv" >&2
+    echo "usage: $0 [--native-only] [APPLET...] | --fetch-only | --compare NATIVE.tsv SANDBOX.tsv" >&2
     exit 2
 }
 native_only=0
+fetch_only=0
 compare_only=()
 applets_wanted=()
 while (($#)); do
     case "$1" in
     --native-only) native_only=1 ;;
+    --fetch-only) fetch_only=1 ;;
     --compare)
         (($# == 3)) || usage
         compare_only=("$2" "$3")
@@ -133,7 +137,7 @@ compare() {
 
 # `--compare`: the comparison alone, of two result files.
 if ((${#compare_only[@]})); then
-    ((${#applets_wanted[@]} == 0 && native_only == 0)) || usage
+    ((${#applets_wanted[@]} == 0 && native_only == 0 && fetch_only == 0)) || usage
     cmp=$(mktemp -d)
     trap 'rm -rf "$cmp"' EXIT
     LC_ALL=C sort -t "$(printf '\t')" -k1,1 "${compare_only[0]}" >"$cmp/native.tsv"
@@ -235,6 +239,11 @@ if [[ ! -f $cache/.complete ]]; then
     flock "$lock_fd"
     [[ -f $cache/.complete ]] || fetch_testsuite
     flock -u "$lock_fd"
+fi
+if ((fetch_only)); then
+    ((${#applets_wanted[@]} == 0 && native_only == 0)) || usage
+    say "testsuite of $src_pkg $src_ver ready in $cache"
+    exit 0
 fi
 
 # ---------------------------------------------------------------------------------------------

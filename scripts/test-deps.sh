@@ -3,7 +3,9 @@
 #
 # The dual-run tests compile small C programs (gcc, libc6-dev) and run real programs natively
 # and in the sandbox: a statically linked busybox at /bin/busybox (busybox-static),
-# /usr/bin/python3 with its sqlite3 module, and the sqlite3 command-line tool.
+# /usr/bin/python3 with its sqlite3 module, and the sqlite3 command-line tool. The busybox
+# conformance suite (scripts/busybox-suite.sh) unpacks Debian's busybox source package with
+# dpkg-source (dpkg-dev).
 #
 # Silent when everything is present. Otherwise it says what is missing and installs it with
 # apt-get (non-interactive; `apt-get update` first), using sudo when not root. Exits non-zero,
@@ -55,6 +57,8 @@ have_gxx() { command -v g++ >/dev/null 2>&1; }
 
 have_prlimit() { command -v prlimit >/dev/null 2>&1; }
 
+have_dpkg_source() { command -v dpkg-source >/dev/null 2>&1; }
+
 # One row per requirement: package|check function|what it is for.
 requirements=(
     "gcc|have_gcc|gcc (compiles the C test programs)"
@@ -64,6 +68,7 @@ requirements=(
     "sqlite3|have_sqlite3|the sqlite3 command-line tool"
     "g++|have_gxx|g++ (libfuzzer-sys compiles libFuzzer when the fuzz targets are built)"
     "util-linux|have_prlimit|prlimit (native runs under the limits the policy tests compare with)"
+    "dpkg-dev|have_dpkg_source|dpkg-source (unpacks Debian's busybox source for scripts/busybox-suite.sh)"
 )
 
 missing_pkgs=()
