@@ -25,6 +25,8 @@
 #                       then busybox-suite/); the unpacked testsuite is cached there, so reruns
 #                       need no network
 #   SHARD_TIMEOUT       seconds one shard may take on one side (default 1200)
+#   BUSYBOX_SUITE_VERBOSE=1  runtest prints each failing case's diff and output (triage);
+#                       they end up in $BUSYBOX_SUITE_DIR/run/{native,sandbox}-N.err
 #   BUSYBOX_SUITE_KNOWN_FAILURES  the known-failures file (default
 #                       tests/busybox-suite/KNOWN_FAILURES)
 set -euo pipefail
@@ -267,9 +269,11 @@ for a in "${applets_wanted[@]}"; do
 done
 ((${#applets[@]})) || die "no applet has tests in $cache/testsuite"
 
-# The environment of the suite on both sides, as debian/rules sets it (less ECHO and SHELL:
-# run-shard.sh runs the tests with busybox's sh, whose echo understands -n and -e).
+# The environment of the suite on both sides, as debian/rules sets it (less ECHO: run-shard.sh
+# runs the tests with busybox's sh, whose echo understands -n and -e; it sets SHELL to that sh).
 suite_env=(LANG=C.UTF-8 LC_ALL=C.UTF-8 SKIP_KNOWN_BUGS=y SKIP_INTERNET_TESTS=y TERM=dumb TZ=UTC0)
+# BUSYBOX_SUITE_VERBOSE=1: runtest prints every failing case's diff, into $out/SIDE-N.err.
+[[ ${BUSYBOX_SUITE_VERBOSE:-} == 1 ]] && suite_env+=(VERBOSE=1)
 
 # Per mode, so that a native-only run and a full one may run at the same time.
 out="$suite_dir/run"

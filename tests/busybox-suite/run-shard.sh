@@ -11,7 +11,8 @@
 #
 # Prints one line per case: `RESULT<TAB>STATUS<TAB>APPLET<TAB>NAME`, STATUS one of PASS, FAIL,
 # SKIPPED, UNTESTED (runtest's words), and `DONE<TAB>APPLET<TAB>EXIT` after each applet.
-# runtest's full output for applet A is kept in WORK/logs/A.log.
+# runtest's full output for applet A is kept in WORK/logs/A.log, and copied to stderr when
+# VERBOSE is set.
 #
 # BUSYBOX (default /bin/busybox) is the binary under test; APPLET_TIMEOUT (default 300)
 # bounds one applet's tests in seconds.
@@ -33,19 +34,21 @@ done
 cp -R "$src/testsuite" "$work/testsuite" || exit 1
 # runtest starts each *.tests script through its `#!/bin/sh` line: the host's shell (dash on
 # Debian), whose echo lacks -n/-e (Debian's build sets ECHO=/bin/echo for that) and expands
-# backslashes in the case names it prints. Run them with `sh` from PATH instead, busybox's,
-# so that the whole suite is busybox alone. Cost: "pidof this" looks for a process named
-# pidof.tests, which is now `sh`, and fails natively too.
-sed -i 's|^\([[:space:]]*\)"\$tsdir/\$applet.tests"$|\1sh "$tsdir/$applet.tests"|' \
-    "$work/testsuite/runtest" || exit 1
-grep -q '^[[:space:]]*sh "\$tsdir/\$applet.tests"$' "$work/testsuite/runtest" || {
-    echo "run-shard.sh: runtest no longer starts tests as \"\$tsdir/\$applet.tests\"" >&2
-    exit 1
-}
+# backslashes in the case names it prints. Point those lines at busybox's sh instead, so that
+# the whole suite is busybox alone.
+for t in "$work"/testsuite/*.tests; do
+    sed -i "1s|^#!/bin/sh\$|#!$work/sh|" "$t" || exit 1
+    [ "$(head -n 1 "$t")" = "#!$work/sh" ] || {
+        echo "run-shard.sh: $t does not start with #!/bin/sh" >&2
+        exit 1
+    }
+done
 
 # The same PATH natively and sandboxed: the applet links first, then the system's.
 PATH="$work:/usr/sbin:/usr/bin:/sbin:/bin"
-export PATH
+# taskset.tests runs `$SHELL -c` (debian/rules passes its SHELL for it): busybox's sh too.
+SHELL="$work/sh"
+export PATH SHELL
 
 cd "$work/testsuite" || exit 1
 for applet in "$@"; do
@@ -54,5 +57,10 @@ for applet in "$@"; do
     rc=$?
     sed -n -E "s/^(PASS|FAIL|SKIPPED|UNTESTED): (.*)\$/RESULT	\\1	$applet	\\2/p" \
         "$work/logs/$applet.log"
+    # With VERBOSE (runtest then prints each failing case's diff and output), the log goes to
+    # stderr too: inside the sandbox the work directory is gone when it ends.
+    if [ -n "${VERBOSE:-}" ]; then
+        sed "s|^|$applet.log: |" "$work/logs/$applet.log" >&2
+    fi
     printf 'DONE\t%s\t%s\n' "$applet" "$rc"
 done
