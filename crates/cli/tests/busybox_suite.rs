@@ -59,25 +59,25 @@ fn busybox_suite_native_vs_sandbox() {
         &[]
     };
     let outcome = suite(args, &[], FULL_TIMEOUT);
-    println!("{}", report(&outcome));
     assert_eq!(
         outcome.status,
         0,
         "the busybox suite failed:\n{}",
         report(&outcome)
     );
+    println!("{}", report(&outcome));
 }
 
 #[test]
 fn busybox_suite_native() {
     let outcome = suite(&["--native-only"], &[], NATIVE_TIMEOUT);
-    println!("{}", report(&outcome));
     assert_eq!(
         outcome.status,
         0,
         "the busybox suite failed natively:\n{}",
         report(&outcome)
     );
+    println!("{}", report(&outcome));
     let stdout = String::from_utf8_lossy(&outcome.stdout);
     assert!(
         stdout.lines().any(|line| line.starts_with("native ")),
