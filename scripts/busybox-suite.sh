@@ -323,7 +323,7 @@ native_shard() {
     local i=$1
     shift
     mkdir -p "$out/native-home-$i"
-    timeout --kill-after=10 "$shard_timeout" env -i HOME="$out/native-home-$i" USER="$(id -un)" "${suite_env[@]}" \
+    timeout --kill-after=10 "$shard_timeout" env -i HOME="$out/native-home-$i" USER="$(id -un 2>/dev/null || id -u)" "${suite_env[@]}" \
         "$busybox" sh "$runner_dir/run-shard.sh" "$cache" "$out/native-$i" "$@"
 }
 
