@@ -3,8 +3,10 @@
 #
 # The dual-run tests compile small C programs (gcc, libc6-dev) and run real programs natively
 # and in the sandbox: a statically linked busybox at /bin/busybox (busybox-static),
-# /usr/bin/python3 with its sqlite3 module, the sqlite3 command-line tool, and make (the
-# make -j2 build test).
+# /usr/bin/python3 with its sqlite3 module, the sqlite3 command-line tool, make (the make -j2
+# build test) and zip (one busybox suite case builds its archive with it). The busybox
+# conformance suite (scripts/busybox-suite.sh) unpacks Debian's busybox source package with
+# dpkg-source (dpkg-dev).
 #
 # Silent when everything is present. Otherwise it says what is missing and installs it with
 # apt-get (non-interactive; `apt-get update` first), using sudo when not root. Exits non-zero,
@@ -57,6 +59,8 @@ have_gxx() { command -v g++ >/dev/null 2>&1; }
 have_prlimit() { command -v prlimit >/dev/null 2>&1; }
 
 have_make() { command -v make >/dev/null 2>&1; }
+have_zip() { command -v zip >/dev/null 2>&1; }
+have_dpkg_source() { command -v dpkg-source >/dev/null 2>&1; }
 
 # One row per requirement: package|check function|what it is for.
 requirements=(
@@ -68,6 +72,8 @@ requirements=(
     "g++|have_gxx|g++ (libfuzzer-sys compiles libFuzzer when the fuzz targets are built)"
     "util-linux|have_prlimit|prlimit (native runs under the limits the policy tests compare with)"
     "make|have_make|make (crates/cli/tests/build.rs builds tests/make with make -j2)"
+    "zip|have_zip|zip (the busybox suite's unzip case builds its archive with it)"
+    "dpkg-dev|have_dpkg_source|dpkg-source (unpacks Debian's busybox source for scripts/busybox-suite.sh)"
 )
 
 missing_pkgs=()

@@ -13,6 +13,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "test dependencies (scripts/test-deps.sh)"
 bash scripts/test-deps.sh
 
+step "busybox testsuite obtained (scripts/busybox-suite.sh --fetch-only; cached after the first run)"
+bash scripts/busybox-suite.sh --fetch-only
+
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
