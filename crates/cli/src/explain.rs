@@ -116,7 +116,7 @@ pub fn render(p: &Policy) -> String {
     for d in IN_MEMORY_DIRS.iter().filter(|_| p.rootfs.is_none()) {
         out.push_str(&format!("  {d:<12} in memory, private to the sandbox\n"));
     }
-    let etc: Vec<String> = crate::etc_files(p.uid, p.gid)
+    let etc: Vec<String> = crate::etc_files(p.uid, p.gid, &p.hostname)
         .iter()
         .map(|(n, _)| String::from_utf8_lossy(n).into_owned())
         .collect();

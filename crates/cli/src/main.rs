@@ -152,7 +152,7 @@ fn main() {
 
 /// The synthetic /etc (DESIGN §5). A guest that runs as another user than root finds itself
 /// in passwd and group as `user`, with its home in /tmp.
-fn etc_files(uid: u32, gid: u32) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn etc_files(uid: u32, gid: u32, hostname: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut passwd = String::from(
         "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
     );
@@ -163,13 +163,14 @@ fn etc_files(uid: u32, gid: u32) -> Vec<(Vec<u8>, Vec<u8>)> {
     if gid != 0 && gid != 65534 {
         group.push_str(&format!("user:x:{gid}:\n"));
     }
+    // The host name resolves, as Debian's installer writes it (`hostname -f` works).
+    let hosts = format!(
+        "127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+    );
     [
         ("passwd", passwd.as_str()),
         ("group", group.as_str()),
-        (
-            "hosts",
-            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-        ),
+        ("hosts", hosts.as_str()),
         ("resolv.conf", "# Meridian: no network in this sandbox\n"),
         (
             "nsswitch.conf",
@@ -362,7 +363,7 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
     let argv: Vec<Vec<u8>> = args.program.iter().map(|a| a.as_bytes().to_vec()).collect();
     let spec = BootSpec {
         mounts,
-        etc: etc_files(policy.uid, policy.gid),
+        etc: etc_files(policy.uid, policy.gid, &policy.hostname),
         program: argv.first().cloned().unwrap_or_default(),
         argv,
         envp: env,

@@ -3,10 +3,7 @@
 //! `tests/busybox-suite/KNOWN_FAILURES`. These tests run that script:
 //!
 //! - `busybox_suite_native_vs_sandbox`: the whole suite, both sides (`MERIDIAN_NATIVE_ONLY=1`:
-//!   the native side only). Ignored until fork works inside the sandbox: the testsuite's
-//!   runner forks for every case, so today every case fails sandboxed.
-//! - `busybox_suite_native`: the native side alone, which checks that the testsuite is
-//!   obtained and runs here and that its cases pass natively.
+//!   the native side only).
 //! - `known_failures_rules`: the comparison on made-up results, so that each rule of the
 //!   known-failures list is seen to fail when it should.
 //!
@@ -24,7 +21,6 @@ use common::{Outcome, meridian_bin, native_only, run, scratch_dir};
 
 /// Both sides, with room for a slow sandbox: the native side takes about 30 s on 2 CPUs.
 const FULL_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-const NATIVE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const COMPARE_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn script() -> PathBuf {
@@ -51,7 +47,6 @@ fn report(outcome: &Outcome) -> String {
 }
 
 #[test]
-#[ignore = "needs fork inside the sandbox (issue 4): the testsuite's runner forks for every case"]
 fn busybox_suite_native_vs_sandbox() {
     let args: &[&str] = if native_only() {
         &["--native-only"]
@@ -66,24 +61,6 @@ fn busybox_suite_native_vs_sandbox() {
         report(&outcome)
     );
     println!("{}", report(&outcome));
-}
-
-#[test]
-fn busybox_suite_native() {
-    let outcome = suite(&["--native-only"], &[], NATIVE_TIMEOUT);
-    assert_eq!(
-        outcome.status,
-        0,
-        "the busybox suite failed natively:\n{}",
-        report(&outcome)
-    );
-    println!("{}", report(&outcome));
-    let stdout = String::from_utf8_lossy(&outcome.stdout);
-    assert!(
-        stdout.lines().any(|line| line.starts_with("native ")),
-        "no native summary line:\n{}",
-        report(&outcome)
-    );
 }
 
 /// Made-up native and sandboxed results: `a: one` passes on both sides, `a: two` and

@@ -119,6 +119,8 @@ pub struct Process {
     pub uid: AtomicU32,
     /// The signal its parent gets when it ends (clone's low byte; SIGCHLD for fork; 0: none).
     pub exit_signal: AtomicU32,
+    /// CPU affinity mask (one bit per CPU, the first 64), inherited by children.
+    pub affinity: core::sync::atomic::AtomicU64,
 }
 
 impl Process {
@@ -136,6 +138,7 @@ impl Process {
             execed: AtomicBool::new(false),
             uid: AtomicU32::new(uid),
             exit_signal: AtomicU32::new(sig::SIGCHLD),
+            affinity: core::sync::atomic::AtomicU64::new(u64::MAX),
         }
     }
 
@@ -291,6 +294,9 @@ impl<P: LinuxPlatform> Kernel<P> {
             return self.vfork_thread(ctx, flags, stack, ptid, ctid, tls, leaked);
         }
         child_proc.exit_signal.store(exit_signal, Ordering::Release);
+        child_proc
+            .affinity
+            .store(me.affinity.load(Ordering::Acquire), Ordering::Release);
         self.sandbox.table.lock().insert(pid, child_proc);
         match self.p.fork_process(child, pid) {
             Err(e) => {

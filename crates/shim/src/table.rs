@@ -250,8 +250,8 @@ syscalls! {
     __NR_tkill "tkill" [Int, Int] Full "" => |k, t, a, c, f| ret(k.sys_tkill(t, a[0], a[1]));
     __NR_time "time" [Ptr] Full "" => |k, t, a, c, f| ret(k.sys_time(a[0]));
     __NR_futex "futex" [Ptr, Hex, Int, Ptr, Ptr, Hex] Partial "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET; PI and WAKE_OP: ENOSYS" => |k, t, a, c, f| ret(k.sys_futex(t, a[0], a[1], a[2], a[3], a[4], a[5]));
-    __NR_sched_setaffinity "sched_setaffinity" [Int, Len, Ptr] Partial "accepted, no effect" => |k, t, a, c, f| ret(Ok(0));
-    __NR_sched_getaffinity "sched_getaffinity" [Int, Len, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_sched_getaffinity(a[1], a[2]));
+    __NR_sched_setaffinity "sched_setaffinity" [Int, Len, Ptr] Partial "recorded per process (sched_getaffinity and children see it); host threads are not pinned" => |k, t, a, c, f| ret(k.sys_sched_setaffinity(a[0], a[1], a[2]));
+    __NR_sched_getaffinity "sched_getaffinity" [Int, Len, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_sched_getaffinity(a[0], a[1], a[2]));
     __NR_epoll_create "epoll_create" [Int] Full "" => |k, t, a, c, f| ret(k.sys_epoll_create1(0));
     __NR_getdents64 "getdents64" [Int, Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_getdents64(a[0], a[1], a[2]));
     __NR_set_tid_address "set_tid_address" [Ptr] Full "" => |k, t, a, c, f| ret(k.sys_set_tid_address(t, a[0]));

@@ -386,20 +386,50 @@ impl<P: LinuxPlatform> Kernel<P> {
     }
 
     /// sched_getaffinity(2).
-    pub fn sys_sched_getaffinity(&self, size: u64, mask: u64) -> SysResult {
-        let n = self.p.cpu_count().clamp(1, 1024) as usize;
+    pub fn sys_sched_getaffinity(&self, pid: u64, size: u64, mask: u64) -> SysResult {
+        let n = self.p.cpu_count().clamp(1, 64) as usize;
         let bytes = n.div_ceil(64) * 8;
         if (size as usize) < bytes || !size.is_multiple_of(8) {
             return Err(Errno::EINVAL.into());
         }
-        let mut m = alloc::vec![0u8; bytes];
-        for i in 0..n {
-            if let Some(b) = m.get_mut(i / 8) {
-                *b |= 1 << (i % 8);
-            }
-        }
-        self.write_mem(mask, &m)?;
+        let set = self.affinity_of(pid)?.affinity.load(Ordering::Acquire) & self.online_cpus();
+        self.write_mem(mask, &set.to_le_bytes())?;
         Ok(bytes as u64)
+    }
+
+    /// sched_setaffinity(2): recorded per process (what sched_getaffinity and children see);
+    /// the host threads are not pinned (the filter has no sched_setaffinity).
+    pub fn sys_sched_setaffinity(&self, pid: u64, len: u64, mask: u64) -> SysResult {
+        let got = self.read_mem(mask, (len as usize).min(8))?;
+        let mut b = [0u8; 8];
+        for (d, s) in b.iter_mut().zip(got) {
+            *d = s;
+        }
+        let set = u64::from_le_bytes(b) & self.online_cpus();
+        if set == 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        self.affinity_of(pid)?
+            .affinity
+            .store(set, Ordering::Release);
+        Ok(0)
+    }
+
+    fn online_cpus(&self) -> u64 {
+        let n = self.p.cpu_count().clamp(1, 64);
+        if n == 64 { u64::MAX } else { (1u64 << n) - 1 }
+    }
+
+    /// The affinity word of the process of thread or process `pid` (0: the caller).
+    fn affinity_of(&self, pid: u64) -> Result<alloc::sync::Arc<crate::process::Process>, SysError> {
+        let id = pid as u32;
+        if id == 0 || self.threads.lock().contains_key(&id) {
+            return Ok(self.proc.clone());
+        }
+        if (pid as i32) < 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        self.sandbox.get(id).ok_or_else(|| Errno::ESRCH.into())
     }
 
     /// sched_get_priority_max(2) and sched_get_priority_min(2): the static priorities of a
