@@ -31,9 +31,11 @@ use std::cell::Cell;
 use std::ptr::NonNull;
 use std::sync::OnceLock;
 
-/// Address space reserved for the kernel heap: pages are committed only when touched, and
-/// files of in-memory mounts live here, so it is sized for large /tmp contents.
-pub const KERNEL_HEAP_BYTES: usize = 64 << 30;
+/// Address space reserved for the kernel heap: pages are committed only when touched. Files of
+/// in-memory mounts live here, and each in-memory file mapped `MAP_SHARED` reserves a span of
+/// its largest size (1 GiB, `SHARED_FILE_CAPACITY_BYTES`), so the region is sized for a few
+/// hundred of those beside large /tmp contents.
+pub const KERNEL_HEAP_BYTES: usize = 512 << 30;
 
 static HEAP: OnceLock<SharedAlloc> = OnceLock::new();
 
