@@ -36,6 +36,11 @@ pub struct ThreadBlock {
     pub kick: AtomicU32,
     /// Host thread id, for tgkill (changes in a forked child).
     pub host_tid: AtomicI32,
+    /// A kick signal is on its way to this thread (set by the kicker, cleared when the
+    /// signal's handler runs): at most one is in flight. A burst of queued real-time signals
+    /// would make the host build one frame per signal on the alternate stack before any
+    /// handler runs, and overflow it.
+    pub signalled: AtomicU32,
     /// A library OS instance serving this thread's traps instead of the process's: a vfork
     /// child, which runs as a thread of its parent's host process until it execs.
     pub handler: AtomicPtr<&'static dyn TrapHandler<CpuContext>>,
@@ -194,6 +199,7 @@ pub fn setup_thread(tid: u32) -> std::io::Result<&'static ThreadBlock> {
             tid: AtomicU32::new(tid),
             kick: AtomicU32::new(0),
             host_tid: AtomicI32::new(libc::gettid()),
+            signalled: AtomicU32::new(0),
             handler: AtomicPtr::new(core::ptr::null_mut()),
         })
     };
@@ -410,6 +416,9 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
             finish(r);
         }
         _ => {
+            if signo == KICK_SIGNAL {
+                block.signalled.store(0, Ordering::Release);
+            }
             if signo != KICK_SIGNAL {
                 kheap::kernel_mode(|| handler.forward_signal(signo as u32));
             }

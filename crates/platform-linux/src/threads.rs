@@ -111,6 +111,11 @@ pub fn kick(tid: u32) {
     let b = unsafe { &*(ptr as *const ThreadBlock) };
     b.kick.store(1, Ordering::Release);
     wake(&b.kick as *const _ as u64, u32::MAX, FUTEX_BITSET_MATCH_ANY);
+    if b.signalled.swap(1, Ordering::AcqRel) != 0 {
+        // The last kick signal has not reached its handler yet; it will see this one's
+        // signal too.
+        return;
+    }
     // host_pid() is this process's pid in its own pid namespace (1 inside the sandbox's),
     // which is what tgkill takes and what the filter's OwnPid rule holds.
     // SAFETY: tgkill to a thread of this very process.

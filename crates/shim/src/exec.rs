@@ -252,14 +252,16 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
         self.take_leader_id(t);
         self.release_address_space();
+        // setpgid on this process is EACCES from now on (before the close-on-exec
+        // descriptors close: a parent may be waiting for their EOF to try).
+        self.proc
+            .execed
+            .store(true, core::sync::atomic::Ordering::Release);
         self.close_on_exec();
         self.signals.reset_for_exec();
         self.update_auto_reap();
         // The parent of a vfork goes on once the child has its own image (fs/exec.c
-        // `exec_mm_release`); setpgid on this process is EACCES from now on.
-        self.proc
-            .execed
-            .store(true, core::sync::atomic::Ordering::Release);
+        // `exec_mm_release`).
         self.release_vfork();
         *t.altstack.lock() = (0, 0, SS_DISABLE);
         t.robust_list.store(0, Ordering::Release);

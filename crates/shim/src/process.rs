@@ -107,6 +107,9 @@ pub struct Process {
     pub host_pid: AtomicI32,
     /// Signals sent by other processes, taken over by the process at its next check.
     pub incoming: Pending,
+    /// A host kick for `incoming` is on its way (senders kick once until it is taken over:
+    /// a burst of signals is one host signal, not one each).
+    pub kicked: AtomicBool,
     /// Exit and stop state.
     pub life: Mutex<Life>,
     /// Its children are reaped at once (SIGCHLD ignored, or SA_NOCLDWAIT).
@@ -132,6 +135,7 @@ impl Process {
             sid: AtomicU32::new(sid),
             host_pid: AtomicI32::new(0),
             incoming: Pending::new(),
+            kicked: AtomicBool::new(false),
             life: Mutex::new(Life::default()),
             auto_reap: AtomicBool::new(false),
             vfork_done: AtomicU32::new(0),
@@ -227,11 +231,6 @@ fn child_code(status: u32) -> (i32, i32) {
 }
 
 impl<P: LinuxPlatform> Kernel<P> {
-    /// The process entry of the caller.
-    pub fn process(&self) -> &Process {
-        &self.proc
-    }
-
     /// clone(2) for a new process, fork(2) and vfork(2). Returns the child's pid in the
     /// parent; in the child, `Ok(None)` (the caller returns 0 to the guest without touching
     /// this kernel again: it is the parent's).
@@ -245,6 +244,47 @@ impl<P: LinuxPlatform> Kernel<P> {
         ctid: u64,
         tls: u64,
     ) -> Result<Option<u64>, SysError> {
+        let exit_signal = self.check_fork(flags)?;
+        let child = self.new_child(t, exit_signal);
+        if flags & CLONE_VM != 0 {
+            return self.vfork_thread(ctx, flags, stack, ptid, ctid, tls, child);
+        }
+        let pid = child.pid;
+        let handler: &'static Kernel<P> = child;
+        // The child's own reference to its kernel (in the platform's process slot), made
+        // before the host fork so that the child owns it there; the parent forgets its copy.
+        let for_child = child.clone();
+        match self.p.fork_process(handler, pid) {
+            Err(e) => {
+                self.sandbox.table.lock().remove(&pid);
+                drop(for_child);
+                Err(e.into())
+            }
+            Ok(Forked::Parent { host_pid }) => {
+                core::mem::forget(for_child);
+                if flags & CLONE_PARENT_SETTID != 0 {
+                    // In the parent's memory only: the child's copy was made by then.
+                    let _ = self.write_u32(ptid, pid);
+                }
+                if let Some(c) = self.sandbox.get(pid) {
+                    c.host_pid.store(host_pid, Ordering::Release);
+                    if flags & CLONE_VFORK != 0 {
+                        self.wait_vfork(&c);
+                    }
+                }
+                Ok(Some(u64::from(pid)))
+            }
+            Ok(Forked::Child { host_pid }) => {
+                crate::CurrentKernel::new(self.p).set(for_child);
+                child.start_child(host_pid, flags, ctid, tls);
+                Ok(None)
+            }
+        }
+    }
+
+    /// The checks of a new process: flags a host fork can honour, the exit signal (returned)
+    /// and the process limit.
+    fn check_fork(&self, flags: u64) -> Result<u32, SysError> {
         if flags & !PROCESS_FLAGS_ALLOWED != 0
             || (flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0)
         {
@@ -273,60 +313,30 @@ impl<P: LinuxPlatform> Kernel<P> {
             // fork(2): EAGAIN when RLIMIT_NPROC is reached.
             return Err(Errno::EAGAIN.into());
         }
+        Ok(exit_signal)
+    }
+
+    /// The child's entry in the process table and its kernel (a copy of this one's private
+    /// state), kept for the child's life: it is the child's trap handler.
+    fn new_child(&self, t: &Thread, exit_signal: u32) -> &'static Arc<Kernel<P>> {
         let pid = self.sandbox.new_id();
         let me = &self.proc;
-        let child_proc = Arc::new(Process::new(
+        let entry = Arc::new(Process::new(
             pid,
             self.pid,
             me.pgid.load(Ordering::Acquire),
             me.sid.load(Ordering::Acquire),
             me.uid.load(Ordering::Acquire),
         ));
-        let child_arc = Arc::new(self.fork_copy(t, child_proc.clone()));
-        // The trap handler of the child: never freed (the child may run until the end).
-        let leaked: &'static Arc<Kernel<P>> =
-            alloc::boxed::Box::leak(alloc::boxed::Box::new(child_arc.clone()));
-        let child: &'static Kernel<P> = leaked;
-        if flags & CLONE_VM != 0 {
-            drop(child_arc);
-            child_proc.exit_signal.store(exit_signal, Ordering::Release);
-            self.sandbox.table.lock().insert(pid, child_proc);
-            return self.vfork_thread(ctx, flags, stack, ptid, ctid, tls, leaked);
-        }
-        child_proc.exit_signal.store(exit_signal, Ordering::Release);
-        child_proc
+        entry.exit_signal.store(exit_signal, Ordering::Release);
+        entry
             .affinity
             .store(me.affinity.load(Ordering::Acquire), Ordering::Release);
-        self.sandbox.table.lock().insert(pid, child_proc);
-        match self.p.fork_process(child, pid) {
-            Err(e) => {
-                if let Some(p) = self.sandbox.table.lock().remove(&pid) {
-                    drop(p);
-                }
-                drop(child_arc);
-                Err(e.into())
-            }
-            Ok(Forked::Parent { host_pid }) => {
-                // The child's reference, copied by the fork: the child owns it.
-                core::mem::forget(child_arc);
-                if flags & CLONE_PARENT_SETTID != 0 {
-                    // In the parent's memory only: the child's copy was made by then.
-                    let _ = self.write_u32(ptid, pid);
-                }
-                if let Some(c) = self.sandbox.get(pid) {
-                    c.host_pid.store(host_pid, Ordering::Release);
-                    if flags & CLONE_VFORK != 0 {
-                        self.wait_vfork(&c);
-                    }
-                }
-                Ok(Some(u64::from(pid)))
-            }
-            Ok(Forked::Child { host_pid }) => {
-                crate::CurrentKernel::new(self.p).set(child_arc);
-                child.start_child(host_pid, flags, ctid, tls);
-                Ok(None)
-            }
-        }
+        let kernel = alloc::boxed::Box::leak(alloc::boxed::Box::new(Arc::new(
+            self.fork_copy(t, entry.clone()),
+        )));
+        self.sandbox.table.lock().insert(pid, entry);
+        kernel
     }
 
     /// vfork(2) and `CLONE_VM|CLONE_VFORK` (posix_spawn): the child runs as a thread of this
@@ -538,6 +548,9 @@ impl<P: LinuxPlatform> Kernel<P> {
             .incoming
             .post(info, crate::signal::MAX_QUEUED_SIGNALS);
         self.notify();
+        if target.kicked.swap(true, Ordering::AcqRel) {
+            return;
+        }
         let host = target.host_pid.load(Ordering::Acquire);
         if host > 0 && host == self.proc.host_pid.load(Ordering::Acquire) {
             // A vfork child and its parent share a host process: its thread is ours to kick.
@@ -549,6 +562,8 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// Take over signals other processes sent to this one (as if each were sent now).
     pub fn take_incoming(&self, t: &Thread) {
+        // Cleared before the queue is read: a signal posted from now on kicks again.
+        self.proc.kicked.store(false, Ordering::Release);
         if self.proc.incoming.bits() == 0 {
             return;
         }
