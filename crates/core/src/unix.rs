@@ -34,10 +34,6 @@ pub const MAX_BUF_BYTES: usize = 212_992;
 pub const MIN_SNDBUF_BYTES: usize = 4608;
 /// Smallest receive buffer (`SOCK_MIN_RCVBUF`).
 pub const MIN_RCVBUF_BYTES: usize = 2304;
-/// What one queued message costs the sender beyond its bytes (roughly `skb->truesize` of a
-/// small skb: a 1-byte message is charged 768 bytes, so 278 fit in the default buffer, as
-/// on Linux).
-const MESSAGE_OVERHEAD_BYTES: usize = 767;
 /// A datagram may be at most the send buffer less this (af_unix.c `unix_dgram_sendmsg`).
 const DGRAM_HEADROOM_BYTES: usize = 32;
 /// Most descriptors one message may carry (`SCM_MAX_FD`).
@@ -207,9 +203,21 @@ impl UnixPair {
     }
 }
 
+/// What queuing `len` bytes costs the sender: Linux's `skb->truesize`, the data area with
+/// its `skb_shared_info` rounded up to a kmalloc size (whole pages past 8 KiB) plus the
+/// `sk_buff` itself. A 1-byte message costs 768 bytes, so 278 fit the default buffer, as on
+/// Linux.
 fn charge_of(len: usize) -> usize {
-    len.saturating_add(MESSAGE_OVERHEAD_BYTES)
-        .next_multiple_of(256)
+    const SHARED_INFO_BYTES: usize = 320;
+    const SKB_BYTES: usize = 256;
+    const KMALLOC_MAX_BYTES: usize = 8192;
+    let area = len.saturating_add(SHARED_INFO_BYTES);
+    let rounded = if area <= KMALLOC_MAX_BYTES {
+        area.next_power_of_two().max(512)
+    } else {
+        area.next_multiple_of(4096)
+    };
+    rounded + SKB_BYTES
 }
 
 impl UnixSocket {
