@@ -440,10 +440,19 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Err(Errno::EINVAL.into());
         }
         let (pid, uid, gid) = (get_u32(body, 0), get_u32(body, 4), get_u32(body, 8));
-        let c = self.creds.lock();
-        let root = c.uid.get(1) == Some(&0);
-        if !root && (pid != self.pid || !c.uid.contains(&uid) || !c.gid.contains(&gid)) {
-            return Err(Errno::EPERM.into());
+        let root = {
+            let c = self.creds.lock();
+            let root = c.uid.get(1) == Some(&0);
+            let ids = |v: &[u32; 4], x: u32| v.iter().take(3).any(|&i| i == x);
+            if !root && (pid != self.pid || !ids(&c.uid, uid) || !ids(&c.gid, gid)) {
+                return Err(Errno::EPERM.into());
+            }
+            root
+        };
+        // net/core/scm.c __scm_send: a privileged sender may name another process, which
+        // must exist.
+        if root && pid != self.pid && self.sandbox.get(pid).is_none() {
+            return Err(Errno::ESRCH.into());
         }
         Ok(())
     }
