@@ -82,6 +82,7 @@ const SCRIPTS: &[Script] = &[
     Script::new("proc_subprocess.py"),
     Script::new("proc_fork_wait.py"),
     Script::new("proc_multiprocessing.py"),
+    Script::new("sock_socketpair.py"),
 ];
 
 fn script_dir() -> PathBuf {
@@ -246,6 +247,11 @@ fn proc_fork_wait() {
 #[test]
 fn proc_multiprocessing() {
     check_script("proc_multiprocessing.py");
+}
+
+#[test]
+fn sock_socketpair() {
+    check_script("sock_socketpair.py");
 }
 
 #[test]

@@ -67,6 +67,14 @@ pub enum Error {
     Deadlock,
     /// No locks available (the lock table is full).
     NoLocks,
+    /// The peer closed a connection with data unread (ECONNRESET).
+    ConnectionReset,
+    /// The peer of a datagram socket is gone (ECONNREFUSED).
+    ConnectionRefused,
+    /// The socket has no peer (ENOTCONN).
+    NotConnected,
+    /// A message larger than the socket can take (EMSGSIZE).
+    MessageTooBig,
     /// A host call failed with this errno (host volumes, stdio); passed through as is.
     Host(i32),
 }

@@ -2,7 +2,7 @@
 //!
 //! The core is a library OS kernel without any notion of Linux registers or of a host: it
 //! keeps the virtual filesystem ([`fs`]), open files and fd tables ([`file`]), pipes
-//! ([`pipe`]), the guest address-space bookkeeping ([`mm`]) and readiness/wait queues
+//! ([`pipe`]), AF_UNIX socket pairs ([`unix`]), the guest address-space bookkeeping ([`mm`]) and readiness/wait queues
 //! ([`sync`]), and it reaches the machine only through the traits of [`platform`], which a
 //! platform crate implements. It depends on `spin` and `hashbrown` only, and is `no_std` +
 //! `alloc` with no `unsafe`.
@@ -26,5 +26,6 @@ pub mod pipe;
 pub mod platform;
 pub mod sync;
 pub mod time;
+pub mod unix;
 
 pub use error::Error;

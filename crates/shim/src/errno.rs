@@ -38,6 +38,10 @@ pub fn errno_of(e: Error) -> Errno {
         Error::TooBig => Errno::EFBIG,
         Error::Deadlock => Errno::EDEADLK,
         Error::NoLocks => Errno::ENOLCK,
+        Error::ConnectionReset => Errno::ECONNRESET,
+        Error::ConnectionRefused => Errno::ECONNREFUSED,
+        Error::NotConnected => Errno::ENOTCONN,
+        Error::MessageTooBig => Errno::EMSGSIZE,
         Error::Host(n) => Errno(u16::try_from(n).unwrap_or(Errno::EIO.0)),
     }
 }

@@ -162,6 +162,9 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Err(Error::IsDir);
         }
         let nonblock = u64::from(f.status()) & o::NONBLOCK != 0;
+        if pos.is_none() && node.as_any().is::<meridian_core::unix::UnixSocket>() {
+            return self.sock_read(t, f, buf);
+        }
         if !node.seekable() {
             if pos.is_some() {
                 return Err(Error::NotSeekable);
@@ -195,6 +198,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
         let node = &f.node;
         let status = u64::from(f.status());
+        if pos.is_none() && node.as_any().is::<meridian_core::unix::UnixSocket>() {
+            return self.sock_send(t, f, data, Vec::new(), 0);
+        }
         if !node.seekable() {
             if pos.is_some() {
                 return Err(Error::NotSeekable);

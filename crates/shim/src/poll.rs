@@ -29,6 +29,7 @@ const POLLHUP: u16 = 0x10;
 const POLLNVAL: u16 = 0x20;
 const POLLRDNORM: u16 = 0x40;
 const POLLWRNORM: u16 = 0x100;
+const POLLRDHUP: u16 = 0x2000;
 /// Longest slice a host poll blocks before re-checking in-kernel objects and signals.
 const HOST_POLL_SLICE_NS: u64 = 50_000_000;
 
@@ -57,6 +58,18 @@ fn mask_of(r: Readiness, events: u16) -> u16 {
     (m & (events | POLLERR | POLLHUP))
         | if r.hangup { POLLHUP } else { 0 }
         | if r.error { POLLERR } else { 0 }
+}
+
+/// `POLLRDHUP` (reported only when asked for): a socket's peer will send nothing more
+/// (af_unix.c `unix_poll`).
+fn rdhup_of(node: &NodeRef, events: u16) -> u16 {
+    match node
+        .as_any()
+        .downcast_ref::<meridian_core::unix::UnixSocket>()
+    {
+        Some(s) if events & POLLRDHUP != 0 && s.read_hangup() => POLLRDHUP,
+        _ => 0,
+    }
 }
 
 /// One polled descriptor.
@@ -243,7 +256,9 @@ impl<P: LinuxPlatform> Kernel<P> {
                             host.push((i, h));
                             false
                         }
-                        None => it.set(mask_of(f.node.readiness(), it.events)),
+                        None => it.set(
+                            mask_of(f.node.readiness(), it.events) | rdhup_of(&f.node, it.events),
+                        ),
                     },
                 };
                 if reported {
@@ -680,6 +695,12 @@ impl<P: LinuxPlatform> Kernel<P> {
                     .downcast_ref::<meridian_core::pipe::PipeEnd>()
                 {
                     p.available() as u64
+                } else if let Some(s) = f
+                    .node
+                    .as_any()
+                    .downcast_ref::<meridian_core::unix::UnixSocket>()
+                {
+                    s.available() as u64
                 } else if f.node.file_type() == FileType::Regular {
                     f.node.metadata()?.size.saturating_sub(*f.offset.lock())
                 } else {

@@ -305,5 +305,20 @@ syscalls! {
     __NR_inotify_init1 "inotify_init1" [Hex] Errno "ENOSYS: file change notification is not supported" => |k, t, a, c, f| enosys(k, nr::__NR_inotify_init1, "file change notification is not supported");
     __NR_inotify_add_watch "inotify_add_watch" [Int, Path, Hex] Errno "ENOSYS: no inotify instance can exist" => |k, t, a, c, f| enosys(k, nr::__NR_inotify_add_watch, "no inotify instance can exist");
     __NR_inotify_rm_watch "inotify_rm_watch" [Int, Int] Errno "ENOSYS: no inotify instance can exist" => |k, t, a, c, f| enosys(k, nr::__NR_inotify_rm_watch, "no inotify instance can exist");
-    __NR_socket "socket" [Int, Int, Int] Errno "EAFNOSUPPORT: networking is a separate issue" => |k, t, a, c, f| { k.report_once(u64::from(nr::__NR_socket), format_args!("sockets are not supported yet: returning EAFNOSUPPORT")); ret(Err(Errno::EAFNOSUPPORT.into())) };
+    __NR_socket "socket" [Int, Int, Int] Errno "EAFNOSUPPORT for every family, AF_UNIX included: only socketpair(2) makes sockets yet" => |k, t, a, c, f| ret(k.sys_socket(a[0], a[1], a[2]));
+    __NR_socketpair "socketpair" [Int, Hex, Int, Ptr] Full "AF_UNIX SOCK_STREAM, SOCK_DGRAM (SOCK_RAW as Linux), SOCK_SEQPACKET, served by the library OS" => |k, t, a, c, f| ret(k.sys_socketpair(a[0], a[1], a[2], a[3]));
+    __NR_sendto "sendto" [Int, Ptr, Len, Hex, Ptr, Len] Partial "socket pairs; MSG_OOB: EOPNOTSUPP; a datagram to a named address: EOPNOTSUPP (no named sockets)" => |k, t, a, c, f| ret(k.sys_sendto(t, a[0], a[1], a[2], a[3], a[4], a[5]));
+    __NR_recvfrom "recvfrom" [Int, Ptr, Len, Hex, Ptr, Ptr] Partial "socket pairs: MSG_PEEK, MSG_TRUNC, MSG_WAITALL, MSG_DONTWAIT; MSG_OOB: EINVAL" => |k, t, a, c, f| ret(k.sys_recvfrom(t, a[0], a[1], a[2], a[3], a[4], a[5]));
+    __NR_sendmsg "sendmsg" [Int, Ptr, Hex] Partial "socket pairs, SCM_RIGHTS, SCM_CREDENTIALS (checked, own ids only)" => |k, t, a, c, f| ret(k.sys_sendmsg(t, a[0], a[1], a[2]));
+    __NR_recvmsg "recvmsg" [Int, Ptr, Hex] Partial "socket pairs, SCM_RIGHTS (MSG_CMSG_CLOEXEC), SCM_CREDENTIALS with SO_PASSCRED, MSG_CTRUNC/MSG_TRUNC" => |k, t, a, c, f| ret(k.sys_recvmsg(t, a[0], a[1], a[2]));
+    __NR_shutdown "shutdown" [Int, Int] Full "" => |k, t, a, c, f| ret(k.sys_shutdown(a[0], a[1]));
+    __NR_getsockopt "getsockopt" [Int, Int, Int, Ptr, Ptr] Partial "SOL_SOCKET: SO_TYPE, SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_PEERCRED, SO_PASSCRED, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN; others ENOPROTOOPT" => |k, t, a, c, f| ret(k.sys_getsockopt(a[0], a[1], a[2], a[3], a[4]));
+    __NR_setsockopt "setsockopt" [Int, Int, Int, Ptr, Len] Partial "SOL_SOCKET: SO_SNDBUF, SO_RCVBUF (doubled, as Linux), SO_PASSCRED; others ENOPROTOOPT" => |k, t, a, c, f| ret(k.sys_setsockopt(a[0], a[1], a[2], a[3], a[4]));
+    __NR_getsockname "getsockname" [Int, Ptr, Ptr] Full "socket pairs are unnamed: the family alone" => |k, t, a, c, f| ret(k.sys_getname(a[0], a[1], a[2], false));
+    __NR_getpeername "getpeername" [Int, Ptr, Ptr] Full "socket pairs are unnamed: the family alone" => |k, t, a, c, f| ret(k.sys_getname(a[0], a[1], a[2], true));
+    __NR_bind "bind" [Int, Ptr, Len] Errno "EOPNOTSUPP: named AF_UNIX sockets are not supported yet" => |k, t, a, c, f| ret(k.sys_unnamed_only(a[0], "bind"));
+    __NR_connect "connect" [Int, Ptr, Len] Errno "EOPNOTSUPP: named AF_UNIX sockets are not supported yet" => |k, t, a, c, f| ret(k.sys_unnamed_only(a[0], "connect"));
+    __NR_listen "listen" [Int, Int] Errno "EINVAL, as Linux for an unbound socket (EOPNOTSUPP for datagrams): no socket can be bound yet" => |k, t, a, c, f| ret(k.sys_unnamed_only(a[0], "listen"));
+    __NR_accept "accept" [Int, Ptr, Ptr] Errno "EINVAL, as Linux for a socket not listening (EOPNOTSUPP for datagrams): no socket can listen yet" => |k, t, a, c, f| ret(k.sys_unnamed_only(a[0], "accept"));
+    __NR_accept4 "accept4" [Int, Ptr, Ptr, Hex] Errno "EINVAL, as accept" => |k, t, a, c, f| ret(k.sys_unnamed_only(a[0], "accept"));
 }
