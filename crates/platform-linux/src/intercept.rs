@@ -434,6 +434,10 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
                 let r = kheap::kernel_mode(|| handler.interrupt(tid, &mut ctx, frame.fpu()));
                 frame.set_regs(&ctx);
                 finish(r);
+            } else {
+                // The library OS is running on this thread: a wait it is about to start must
+                // end at once (the kick from another process sets no word here; this does).
+                block.kick.store(1, Ordering::Release);
             }
         }
     }
