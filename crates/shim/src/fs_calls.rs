@@ -162,6 +162,9 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Err(Error::IsDir);
         }
         let nonblock = u64::from(f.status()) & o::NONBLOCK != 0;
+        if let Some(s) = crate::signalfd::signalfd_of(f) {
+            return self.read_signalfd(t, s, buf, nonblock);
+        }
         if !node.seekable() {
             if pos.is_some() {
                 return Err(Error::NotSeekable);

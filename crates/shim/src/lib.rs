@@ -4,7 +4,7 @@
 //! through [`meridian_core::platform::TrapHandler`] on each guest system call, fault and
 //! interruption; it decodes registers ([`table`]), dispatches to a `sys_*` handler (files in
 //! [`fs_calls`], [`fs_open`], [`fs_attr`] and [`lock_calls`], credentials in [`cred_calls`], memory in [`mm_calls`], processes/threads/time in [`task_calls`], signals in
-//! [`signal`], [`signal_calls`] and [`sigpending`], readiness in [`poll`]), and writes the
+//! [`signal`], [`signal_calls`], [`sigpending`] and [`signalfd`], readiness in [`poll`]), and writes the
 //! result back. Guest memory is reached only through the platform's fallible accessors
 //! ([`mem`]). The ELF loader is [`loader`], the synthetic /proc is [`procfs`]. Depends on
 //! the ABI crate and the core; no `unsafe`.
@@ -38,6 +38,7 @@ pub mod procfs;
 pub mod setup;
 pub mod signal;
 pub mod signal_calls;
+pub mod signalfd;
 pub mod sigpending;
 pub mod table;
 pub mod task_calls;

@@ -243,7 +243,13 @@ impl<P: LinuxPlatform> Kernel<P> {
                             host.push((i, h));
                             false
                         }
-                        None => it.set(mask_of(f.node.readiness(), it.events)),
+                        None => {
+                            let r = match crate::signalfd::signalfd_of(&f) {
+                                Some(s) => self.signalfd_readiness(t, s),
+                                None => f.node.readiness(),
+                            };
+                            it.set(mask_of(r, it.events))
+                        }
                     },
                 };
                 if reported {

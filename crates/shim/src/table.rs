@@ -279,8 +279,10 @@ syscalls! {
     __NR_get_robust_list "get_robust_list" [Int, Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_get_robust_list(t, a[0], a[1], a[2]));
     __NR_utimensat "utimensat" [Int, Path, Ptr, Hex] Full "" => |k, t, a, c, f| ret(k.sys_utimensat(a[0], a[1], a[2], a[3]));
     __NR_epoll_pwait "epoll_pwait" [Int, Ptr, Len, Int, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_epoll_wait(t, a[0], a[1], a[2], a[3]));
+    __NR_signalfd "signalfd" [Int, Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_signalfd4(a[0], a[1], a[2], 0));
     __NR_eventfd "eventfd" [Int] Full "" => |k, t, a, c, f| ret(k.sys_eventfd2(a[0], 0));
     __NR_fallocate "fallocate" [Int, Hex, Int, Len] Partial "modes 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE; COLLAPSE/ZERO/INSERT_RANGE: EOPNOTSUPP" => |k, t, a, c, f| ret(k.sys_fallocate(t, a[0], a[1], a[2], a[3]));
+    __NR_signalfd4 "signalfd4" [Int, Ptr, Len, Hex] Full "reads the caller's pending signals" => |k, t, a, c, f| ret(k.sys_signalfd4(a[0], a[1], a[2], a[3]));
     __NR_eventfd2 "eventfd2" [Int, Hex] Full "" => |k, t, a, c, f| ret(k.sys_eventfd2(a[0], a[1]));
     __NR_epoll_create1 "epoll_create1" [Hex] Full "" => |k, t, a, c, f| ret(k.sys_epoll_create1(a[0]));
     __NR_dup3 "dup3" [Int, Int, Hex] Full "" => |k, t, a, c, f| ret(k.sys_dup3(a[0], a[1], a[2]));
