@@ -28,6 +28,7 @@ pub mod exec;
 pub mod fs_attr;
 pub mod fs_calls;
 pub mod fs_open;
+pub mod jobctl;
 pub mod loader;
 pub mod lock_calls;
 pub mod mem;

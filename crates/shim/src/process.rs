@@ -119,6 +119,9 @@ pub struct Process {
     pub uid: AtomicU32,
     /// The signal its parent gets when it ends (clone's low byte; SIGCHLD for fork; 0: none).
     pub exit_signal: AtomicU32,
+    /// Its SIGCHLD action has SA_NOCLDSTOP: its children's stops and continues send it
+    /// nothing ([`crate::jobctl`]).
+    pub nocldstop: AtomicBool,
 }
 
 impl Process {
@@ -136,6 +139,7 @@ impl Process {
             execed: AtomicBool::new(false),
             uid: AtomicU32::new(uid),
             exit_signal: AtomicU32::new(sig::SIGCHLD),
+            nocldstop: AtomicBool::new(false),
         }
     }
 
@@ -434,6 +438,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         if target.is_zombie() {
             return;
         }
+        crate::jobctl::prepare_incoming(target, info.signo);
         let _ = target
             .incoming
             .post(info, crate::signal::MAX_QUEUED_SIGNALS);
@@ -497,6 +502,10 @@ impl<P: LinuxPlatform> Kernel<P> {
         const SA_NOCLDWAIT: u64 = 2;
         let auto = a.handler == meridian_abi::signal::SIG_IGN || a.flags & SA_NOCLDWAIT != 0;
         self.proc.auto_reap.store(auto, Ordering::Release);
+        self.proc.nocldstop.store(
+            a.flags & meridian_abi::signal::sa::SA_NOCLDSTOP != 0,
+            Ordering::Release,
+        );
     }
 
     /// Find a child for a wait: `Ok(Some)` if one is ready, `Ok(None)` if some match but none
