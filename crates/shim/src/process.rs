@@ -26,8 +26,9 @@ use crate::signal::Target;
 use crate::sigpending::Pending;
 use crate::{Kernel, LinuxPlatform, Thread};
 use alloc::collections::BTreeMap;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::any::Any;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use meridian_abi::Errno;
 use meridian_abi::signal::{SigInfo, si_code, sig};
@@ -80,6 +81,9 @@ pub struct Sandbox {
     next_id: AtomicU32,
     /// Every process not yet reaped, by pid.
     pub table: Mutex<BTreeMap<u32, Arc<Process>>>,
+    /// Each process's own kernel, for /proc/self: the synthetic /proc is the sandbox's, so
+    /// it finds the kernel of whoever reads it here ([`crate::procfs`]).
+    kernels: Mutex<BTreeMap<u32, Weak<dyn Any + Send + Sync>>>,
 }
 
 /// A process's state as its parent's wait sees it.
@@ -119,6 +123,8 @@ pub struct Process {
     pub uid: AtomicU32,
     /// The signal its parent gets when it ends (clone's low byte; SIGCHLD for fork; 0: none).
     pub exit_signal: AtomicU32,
+    /// What /proc shows of it to other processes (name, command line, ids).
+    pub view: Mutex<crate::procfs::ProcView>,
     /// Its SIGCHLD action has SA_NOCLDSTOP: its children's stops and continues send it
     /// nothing ([`crate::jobctl`]).
     pub nocldstop: AtomicBool,
@@ -140,6 +146,7 @@ impl Process {
             uid: AtomicU32::new(uid),
             exit_signal: AtomicU32::new(sig::SIGCHLD),
             nocldstop: AtomicBool::new(false),
+            view: Mutex::new(crate::procfs::ProcView::default()),
         }
     }
 
@@ -157,6 +164,7 @@ impl Sandbox {
         let sandbox = Arc::new(Sandbox {
             next_id: AtomicU32::new(2),
             table: Mutex::new(table),
+            kernels: Mutex::new(BTreeMap::new()),
         });
         (sandbox, first)
     }
@@ -179,6 +187,28 @@ impl Sandbox {
             .filter(|p| pred(p))
             .cloned()
             .collect()
+    }
+
+    /// Record the kernel of process `pid` (forgetting those of processes reaped since).
+    pub fn register_kernel(&self, pid: u32, kernel: Weak<dyn Any + Send + Sync>) {
+        let live: Vec<u32> = self.table.lock().keys().copied().collect();
+        let mut kernels = self.kernels.lock();
+        kernels.retain(|p, _| live.binary_search(p).is_ok());
+        kernels.insert(pid, kernel);
+    }
+
+    /// The kernel of process `pid`, if it has one registered and alive.
+    pub fn kernel_of(&self, pid: u32) -> Option<Arc<dyn Any + Send + Sync>> {
+        self.kernels.lock().get(&pid).and_then(Weak::upgrade)
+    }
+
+    /// The guest pid of the process running on host process `host`.
+    pub fn pid_of_host(&self, host: i32) -> Option<u32> {
+        self.table
+            .lock()
+            .values()
+            .find(|p| p.host_pid.load(Ordering::Acquire) == host && !p.is_zombie())
+            .map(|p| p.pid)
     }
 
     /// Number of processes (live and zombie), for RLIMIT_NPROC.
@@ -281,11 +311,15 @@ impl<P: LinuxPlatform> Kernel<P> {
             me.sid.load(Ordering::Acquire),
             me.uid.load(Ordering::Acquire),
         ));
-        let child: &'static Kernel<P> = alloc::boxed::Box::leak(alloc::boxed::Box::new(
-            self.fork_copy(t, child_proc.clone()),
-        ));
+        let child_kernel = Arc::new(self.fork_copy(t, child_proc.clone()));
+        let weak: Weak<Kernel<P>> = Arc::downgrade(&child_kernel);
+        let registered: Weak<dyn Any + Send + Sync> = weak;
+        let child: &'static Kernel<P> =
+            alloc::boxed::Box::leak(alloc::boxed::Box::new(child_kernel));
         child_proc.exit_signal.store(exit_signal, Ordering::Release);
+        *child_proc.view.lock() = self.proc.view.lock().clone();
         self.sandbox.table.lock().insert(pid, child_proc);
+        self.sandbox.register_kernel(pid, registered);
         if flags & CLONE_PARENT_SETTID != 0 {
             self.write_u32(ptid, pid)?;
         }

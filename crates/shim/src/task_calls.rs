@@ -708,6 +708,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                 let mut n = name;
                 n.truncate(15);
                 self.image.lock().comm = n;
+                self.publish_view();
                 Ok(0)
             }
             PR_GET_NAME => {
