@@ -22,6 +22,7 @@
 
 extern crate alloc;
 
+pub mod close_range;
 pub mod cred_calls;
 pub mod errno;
 pub mod exec;

@@ -297,6 +297,7 @@ syscalls! {
     __NR_copy_file_range "copy_file_range" [Int, Ptr, Int, Ptr, Len, Hex] Partial "copied through the library OS, as sendfile" => |k, t, a, c, f| ret(if a[5] != 0 { Err(Errno::EINVAL.into()) } else { k.sys_sendfile(t, a[2], a[0], a[1], a[3], a[4]) });
     __NR_rseq "rseq" [Ptr, Len, Hex, Hex] Errno "ENOSYS: glibc runs without restartable sequences" => |k, t, a, c, f| ret(Err(Errno::ENOSYS.into()));
     __NR_clone3 "clone3" [Ptr, Len] Errno "ENOSYS: glibc falls back to clone" => |k, t, a, c, f| ret(Err(Errno::ENOSYS.into()));
+    __NR_close_range "close_range" [Int, Int, Hex] Partial "CLOSE_RANGE_UNSHARE gives no thread a table of its own (tables are never shared between processes; a multi-threaded caller changes the one its threads share)" => |k, t, a, c, f| ret(k.sys_close_range(a[0], a[1], a[2]));
     __NR_faccessat2 "faccessat2" [Int, Path, Hex, Hex] Full "" => |k, t, a, c, f| ret(k.sys_faccessat(a[0], a[1], a[2], a[3]));
     __NR_renameat2 "renameat2" [Int, Path, Int, Path, Hex] Partial "RENAME_NOREPLACE, RENAME_EXCHANGE; RENAME_WHITEOUT: EPERM" => |k, t, a, c, f| ret(k.sys_renameat2(a[0], a[1], a[2], a[3], a[4]));
     __NR_openat2 "openat2" [Int, Path, Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_openat2(t, a[0], a[1], a[2], a[3]));
