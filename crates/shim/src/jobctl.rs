@@ -88,6 +88,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                 life.continued = true;
             }
             self.signals.stopped.store(false, Ordering::Release);
+            self.signals.stop_dequeued.store(false, Ordering::Release);
             was
         };
         if was_stopped {
@@ -100,7 +101,8 @@ impl<P: LinuxPlatform> Kernel<P> {
     pub(crate) fn stop_process(&self, t: &Thread, signo: u32) {
         {
             let mut life = self.proc.life.lock();
-            if life.zombie.is_some() {
+            // A SIGCONT came after this stop signal was taken: it cancels the stop.
+            if life.zombie.is_some() || !self.signals.stop_dequeued.swap(false, Ordering::AcqRel) {
                 return;
             }
             life.stopped = Some((signo, false));

@@ -36,6 +36,9 @@ pub struct SignalState {
     unrouted: AtomicU64,
     /// The process is stopped by a stop signal ([`crate::jobctl`]).
     pub stopped: AtomicBool,
+    /// A stop signal may have been taken for delivery and no SIGCONT was sent since
+    /// (`JOBCTL_STOP_DEQUEUED`, kernel/signal.c): a stop is abandoned without it.
+    pub stop_dequeued: AtomicBool,
 }
 
 /// Where a signal is sent.
@@ -61,6 +64,7 @@ impl SignalState {
             pending: Pending::new(),
             unrouted: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
+            stop_dequeued: AtomicBool::new(false),
         }
     }
     /// fork's copy: the same dispositions, nothing pending (fork(2)).
@@ -70,6 +74,7 @@ impl SignalState {
             pending: Pending::new(),
             unrouted: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
+            stop_dequeued: AtomicBool::new(false),
         }
     }
 
@@ -242,7 +247,13 @@ impl<P: LinuxPlatform> Kernel<P> {
     ) -> Resume {
         self.stop_point(t);
         self.route_forwarded(t);
-        while let Some(info) = self.take_signal(t, !t.sigmask.load(Ordering::Acquire)) {
+        loop {
+            // Before the take: a SIGCONT sent between the take of a stop signal and the stop
+            // clears it ([`crate::jobctl`]).
+            self.signals.stop_dequeued.store(true, Ordering::Release);
+            let Some(info) = self.take_signal(t, !t.sigmask.load(Ordering::Acquire)) else {
+                break;
+            };
             match self.deliver_one(t, info.signo, info, ctx, fpu, restart_nr) {
                 Some(r) => return r,
                 None => continue,
