@@ -37,7 +37,18 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// kill(2). The only process is this one, leader of its own group; kill(-1) reaches
     /// every process but init and the caller (`kill_something_info`), so none here.
     pub fn sys_kill(&self, t: &Thread, pid: u64, sig: u64) -> SysResult {
-        let sig = valid_signal(sig)?;
+        let sig = match valid_signal(sig) {
+            Ok(s) => s,
+            // The kernel checks the signal once it has found a target
+            // (`group_send_sig_info`): with none, ESRCH comes first. A probe finds out.
+            Err(e) => {
+                let probe = || SigInfo::sender(0, si_code::SI_USER, self.pid, 0);
+                return match self.kill_processes(t, pid as i32, probe) {
+                    Err(SysError(Errno::ESRCH)) => Err(Errno::ESRCH.into()),
+                    _ => Err(e),
+                };
+            }
+        };
         let uid = self.creds.lock().uid[0];
         self.kill_processes(t, pid as i32, || {
             SigInfo::sender(sig, si_code::SI_USER, self.pid, uid)
