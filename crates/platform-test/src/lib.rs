@@ -409,7 +409,12 @@ impl Platform for TestPlatform {
             *b = x as u8;
         }
     }
-    fn wait(&self, _word: &AtomicU32, _expected: u32, _timeout: Option<Nanos>) -> WaitOutcome {
+    /// Nothing else runs, so a wait always times out: the virtual clock moves by the
+    /// timeout, as [`Self::sleep`] moves it (a caller waiting for a deadline reaches it).
+    fn wait(&self, _word: &AtomicU32, _expected: u32, timeout: Option<Nanos>) -> WaitOutcome {
+        if let Some(t) = timeout {
+            self.advance(t.0);
+        }
         WaitOutcome::TimedOut
     }
     fn wake(&self, _word: &AtomicU32, _count: u32) {}

@@ -136,6 +136,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         } else {
             return Err(Errno::EPERM.into());
         }
+        drop(c);
+        self.publish_view();
         Ok(0)
     }
 
@@ -154,6 +156,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         } else {
             return Err(Errno::EPERM.into());
         }
+        drop(c);
+        self.publish_view();
         Ok(0)
     }
 
@@ -163,6 +167,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         let capable = c.capable();
         let ids = if group { &mut c.gid } else { &mut c.uid };
         set_res(ids, capable, r as u32, e as u32, s as u32)?;
+        drop(c);
+        self.publish_view();
         Ok(0)
     }
 
@@ -172,6 +178,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         let capable = c.capable();
         let ids = if group { &mut c.gid } else { &mut c.uid };
         set_re(ids, capable, r as u32, e as u32)?;
+        drop(c);
+        self.publish_view();
         Ok(0)
     }
 
@@ -186,6 +194,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         if id != UNCHANGED && (capable || ids.contains(&id)) {
             ids[FS] = id;
         }
+        drop(c);
+        self.publish_view();
         Ok(u64::from(old))
     }
 

@@ -165,6 +165,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         if pos.is_none() && node.as_any().is::<meridian_core::unix::UnixSocket>() {
             return self.sock_read(t, f, buf);
         }
+        if let Some(s) = crate::signalfd::signalfd_of(f) {
+            return self.read_signalfd(t, s, buf, nonblock);
+        }
         if !node.seekable() {
             if pos.is_some() {
                 return Err(Error::NotSeekable);

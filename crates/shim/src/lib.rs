@@ -4,7 +4,7 @@
 //! through [`meridian_core::platform::TrapHandler`] on each guest system call, fault and
 //! interruption; it decodes registers ([`table`]), dispatches to a `sys_*` handler (files in
 //! [`fs_calls`], [`fs_open`], [`fs_attr`] and [`lock_calls`], credentials in [`cred_calls`], memory in [`mm_calls`], processes/threads/time in [`task_calls`], signals in
-//! [`signal`], [`signal_calls`] and [`sigpending`], readiness in [`poll`], AF_UNIX socket pairs in [`socket_calls`]), and writes the
+//! [`signal`], [`signal_calls`], [`sigpending`] and [`signalfd`], readiness in [`poll`], AF_UNIX socket pairs in [`socket_calls`]), and writes the
 //! result back. Guest memory is reached only through the platform's fallible accessors
 //! ([`mem`]). The ELF loader is [`loader`], the synthetic /proc is [`procfs`]. Depends on
 //! the ABI crate and the core; no `unsafe`.
@@ -22,12 +22,14 @@
 
 extern crate alloc;
 
+pub mod close_range;
 pub mod cred_calls;
 pub mod errno;
 pub mod exec;
 pub mod fs_attr;
 pub mod fs_calls;
 pub mod fs_open;
+pub mod jobctl;
 pub mod loader;
 pub mod lock_calls;
 pub mod mem;
@@ -38,6 +40,7 @@ pub mod procfs;
 pub mod setup;
 pub mod signal;
 pub mod signal_calls;
+pub mod signalfd;
 pub mod sigpending;
 pub mod socket_calls;
 pub mod table;

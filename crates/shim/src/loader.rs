@@ -485,6 +485,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             envp,
             comm,
         };
+        self.publish_view();
         let entry = interp.as_ref().map_or(main.entry, |i| i.entry);
         Ok(CpuContext {
             rip: entry,

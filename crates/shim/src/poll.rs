@@ -256,9 +256,13 @@ impl<P: LinuxPlatform> Kernel<P> {
                             host.push((i, h));
                             false
                         }
-                        None => it.set(
-                            mask_of(f.node.readiness(), it.events) | rdhup_of(&f.node, it.events),
-                        ),
+                        None => {
+                            let r = match crate::signalfd::signalfd_of(&f) {
+                                Some(s) => self.signalfd_readiness(t, s),
+                                None => f.node.readiness(),
+                            };
+                            it.set(mask_of(r, it.events) | rdhup_of(&f.node, it.events))
+                        }
                     },
                 };
                 if reported {

@@ -124,6 +124,11 @@ pub struct Process {
     pub exit_signal: AtomicU32,
     /// CPU affinity mask (one bit per CPU, the first 64), inherited by children.
     pub affinity: core::sync::atomic::AtomicU64,
+    /// What /proc shows of it to other processes (name, command line, ids).
+    pub view: Mutex<crate::procfs::ProcView>,
+    /// Its SIGCHLD action has SA_NOCLDSTOP: its children's stops and continues send it
+    /// nothing ([`crate::jobctl`]).
+    pub nocldstop: AtomicBool,
 }
 
 impl Process {
@@ -143,6 +148,8 @@ impl Process {
             uid: AtomicU32::new(uid),
             exit_signal: AtomicU32::new(sig::SIGCHLD),
             affinity: core::sync::atomic::AtomicU64::new(u64::MAX),
+            nocldstop: AtomicBool::new(false),
+            view: Mutex::new(crate::procfs::ProcView::default()),
         }
     }
 
@@ -332,6 +339,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         entry
             .affinity
             .store(me.affinity.load(Ordering::Acquire), Ordering::Release);
+        *entry.view.lock() = me.view.lock().clone();
         let kernel = alloc::boxed::Box::leak(alloc::boxed::Box::new(Arc::new(
             self.fork_copy(t, entry.clone()),
         )));
@@ -544,6 +552,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         if target.is_zombie() {
             return;
         }
+        crate::jobctl::prepare_incoming(target, info.signo);
         let _ = target
             .incoming
             .post(info, crate::signal::MAX_QUEUED_SIGNALS);
@@ -615,6 +624,10 @@ impl<P: LinuxPlatform> Kernel<P> {
         const SA_NOCLDWAIT: u64 = 2;
         let auto = a.handler == meridian_abi::signal::SIG_IGN || a.flags & SA_NOCLDWAIT != 0;
         self.proc.auto_reap.store(auto, Ordering::Release);
+        self.proc.nocldstop.store(
+            a.flags & meridian_abi::signal::sa::SA_NOCLDSTOP != 0,
+            Ordering::Release,
+        );
     }
 
     /// Find a child for a wait: `Ok(Some)` if one is ready, `Ok(None)` if some match but none

@@ -1,10 +1,20 @@
-//! The synthetic /proc: /proc/self (and /proc/<pid>) with exe, cwd, root, fd/, fdinfo/,
-//! maps, status, statm, cmdline, environ, stat, mounts, mountinfo, plus cpuinfo, meminfo,
+//! The synthetic /proc: /proc/self (and /proc/<own pid>) with exe, cwd, root, fd/, fdinfo/,
+//! maps, status, statm, cmdline, environ, stat, mounts, mountinfo; /proc/<pid> with stat,
+//! status, cmdline and comm for every other process of the sandbox; plus cpuinfo, meminfo,
 //! uptime, loadavg, filesystems, mounts and sys/kernel/{hostname,osrelease,pid_max}.
 //! Formats follow proc(5) so that ps, df and libc parse them. `fd/N`, `cwd`, `root` and
 //! `exe` are magic links: resolution reaches the object itself.
+//!
+//! One /proc serves every process of the sandbox (the mount table is shared), so each file
+//! finds the kernel of the process reading it ([`current`]: each process's platform value
+//! holds its own, [`crate::CurrentKernel`]; a vfork child that has not exec'd yet reads its
+//! parent's, whose host process it runs in). What other
+//! processes see of a process is its [`ProcView`], which lives in its process-table entry
+//! and is updated when its image, name or ids change.
 
+use crate::process::Process;
 use crate::{Kernel, LinuxPlatform};
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -27,6 +37,160 @@ fn nul_joined(items: &[Vec<u8>]) -> Vec<u8> {
 
 /// Page size for statm.
 const PAGE_BYTES: u64 = 4096;
+
+/// What other processes see of a process in /proc.
+#[derive(Clone, Debug, Default)]
+pub struct ProcView {
+    /// Thread name (comm).
+    pub comm: Vec<u8>,
+    /// argv, each followed by a NUL (/proc/<pid>/cmdline).
+    pub cmdline: Vec<u8>,
+    /// Real, effective, saved and filesystem user ids.
+    pub uid: [u32; 4],
+    /// Real, effective, saved and filesystem group ids.
+    pub gid: [u32; 4],
+}
+
+impl<P: LinuxPlatform> Kernel<P> {
+    /// Copy what /proc shows of this process to its process-table entry.
+    pub fn publish_view(&self) {
+        let (comm, cmdline) = {
+            let image = self.image.lock();
+            (image.comm.clone(), nul_joined(&image.argv))
+        };
+        let (uid, gid) = {
+            let c = self.creds.lock();
+            (c.uid, c.gid)
+        };
+        *self.proc.view.lock() = ProcView {
+            comm,
+            cmdline,
+            uid,
+            gid,
+        };
+    }
+}
+
+/// The kernel of the process reading /proc now: each process's platform value holds its own
+/// ([`crate::CurrentKernel`]).
+fn current<P: LinuxPlatform>(k: &crate::CurrentKernel<P>) -> Result<Arc<Kernel<P>>, Error> {
+    k.upgrade().ok_or(Error::NotFound)
+}
+
+/// proc(5) state letter and word of process `p`. Whether another process is running or
+/// sleeping is not tracked: it shows as sleeping (the reader itself is the one running).
+fn state_of(p: &Process, own: bool) -> (char, &'static str) {
+    let life = *p.life.lock();
+    if life.zombie.is_some() {
+        ('Z', "zombie")
+    } else if life.stopped.is_some() {
+        ('T', "stopped")
+    } else if own {
+        ('R', "running")
+    } else {
+        ('S', "sleeping")
+    }
+}
+
+/// What /proc/<pid>/stat shows beyond the process table.
+#[derive(Default)]
+struct StatExtra {
+    threads: usize,
+    vsize: u64,
+    brk_start: u64,
+    brk: u64,
+}
+
+/// /proc/<pid>/stat (proc(5): 52 fields; times in clock ticks, memory in bytes/pages).
+fn render_stat(p: &Process, comm: &[u8], own: bool, x: &StatExtra) -> Vec<u8> {
+    use core::sync::atomic::Ordering::Acquire;
+    let (state, _) = state_of(p, own);
+    format!(
+        "{pid} ({comm}) {state} {ppid} {pgrp} {sid} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 {vsize} {rss} 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 {brk_start} {brk} 0 0 0 0 0\n",
+        pid = p.pid,
+        comm = lossy(comm),
+        ppid = p.ppid.load(Acquire),
+        pgrp = p.pgid.load(Acquire),
+        sid = p.sid.load(Acquire),
+        threads = x.threads,
+        vsize = x.vsize,
+        rss = x.vsize / PAGE_BYTES,
+        brk_start = x.brk_start,
+        brk = x.brk,
+    )
+    .into_bytes()
+}
+
+/// /proc/<pid>/status of another process (proc(5)).
+fn render_status_other(p: &Process) -> Vec<u8> {
+    use core::sync::atomic::Ordering::Acquire;
+    let v = p.view.lock().clone();
+    let (letter, word) = state_of(p, false);
+    format!(
+        "Name:\t{}\nState:\t{letter} ({word})\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\nPPid:\t{}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t64\nThreads:\t1\n",
+        lossy(&v.comm),
+        p.ppid.load(Acquire),
+        v.uid[0], v.uid[1], v.uid[2], v.uid[3],
+        v.gid[0], v.gid[1], v.gid[2], v.gid[3],
+        pid = p.pid,
+    )
+    .into_bytes()
+}
+
+/// /proc/<pid> of a process other than the reader: stat, status, cmdline, comm, from its
+/// process-table entry (gone once it is reaped).
+fn other_dir<P: LinuxPlatform>(
+    fs: &Arc<TmpFs>,
+    kernel: &crate::CurrentKernel<P>,
+    pid: u32,
+) -> NodeRef {
+    let file = |render: fn(&Process) -> Vec<u8>| {
+        let k = kernel.clone();
+        GeneratedFile::new(
+            fs.alloc_ino(),
+            Arc::new(move || {
+                let k = k.upgrade().ok_or(Error::NotFound)?;
+                let p = k.sandbox.get(pid).ok_or(Error::NotFound)?;
+                Ok(render(&p))
+            }),
+        )
+    };
+    let entries: Vec<(Vec<u8>, NodeRef)> = alloc::vec![
+        (
+            b"stat".to_vec(),
+            file(|p| {
+                let comm = p.view.lock().comm.clone();
+                let x = StatExtra {
+                    threads: 1,
+                    ..StatExtra::default()
+                };
+                render_stat(p, &comm, false, &x)
+            })
+        ),
+        (b"status".to_vec(), file(render_status_other)),
+        (
+            b"cmdline".to_vec(),
+            file(|p| {
+                // A zombie has no memory to read its arguments from: empty (proc(5)).
+                if p.life.lock().zombie.is_some() {
+                    Vec::new()
+                } else {
+                    p.view.lock().cmdline.clone()
+                }
+            })
+        ),
+        (
+            b"comm".to_vec(),
+            file(|p| {
+                let mut c = p.view.lock().comm.clone();
+                c.push(b'\n');
+                c
+            })
+        ),
+    ];
+    let list = Arc::new(entries);
+    DynamicDir::new(fs.alloc_ino(), Arc::new(move || Ok(list.as_ref().clone())))
+}
 
 /// The filesystem type name of the mount at `path` (for mounts and mountinfo).
 fn fs_type<P: LinuxPlatform>(k: &Kernel<P>, path: &[u8]) -> &'static str {
@@ -121,10 +285,7 @@ pub fn build<P: LinuxPlatform>(
     let k = kernel.clone();
     let generated = |f: Arc<dyn Fn(&Kernel<P>) -> Vec<u8> + Send + Sync>| {
         let k = k.clone();
-        GeneratedFile::new(
-            fs.alloc_ino(),
-            Arc::new(move || k.upgrade().map(|k| f(&k)).ok_or(Error::NotFound)),
-        )
+        GeneratedFile::new(fs.alloc_ino(), Arc::new(move || current(&k).map(|k| f(&k))))
     };
     let self_dir = fs.alloc_ino();
     let entries: Vec<(&[u8], NodeRef)> = alloc::vec![
@@ -155,11 +316,12 @@ pub fn build<P: LinuxPlatform>(
                 let groups: alloc::string::String =
                     c.groups.iter().map(|g| format!("{g} ")).collect();
                 format!(
-                "Name:\t{comm}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\nPPid:\t0\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t64\nGroups:\t{groups}\nThreads:\t{threads}\nSigQ:\t0/0\n",
+                "Name:\t{comm}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t64\nGroups:\t{groups}\nThreads:\t{threads}\nSigQ:\t0/0\n",
                 k.umask.load(core::sync::atomic::Ordering::Relaxed),
                 c.uid[0], c.uid[1], c.uid[2], c.uid[3],
                 c.gid[0], c.gid[1], c.gid[2], c.gid[3],
-                pid = k.pid
+                pid = k.pid,
+                ppid = k.proc.ppid.load(core::sync::atomic::Ordering::Acquire),
             )
             .into_bytes()
             }))
@@ -167,21 +329,21 @@ pub fn build<P: LinuxPlatform>(
         (
             b"stat",
             generated(Arc::new(|k| {
-                let comm =
-                    alloc::string::String::from_utf8_lossy(&k.image.lock().comm).into_owned();
-                let (vsize, brk_start, brk) = {
+                let comm = k.image.lock().comm.clone();
+                let x = {
                     let mm = k.mm.lock();
-                    let v: u64 = mm.areas().map(|(s, a)| a.end.saturating_sub(s)).sum();
-                    (v, mm.brk_start, mm.brk)
+                    StatExtra {
+                        threads: 0,
+                        vsize: mm.areas().map(|(s, a)| a.end.saturating_sub(s)).sum(),
+                        brk_start: mm.brk_start,
+                        brk: mm.brk,
+                    }
                 };
-                // proc(5): 52 fields; times in clock ticks, memory in bytes/pages.
-                format!(
-                    "{pid} ({comm}) R 0 {pid} {pid} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {threads} 0 0 {vsize} {rss} 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 {brk_start} {brk} 0 0 0 0 0\n",
-                    pid = k.pid,
-                    threads = k.threads.lock().len(),
-                    rss = vsize / PAGE_BYTES,
-                )
-                .into_bytes()
+                let x = StatExtra {
+                    threads: k.threads.lock().len(),
+                    ..x
+                };
+                render_stat(&k.proc, &comm, true, &x)
             }))
         ),
         (b"mounts", generated(Arc::new(|k| render_mounts(k)))),
@@ -205,9 +367,9 @@ pub fn build<P: LinuxPlatform>(
         let (kt, kj, ft) = (kernel.clone(), kernel.clone(), f.clone());
         DynamicSymlink::magic(
             fs.alloc_ino(),
-            Arc::new(move || kt.upgrade().map(|k| ft(&k)).ok_or(Error::NotFound)),
+            Arc::new(move || current(&kt).map(|k| ft(&k))),
             Arc::new(move || {
-                let k = kj.upgrade().ok_or(Error::NotFound)?;
+                let k = current(&kj)?;
                 let path = f(&k);
                 k.vfs.resolve(b"/", &path, true)
             }),
@@ -221,7 +383,7 @@ pub fn build<P: LinuxPlatform>(
     let fd_dir = DynamicDir::new(
         fs.alloc_ino(),
         Arc::new(move || {
-            let k = kf.upgrade().ok_or(Error::NotFound)?;
+            let k = current(&kf)?;
             let files: Vec<(u32, Arc<meridian_core::file::OpenFile>)> = k
                 .fds
                 .lock()
@@ -255,7 +417,7 @@ pub fn build<P: LinuxPlatform>(
     let fdinfo_dir = DynamicDir::new(
         fs.alloc_ino(),
         Arc::new(move || {
-            let k = ki.upgrade().ok_or(Error::NotFound)?;
+            let k = current(&ki)?;
             let files: Vec<(u32, bool, Arc<meridian_core::file::OpenFile>)> = k
                 .fds
                 .lock()
@@ -303,9 +465,6 @@ pub fn build<P: LinuxPlatform>(
     let selfnode = DynamicDir::new(self_dir, Arc::new(move || Ok(list.as_ref().clone())));
     TmpFs::attach(&root, b"self", selfnode.clone())?;
     TmpFs::attach(&root, b"thread-self", selfnode.clone())?;
-    if let Some(k) = kernel.upgrade() {
-        TmpFs::attach(&root, format!("{}", k.pid).as_bytes(), selfnode)?;
-    }
     TmpFs::add_file(&root, b"cpuinfo", &cpuinfo, 0o444)?;
     TmpFs::add_file(&root, b"meminfo", &meminfo, 0o444)?;
     let ku = kernel.clone();
@@ -370,5 +529,46 @@ pub fn build<P: LinuxPlatform>(
         TmpFs::add_file(&kernel_dir, b"osrelease", &r, 0o444)?;
     }
     TmpFs::add_file(&kernel_dir, b"pid_max", b"4194304\n", 0o444)?;
-    Ok(root)
+    Ok(with_pids(fs, root, kernel, selfnode))
+}
+
+/// The /proc root: the fixed entries of `fixed`, then one directory per process of the
+/// sandbox (the reader's own is `selfnode`).
+fn with_pids<P: LinuxPlatform>(
+    fs: &Arc<TmpFs>,
+    fixed: NodeRef,
+    kernel: crate::CurrentKernel<P>,
+    selfnode: NodeRef,
+) -> NodeRef {
+    let others: Arc<spin::Mutex<BTreeMap<u32, NodeRef>>> =
+        Arc::new(spin::Mutex::new(BTreeMap::new()));
+    let fs_for_pids = fs.clone();
+    DynamicDir::new(
+        fs.alloc_ino(),
+        Arc::new(move || {
+            let mut out: Vec<(Vec<u8>, NodeRef)> = Vec::new();
+            for e in fixed.read_dir()? {
+                if e.name != b"." && e.name != b".." {
+                    let node = fixed.lookup(&e.name)?;
+                    out.push((e.name, node));
+                }
+            }
+            let k = current(&kernel)?;
+            let pids: Vec<u32> = k.sandbox.table.lock().keys().copied().collect();
+            let mut cache = others.lock();
+            cache.retain(|p, _| pids.binary_search(p).is_ok());
+            for pid in pids {
+                let node = if pid == k.pid {
+                    selfnode.clone()
+                } else {
+                    cache
+                        .entry(pid)
+                        .or_insert_with(|| other_dir(&fs_for_pids, &kernel, pid))
+                        .clone()
+                };
+                out.push((format!("{pid}").into_bytes(), node));
+            }
+            Ok(out)
+        }),
+    )
 }

@@ -11,7 +11,7 @@
 use crate::errno::{SysError, SysResult};
 use crate::sigpending::{Pending, QueueFull};
 use crate::{Kernel, LinuxPlatform, Thread};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use meridian_abi::layout::Fields;
 use meridian_abi::signal::{
     self as abisig, DefaultAction, NSIG, SigAction, SigInfo, UNBLOCKABLE, frame, sa, sigbit,
@@ -34,6 +34,11 @@ pub struct SignalState {
     /// Host signals forwarded since a thread last woke the others for them (the host
     /// handler that records one may not take the locks waking needs).
     unrouted: AtomicU64,
+    /// The process is stopped by a stop signal ([`crate::jobctl`]).
+    pub stopped: AtomicBool,
+    /// A stop signal may have been taken for delivery and no SIGCONT was sent since
+    /// (`JOBCTL_STOP_DEQUEUED`, kernel/signal.c): a stop is abandoned without it.
+    pub stop_dequeued: AtomicBool,
 }
 
 /// Where a signal is sent.
@@ -58,6 +63,8 @@ impl SignalState {
             actions: Mutex::new([SigAction::default(); NSIG as usize]),
             pending: Pending::new(),
             unrouted: AtomicU64::new(0),
+            stopped: AtomicBool::new(false),
+            stop_dequeued: AtomicBool::new(false),
         }
     }
     /// fork's copy: the same dispositions, nothing pending (fork(2)).
@@ -66,6 +73,8 @@ impl SignalState {
             actions: Mutex::new(*self.actions.lock()),
             pending: Pending::new(),
             unrouted: AtomicU64::new(0),
+            stopped: AtomicBool::new(false),
+            stop_dequeued: AtomicBool::new(false),
         }
     }
 
@@ -176,6 +185,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         if bit == 0 {
             return Ok(0);
         }
+        // SIGCONT continues and stop signals cancel it when sent, not when delivered.
+        self.prepare_signal(info.signo);
         let limit = self.sigqueue_limit();
         match target {
             Target::Thread(t) => {
@@ -234,8 +245,15 @@ impl<P: LinuxPlatform> Kernel<P> {
         fpu: &mut [u8],
         restart_nr: Option<u64>,
     ) -> Resume {
+        self.stop_point(t);
         self.route_forwarded(t);
-        while let Some(info) = self.take_signal(t, !t.sigmask.load(Ordering::Acquire)) {
+        loop {
+            // Before the take: a SIGCONT sent between the take of a stop signal and the stop
+            // clears it ([`crate::jobctl`]).
+            self.signals.stop_dequeued.store(true, Ordering::Release);
+            let Some(info) = self.take_signal(t, !t.sigmask.load(Ordering::Acquire)) else {
+                break;
+            };
             match self.deliver_one(t, info.signo, info, ctx, fpu, restart_nr) {
                 Some(r) => return r,
                 None => continue,
@@ -286,7 +304,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         if act.handler == abisig::SIG_DFL {
             return match abisig::default_action(sig) {
                 DefaultAction::Terminate | DefaultAction::Core => Some(Resume::KilledBy(sig)),
-                DefaultAction::Ignore | DefaultAction::Continue | DefaultAction::Stop => None,
+                DefaultAction::Stop => {
+                    self.stop_process(t, sig);
+                    None
+                }
+                DefaultAction::Ignore | DefaultAction::Continue => None,
             };
         }
         if let Some(nr) = restart_nr

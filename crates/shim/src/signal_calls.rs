@@ -155,6 +155,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             Some(now.saturating_add(ts.as_nanos()))
         };
         loop {
+            let seen = self.epoch.current();
             if let Some(info) = self.take_signal(t, wanted) {
                 if uinfo != 0 {
                     self.write_mem(uinfo, &info.encode())?;
@@ -168,9 +169,13 @@ impl<P: LinuxPlatform> Kernel<P> {
             if self.signal_pending(t) {
                 return Err(Errno::EINTR.into());
             }
-            // A signal sent to this thread or the process kicks it out of the sleep.
-            self.p
-                .sleep(deadline.map_or(WAIT_SLICE, |d| Nanos(d - now)));
+            // A signal sent to this thread or the process kicks it out of the wait; one from
+            // another process also bumps the epoch (its host kick may land before the wait).
+            let _ = self.p.wait(
+                self.epoch.word(),
+                seen,
+                Some(deadline.map_or(WAIT_SLICE, |d| Nanos(d - now))),
+            );
         }
     }
 }

@@ -282,8 +282,10 @@ syscalls! {
     __NR_get_robust_list "get_robust_list" [Int, Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_get_robust_list(t, a[0], a[1], a[2]));
     __NR_utimensat "utimensat" [Int, Path, Ptr, Hex] Full "" => |k, t, a, c, f| ret(k.sys_utimensat(a[0], a[1], a[2], a[3]));
     __NR_epoll_pwait "epoll_pwait" [Int, Ptr, Len, Int, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_epoll_wait(t, a[0], a[1], a[2], a[3]));
+    __NR_signalfd "signalfd" [Int, Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_signalfd4(a[0], a[1], a[2], 0));
     __NR_eventfd "eventfd" [Int] Full "" => |k, t, a, c, f| ret(k.sys_eventfd2(a[0], 0));
     __NR_fallocate "fallocate" [Int, Hex, Int, Len] Partial "modes 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE; COLLAPSE/ZERO/INSERT_RANGE: EOPNOTSUPP" => |k, t, a, c, f| ret(k.sys_fallocate(t, a[0], a[1], a[2], a[3]));
+    __NR_signalfd4 "signalfd4" [Int, Ptr, Len, Hex] Full "reads the caller's pending signals" => |k, t, a, c, f| ret(k.sys_signalfd4(a[0], a[1], a[2], a[3]));
     __NR_eventfd2 "eventfd2" [Int, Hex] Full "" => |k, t, a, c, f| ret(k.sys_eventfd2(a[0], a[1]));
     __NR_epoll_create1 "epoll_create1" [Hex] Full "" => |k, t, a, c, f| ret(k.sys_epoll_create1(a[0]));
     __NR_dup3 "dup3" [Int, Int, Hex] Full "" => |k, t, a, c, f| ret(k.sys_dup3(a[0], a[1], a[2]));
@@ -298,6 +300,7 @@ syscalls! {
     __NR_copy_file_range "copy_file_range" [Int, Ptr, Int, Ptr, Len, Hex] Partial "copied through the library OS, as sendfile" => |k, t, a, c, f| ret(if a[5] != 0 { Err(Errno::EINVAL.into()) } else { k.sys_sendfile(t, a[2], a[0], a[1], a[3], a[4]) });
     __NR_rseq "rseq" [Ptr, Len, Hex, Hex] Errno "ENOSYS: glibc runs without restartable sequences" => |k, t, a, c, f| ret(Err(Errno::ENOSYS.into()));
     __NR_clone3 "clone3" [Ptr, Len] Errno "ENOSYS: glibc falls back to clone" => |k, t, a, c, f| ret(Err(Errno::ENOSYS.into()));
+    __NR_close_range "close_range" [Int, Int, Hex] Partial "CLOSE_RANGE_UNSHARE gives no thread a table of its own (tables are never shared between processes; a multi-threaded caller changes the one its threads share)" => |k, t, a, c, f| ret(k.sys_close_range(a[0], a[1], a[2]));
     __NR_faccessat2 "faccessat2" [Int, Path, Hex, Hex] Full "" => |k, t, a, c, f| ret(k.sys_faccessat(a[0], a[1], a[2], a[3]));
     __NR_renameat2 "renameat2" [Int, Path, Int, Path, Hex] Partial "RENAME_NOREPLACE, RENAME_EXCHANGE; RENAME_WHITEOUT: EPERM" => |k, t, a, c, f| ret(k.sys_renameat2(a[0], a[1], a[2], a[3], a[4]));
     __NR_openat2 "openat2" [Int, Path, Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_openat2(t, a[0], a[1], a[2], a[3]));

@@ -578,10 +578,16 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// pause(2).
     pub fn sys_pause(&self, t: &Thread) -> SysResult {
         loop {
+            // A signal from another process comes with a readiness bump (`post_to`) and a
+            // host kick that is lost if it lands between the check and the wait: wait on
+            // the epoch so the bump alone ends the wait.
+            let seen = self.epoch.current();
             if self.signal_pending(t) {
                 return Err(Errno::EINTR.into());
             }
-            self.p.sleep(Nanos(3_600_000_000_000));
+            let _ = self
+                .p
+                .wait(self.epoch.word(), seen, Some(Nanos(3_600_000_000_000)));
         }
     }
 
@@ -749,6 +755,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                 let mut n = name;
                 n.truncate(15);
                 self.image.lock().comm = n;
+                self.publish_view();
                 Ok(0)
             }
             PR_GET_NAME => {
