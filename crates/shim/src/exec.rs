@@ -257,6 +257,17 @@ impl<P: LinuxPlatform> Kernel<P> {
         self.proc
             .execed
             .store(true, core::sync::atomic::Ordering::Release);
+        {
+            // What other processes see in /proc/<pid> changes before the close-on-exec
+            // descriptors close too: the new name (`__set_task_comm` in begin_new_exec).
+            let mut view = self.proc.view.lock();
+            view.comm = name.comm.clone();
+            view.cmdline = plan
+                .argv
+                .iter()
+                .flat_map(|a| a.iter().copied().chain([0]))
+                .collect();
+        }
         self.close_on_exec();
         self.signals.reset_for_exec();
         self.update_auto_reap();

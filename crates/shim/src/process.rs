@@ -124,6 +124,9 @@ pub struct Process {
     pub exit_signal: AtomicU32,
     /// CPU affinity mask (one bit per CPU, the first 64), inherited by children.
     pub affinity: core::sync::atomic::AtomicU64,
+    /// Its kernel (every process's kernel object is in the kernel heap, so another process
+    /// can read its live state: /proc/<pid>/status's signal words).
+    pub kernel: Mutex<Option<alloc::sync::Weak<dyn core::any::Any + Send + Sync>>>,
     /// What /proc shows of it to other processes (name, command line, ids).
     pub view: Mutex<crate::procfs::ProcView>,
     /// Its SIGCHLD action has SA_NOCLDSTOP: its children's stops and continues send it
@@ -149,8 +152,21 @@ impl Process {
             exit_signal: AtomicU32::new(sig::SIGCHLD),
             affinity: core::sync::atomic::AtomicU64::new(u64::MAX),
             nocldstop: AtomicBool::new(false),
+            kernel: Mutex::new(None),
             view: Mutex::new(crate::procfs::ProcView::default()),
         }
+    }
+
+    /// Record `kernel` as this process's kernel.
+    pub fn set_kernel<P: LinuxPlatform>(&self, kernel: &Arc<Kernel<P>>) {
+        let weak: alloc::sync::Weak<Kernel<P>> = Arc::downgrade(kernel);
+        *self.kernel.lock() = Some(weak);
+    }
+
+    /// This process's kernel, if it is `Kernel<P>` and alive.
+    pub fn kernel_of<P: LinuxPlatform>(&self) -> Option<Arc<Kernel<P>>> {
+        let any = self.kernel.lock().as_ref()?.upgrade()?;
+        any.downcast::<Kernel<P>>().ok()
     }
 
     fn is_zombie(&self) -> bool {
@@ -343,6 +359,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         let kernel = alloc::boxed::Box::leak(alloc::boxed::Box::new(Arc::new(
             self.fork_copy(t, entry.clone()),
         )));
+        entry.set_kernel(kernel);
         self.sandbox.table.lock().insert(pid, entry);
         kernel
     }

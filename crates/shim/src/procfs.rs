@@ -121,17 +121,18 @@ fn render_stat(p: &Process, comm: &[u8], own: bool, x: &StatExtra) -> Vec<u8> {
     .into_bytes()
 }
 
-/// /proc/<pid>/status of another process (proc(5)).
-fn render_status_other(p: &Process) -> Vec<u8> {
+/// /proc/<pid>/status of another process (proc(5)); `masks` as [`Kernel::signal_masks`].
+fn render_status_other(p: &Process, masks: (u64, u64, u64, u64, u64)) -> Vec<u8> {
     use core::sync::atomic::Ordering::Acquire;
     let v = p.view.lock().clone();
     let (letter, word) = state_of(p, false);
     format!(
-        "Name:\t{}\nState:\t{letter} ({word})\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\nPPid:\t{}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t64\nThreads:\t1\n",
+        "Name:\t{}\nState:\t{letter} ({word})\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\nPPid:\t{}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t64\nThreads:\t1\nSigQ:\t0/0\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n",
         lossy(&v.comm),
         p.ppid.load(Acquire),
         v.uid[0], v.uid[1], v.uid[2], v.uid[3],
         v.gid[0], v.gid[1], v.gid[2], v.gid[3],
+        masks.0, masks.1, masks.2, masks.3, masks.4,
         pid = p.pid,
     )
     .into_bytes()
@@ -167,7 +168,20 @@ fn other_dir<P: LinuxPlatform>(
                 render_stat(p, &comm, false, &x)
             })
         ),
-        (b"status".to_vec(), file(render_status_other)),
+        (b"status".to_vec(), {
+            let k = kernel.clone();
+            GeneratedFile::new(
+                fs.alloc_ino(),
+                Arc::new(move || {
+                    let k = k.upgrade().ok_or(Error::NotFound)?;
+                    let p = k.sandbox.get(pid).ok_or(Error::NotFound)?;
+                    let masks = p
+                        .kernel_of::<P>()
+                        .map_or((0, 0, 0, 0, 0), |o| o.signal_masks());
+                    Ok(render_status_other(&p, masks))
+                }),
+            )
+        }),
         (
             b"cmdline".to_vec(),
             file(|p| {
@@ -315,13 +329,19 @@ pub fn build<P: LinuxPlatform>(
                 let c = k.creds.lock().clone();
                 let groups: alloc::string::String =
                     c.groups.iter().map(|g| format!("{g} ")).collect();
+                let masks = k.signal_masks();
                 format!(
-                "Name:\t{comm}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t64\nGroups:\t{groups}\nThreads:\t{threads}\nSigQ:\t0/0\n",
+                "Name:\t{comm}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t64\nGroups:\t{groups}\nThreads:\t{threads}\nSigQ:\t0/0\nSigPnd:\t{pnd:016x}\nShdPnd:\t{shd:016x}\nSigBlk:\t{blk:016x}\nSigIgn:\t{ign:016x}\nSigCgt:\t{cgt:016x}\n",
                 k.umask.load(core::sync::atomic::Ordering::Relaxed),
                 c.uid[0], c.uid[1], c.uid[2], c.uid[3],
                 c.gid[0], c.gid[1], c.gid[2], c.gid[3],
                 pid = k.pid,
                 ppid = k.proc.ppid.load(core::sync::atomic::Ordering::Acquire),
+                pnd = masks.0,
+                shd = masks.1,
+                blk = masks.2,
+                ign = masks.3,
+                cgt = masks.4,
             )
             .into_bytes()
             }))
@@ -463,7 +483,14 @@ pub fn build<P: LinuxPlatform>(
     list.push((b"fdinfo".to_vec(), fdinfo_dir));
     let list = Arc::new(list);
     let selfnode = DynamicDir::new(self_dir, Arc::new(move || Ok(list.as_ref().clone())));
-    TmpFs::attach(&root, b"self", selfnode.clone())?;
+    // /proc/self is a symbolic link to the reader's pid (proc(5)), whose directory is
+    // `selfnode` for the reader (see `with_pids`).
+    let ks = kernel.clone();
+    let self_link = DynamicSymlink::new(
+        fs.alloc_ino(),
+        Arc::new(move || Ok(format!("{}", current(&ks)?.pid).into_bytes())),
+    );
+    TmpFs::attach(&root, b"self", self_link)?;
     TmpFs::attach(&root, b"thread-self", selfnode.clone())?;
     TmpFs::add_file(&root, b"cpuinfo", &cpuinfo, 0o444)?;
     TmpFs::add_file(&root, b"meminfo", &meminfo, 0o444)?;

@@ -275,6 +275,7 @@ pub fn boot<P: LinuxPlatform>(
     let kernel = Arc::new(Kernel::new(p, vfs, config));
     let current = crate::CurrentKernel::new(p);
     current.set(kernel.clone());
+    kernel.proc.set_kernel(&kernel);
     let procfs = TmpFs::new(meridian_core::fs::synthetic::PROC_DEV, clock);
     let proc_root =
         crate::procfs::build(&procfs, current, spec.cpuinfo.clone(), spec.meminfo.clone())

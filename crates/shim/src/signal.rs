@@ -139,6 +139,27 @@ impl<P: LinuxPlatform> Kernel<P> {
             .or_else(|| self.signals.pending.take(allowed))
     }
 
+    /// /proc status's signal words: the main thread's pending set, the process's, the main
+    /// thread's mask, the ignored and the caught signals.
+    pub fn signal_masks(&self) -> (u64, u64, u64, u64, u64) {
+        let main = self
+            .thread(self.pid)
+            .or_else(|| self.threads.lock().values().next().cloned());
+        let (pnd, blk) = main.map_or((0, 0), |t| {
+            (t.pending.bits(), t.sigmask.load(Ordering::Acquire))
+        });
+        let (mut ign, mut cgt) = (0u64, 0u64);
+        for signo in 1..=NSIG {
+            let h = self.signals.action(signo).handler;
+            if h == abisig::SIG_IGN {
+                ign |= sigbit(signo);
+            } else if h != abisig::SIG_DFL {
+                cgt |= sigbit(signo);
+            }
+        }
+        (pnd, self.signals.pending.bits(), blk, ign, cgt)
+    }
+
     /// Whether a signal is deliverable to `t` now (blocking calls then return EINTR).
     /// Blocking calls ask this whenever their wait is cut short, so it is also where host
     /// signals forwarded meanwhile are passed on to the other threads.
