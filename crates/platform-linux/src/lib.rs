@@ -212,6 +212,9 @@ impl LinuxPlatform {
         }
         // Before hardening: it reads cgroup files, which the jail and Landlock then hide.
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        if cpus > 1 {
+            threads::WAIT_SPINS.store(threads::SPINS_BEFORE_SLEEP, Ordering::Relaxed);
+        }
         let (volume_dirs, mut missing) = harden::isolate(volume_dirs)?;
         let volumes = if volume_dirs.is_empty() {
             None

@@ -7,12 +7,20 @@ use meridian_core::platform::WaitOutcome;
 use meridian_core::time::Nanos;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Host stack of a guest thread's host side (only used before entering the guest).
 pub const HOST_THREAD_STACK_BYTES: usize = 64 * 1024;
 const FUTEX2_SIZE_U32: u32 = 0x02;
 const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
+/// Checks of a kernel word before a wait sleeps, with more than one CPU: a partner on
+/// another CPU (the other end of a pipe) often answers within a few microseconds, while a
+/// futex sleep and a wake-up across idle virtual CPUs cost tens (pipe ping-pong between two
+/// processes: 24 µs a round trip without, 5 µs with; docs/performance.md). A few
+/// microseconds of spinning in all; on one CPU it would only keep the partner out.
+pub const SPINS_BEFORE_SLEEP: u32 = 100;
+/// [`SPINS_BEFORE_SLEEP`], or 0 on one CPU (set once at start).
+pub static WAIT_SPINS: AtomicU32 = AtomicU32::new(0);
 
 static BLOCKS: Mutex<Option<HashMap<u32, usize>>> = Mutex::new(None);
 
@@ -209,6 +217,21 @@ pub fn wait_on(addr: u64, expected: u32, timeout: Option<Nanos>) -> WaitOutcome 
     let block = intercept::current_block();
     if block.kick.swap(0, Ordering::AcqRel) != 0 {
         return WaitOutcome::Interrupted;
+    }
+    let spins = WAIT_SPINS.load(Ordering::Relaxed);
+    if spins > 0 {
+        // SAFETY: `addr` is a live kernel word (the caller holds a reference to it).
+        let word = unsafe { &*(addr as *const AtomicU32) };
+        for _ in 0..spins {
+            if word.load(Ordering::Acquire) != expected {
+                return WaitOutcome::Woken;
+            }
+            if block.kick.load(Ordering::Acquire) != 0 {
+                block.kick.store(0, Ordering::Release);
+                return WaitOutcome::Interrupted;
+            }
+            core::hint::spin_loop();
+        }
     }
     // Not FUTEX2_PRIVATE: kernel words live in the kernel heap, which every process of the
     // sandbox maps, and a waker may be another process (DESIGN §4).
