@@ -8,11 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Per run: the native runs of the static and dynamic builds share the host's /tmp. */
+static char path[64];
+
 static int run_child(const char *msg, size_t at) {
     fflush(stdout);
     pid_t p = fork();
     if (p == 0) {
-        int fd = open("/tmp/proc_mmap_child_first", O_RDWR);
+        int fd = open(path, O_RDWR);
         char *m = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (m == MAP_FAILED) _exit(2);
         printf("child sees: %s\n", m);
@@ -26,7 +29,8 @@ static int run_child(const char *msg, size_t at) {
 }
 
 int main(void) {
-    int fd = open("/tmp/proc_mmap_child_first", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    snprintf(path, sizeof path, "/tmp/proc_mmap_child_first.%d", (int)getpid());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
     if (fd < 0 || ftruncate(fd, 4096) != 0) return 1;
     printf("first child: %d\n", run_child("written by the first child", 0));
     char buf[64] = {0};
@@ -36,6 +40,6 @@ int main(void) {
     printf("parent map: %s\n", m);
     strcpy(m, "parent's words");
     printf("second child: %d\n", run_child("", 100));
-    unlink("/tmp/proc_mmap_child_first");
+    unlink(path);
     return 0;
 }

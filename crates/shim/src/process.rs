@@ -397,16 +397,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         {
             ct.clear_child_tid.store(ctid, Ordering::Release);
         }
-        let mut cctx = *ctx;
-        cctx.rax = 0;
-        if stack != 0 {
-            cctx.rsp = stack;
-        }
-        let fs = if flags & CLONE_SETTLS != 0 {
-            tls
-        } else {
-            self.p.guest_fs_base()
-        };
+        let (cctx, fs) = self.clone_context(ctx, flags, stack, tls);
         let handler: &'static Kernel<P> = child;
         if let Err(e) = self.p.spawn_vfork_child(handler, pid, cctx, fs) {
             self.sandbox.table.lock().remove(&pid);

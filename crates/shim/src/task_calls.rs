@@ -132,6 +132,23 @@ impl<P: LinuxPlatform> Kernel<P> {
         if flags & CLONE_CHILD_CLEARTID != 0 {
             child.clear_child_tid.store(ctid, Ordering::Release);
         }
+        let (cctx, fs) = self.clone_context(ctx, flags, stack, tls);
+        if let Err(e) = self.p.spawn_thread(tid, cctx, fs) {
+            self.threads.lock().remove(&tid);
+            return Err(e.into());
+        }
+        Ok(u64::from(tid))
+    }
+
+    /// Where a clone child starts: the caller's registers with 0 in rax, on `stack` if not 0,
+    /// and its FS base (`tls` with CLONE_SETTLS, else the caller's).
+    pub(crate) fn clone_context(
+        &self,
+        ctx: &CpuContext,
+        flags: u64,
+        stack: u64,
+        tls: u64,
+    ) -> (CpuContext, u64) {
         let mut cctx = *ctx;
         cctx.rax = 0;
         if stack != 0 {
@@ -142,11 +159,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         } else {
             self.p.guest_fs_base()
         };
-        if let Err(e) = self.p.spawn_thread(tid, cctx, fs) {
-            self.threads.lock().remove(&tid);
-            return Err(e.into());
-        }
-        Ok(u64::from(tid))
+        (cctx, fs)
     }
 
     /// clone(2), fork(2) and vfork(2): a thread (CLONE_THREAD) or a process.
