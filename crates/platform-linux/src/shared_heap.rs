@@ -32,25 +32,12 @@
 //! `memfd_create`). At run time only `futex` (`FUTEX_WAIT`/`FUTEX_WAKE` on contended locks)
 //! and `madvise(MADV_REMOVE)` (large frees), both already on the allowlist.
 //!
-//! Intended use by the core (the next step; nothing uses this yet): the `Platform` trait gains
-//! the kernel heap as associated types, and the core's shared kernel state is generic over
-//! them, e.g.
-//!
-//! ```ignore
-//! pub trait Platform {
-//!     /// Allocator of the shared kernel heap (`Copy`, all state inside the heap).
-//!     type KernelAlloc: allocator_api2::alloc::Allocator + Copy + Send + Sync + 'static;
-//!     /// A lock that works in the kernel heap across the sandbox's host processes.
-//!     type RawMutex: RawMutex; // lock/try_lock/unlock, const INIT
-//!     fn kernel_alloc(&self) -> Self::KernelAlloc;
-//!     /// One word in the heap where the kernel keeps its root object.
-//!     fn kernel_root(&self) -> &core::sync::atomic::AtomicUsize;
-//! }
-//! // in the core:
-//! type KMap<K, V, P> = hashbrown::HashMap<K, V, FixedState, <P as Platform>::KernelAlloc>;
-//! ```
-//!
-//! The test platform would implement it with the global allocator and a spin lock.
+//! How it is used: [`crate::kheap`] makes it the runner's heap while a thread serves a trap
+//! (decision D16 in docs/decisions.md), so the core's collections live here without an
+//! allocator parameter. DESIGN §4's explicit route — the `Platform` trait giving the kernel
+//! allocator and raw lock as associated types, with the core's shared state generic over
+//! them (`hashbrown::HashMap<K, V, FixedState, P::KernelAlloc>`) — stays possible with these
+//! same types; D16 says why it was not taken now.
 
 mod mutex;
 mod pages;
