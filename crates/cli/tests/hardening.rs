@@ -643,3 +643,84 @@ fn a_sigint_reaches_the_guest_once() {
         );
     }
 }
+
+/// A guest shell with two background children; it ends when its stdin gives a line.
+const SHELL_WITH_CHILDREN: &str =
+    "busybox sleep 60 & busybox sleep 60 & echo ready; read line; exit 3";
+
+/// How a run with guest child processes ends in [`children_end_with_the_sandbox`].
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    /// The first process exits (status 3) while its children still run.
+    FirstProcessExits,
+    /// SIGTERM to `meridian` (the supervisor forwards it; the shell dies of it).
+    Sigterm,
+}
+
+/// The sandbox ends as a whole: with the first process's status (or its death by SIGTERM),
+/// and with every host process of it gone, children included.
+fn children_end_with_the_sandbox(ending: Ending) {
+    let mut child = Command::new(common::meridian_bin())
+        .args(["run", "--", "/bin/busybox", "sh", "-c", SHELL_WITH_CHILDREN])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the runner");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's first line");
+    assert_eq!(line, "ready\n");
+    let sandbox = sandbox_pid(&child, true).expect("the supervisor has one child");
+    let ns = pid_namespace_of(sandbox).expect("the sandbox's pid namespace");
+    let deadline = Instant::now() + START_TIMEOUT;
+    while processes_in(&ns).len() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the shell and its two children are host processes of the sandbox: {:?}",
+            processes_in(&ns)
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    match ending {
+        Ending::FirstProcessExits => stdin.write_all(b"go\n").expect("write a line"),
+        Ending::Sigterm => {
+            let sent = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .expect("run kill");
+            assert!(sent.success());
+        }
+    }
+    let status = child.wait().expect("wait for the runner");
+    let code = common::exit_code(status);
+    let expected = match ending {
+        Ending::FirstProcessExits => 3,
+        Ending::Sigterm => 128 + 15,
+    };
+    assert_eq!(code, expected, "{ending:?}: meridian's status");
+    let deadline = Instant::now() + RUN_TIMEOUT;
+    loop {
+        let left = processes_in(&ns);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{ending:?}: processes {left:?} of the sandbox outlived it"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(stdin);
+}
+
+#[test]
+fn children_end_when_the_first_process_exits() {
+    children_end_with_the_sandbox(Ending::FirstProcessExits);
+}
+
+#[test]
+fn children_end_on_sigterm_to_meridian() {
+    children_end_with_the_sandbox(Ending::Sigterm);
+}
