@@ -462,6 +462,43 @@ fn processes_in(ns: &Path) -> Vec<u32> {
         .collect()
 }
 
+/// Start `meridian run -- ARGV` with piped stdio and wait for the guest's first line, which
+/// must be `ready`. Returns the runner and the sandbox's pid namespace.
+fn start_ready(argv: &[&str]) -> (Child, PathBuf) {
+    let mut child = Command::new(common::meridian_bin())
+        .arg("run")
+        .arg("--")
+        .args(argv)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the runner");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's first line");
+    assert_eq!(line, "ready\n");
+    let sandbox = sandbox_pid(&child, true).expect("the supervisor has one child");
+    let ns = pid_namespace_of(sandbox).expect("the sandbox's pid namespace");
+    (child, ns)
+}
+
+/// Wait until no process is left in pid namespace `ns`; fail after [`RUN_TIMEOUT`].
+fn wait_until_empty(ns: &Path, what: &str) {
+    let deadline = Instant::now() + RUN_TIMEOUT;
+    loop {
+        let left = processes_in(ns);
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: processes {left:?} of the sandbox outlived it"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Whether this test may put a process of its own into another process's pid namespace
 /// (`nsenter --pid`: root, and the tool present).
 fn can_nsenter() -> bool {
@@ -486,19 +523,8 @@ enum Victim {
 /// (standing for the guest processes that fork will make), SIGKILL `victim`, and check that
 /// `meridian` ends as killed by SIGKILL and that no process is left in the namespace.
 fn nothing_outlives(victim: Victim) {
-    let mut child = Command::new(common::meridian_bin())
-        .args(["run", "--", "/usr/bin/python3", "-c", THREADED_GUEST])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the runner");
-    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's first line");
-    assert_eq!(line, "ready\n");
+    let (mut child, ns) = start_ready(&["/usr/bin/python3", "-c", THREADED_GUEST]);
     let sandbox = sandbox_pid(&child, true).expect("the supervisor has one child");
-    let ns = pid_namespace_of(sandbox).expect("the sandbox's pid namespace");
     assert_ne!(ns, pid_namespace_of(std::process::id()).unwrap());
     let threads = std::fs::read_dir(format!("/proc/{sandbox}/task"))
         .unwrap()
@@ -547,18 +573,7 @@ fn nothing_outlives(victim: Victim) {
         let status = extra.wait().expect("wait for nsenter");
         assert!(!status.success(), "the extra process was killed: {status}");
     }
-    let deadline = Instant::now() + RUN_TIMEOUT;
-    loop {
-        let left = processes_in(&ns);
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{victim:?} killed: processes {left:?} of the sandbox outlived it"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until_empty(&ns, &format!("{victim:?} killed"));
 }
 
 #[test]
@@ -660,19 +675,7 @@ enum Ending {
 /// The sandbox ends as a whole: with the first process's status (or its death by SIGTERM),
 /// and with every host process of it gone, children included.
 fn children_end_with_the_sandbox(ending: Ending) {
-    let mut child = Command::new(common::meridian_bin())
-        .args(["run", "--", "/bin/busybox", "sh", "-c", SHELL_WITH_CHILDREN])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the runner");
-    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's first line");
-    assert_eq!(line, "ready\n");
-    let sandbox = sandbox_pid(&child, true).expect("the supervisor has one child");
-    let ns = pid_namespace_of(sandbox).expect("the sandbox's pid namespace");
+    let (mut child, ns) = start_ready(&["/bin/busybox", "sh", "-c", SHELL_WITH_CHILDREN]);
     let deadline = Instant::now() + START_TIMEOUT;
     while processes_in(&ns).len() < 3 {
         assert!(
@@ -700,18 +703,7 @@ fn children_end_with_the_sandbox(ending: Ending) {
         Ending::Sigterm => 128 + 15,
     };
     assert_eq!(code, expected, "{ending:?}: meridian's status");
-    let deadline = Instant::now() + RUN_TIMEOUT;
-    loop {
-        let left = processes_in(&ns);
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{ending:?}: processes {left:?} of the sandbox outlived it"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until_empty(&ns, &format!("{ending:?}"));
     drop(stdin);
 }
 
