@@ -134,7 +134,7 @@ pub fn set_globals(g: Globals) {
 pub fn handler_slot(
     handler: &'static dyn TrapHandler<CpuContext>,
 ) -> *mut &'static dyn TrapHandler<CpuContext> {
-    crate::kheap::private_heap(|| Box::leak(Box::new(handler)))
+    kheap::private_heap(|| Box::leak(Box::new(handler)))
 }
 
 /// Make `handler` the library OS instance that serves this process's traps.
@@ -418,8 +418,7 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
         _ => {
             if signo == KICK_SIGNAL {
                 block.signalled.store(0, Ordering::Release);
-            }
-            if signo != KICK_SIGNAL {
+            } else {
                 kheap::kernel_mode(|| handler.forward_signal(signo as u32));
             }
             let mut ctx = frame.regs();
