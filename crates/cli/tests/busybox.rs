@@ -7,7 +7,8 @@
 //! `/data`. Natively the workload runs with that directory as its working directory and
 //! sandboxed with `--workdir /data`, so relative paths print the same on both sides.
 //!
-//! There is no fork yet, so every check is a single process. Pipelines are split at the host:
+//! Every check is a single process (these tests predate fork; pipelines inside the sandbox are
+//! covered by `shell.rs`). Pipelines are split at the host:
 //! an `Input::Native` check feeds the sandboxed applet the output of a native busybox run (say,
 //! `tar -c` into a sandboxed `tar -x`), and `Compare::ThroughNative` pipes both outputs into the
 //! same native applet before comparing (say, a sandboxed `tar -c` listed by a native `tar -t`).

@@ -13,8 +13,8 @@
 //!   with shutil.copytree, moves, renames, removes with rmtree; busybox `tar -xv`. Natively the
 //!   same on a host tmpfs (`/dev/shm`).
 //! - read-write host volume: the python cycle, then busybox `tar -x`, `cp -a` from every
-//!   read-only kind, `mv`, `rm -r`, `find`, `du`, `ls -lR`, one applet per sandbox run (the
-//!   sandbox runs one process: no fork/exec yet, issue 4); natively the same in a host
+//!   read-only kind, `mv`, `rm -r`, `find`, `du`, `ls -lR`, one applet per sandbox run (written
+//!   before processes worked; kept so each applet is compared on its own); natively the same in a host
 //!   directory of the same filesystem, so that `du` counts the same blocks. Both directories
 //!   are on the host tmpfs when there is one: on this project's machines 10,000-file trees on
 //!   the disk made each run several times slower, natively as much as sandboxed (the host

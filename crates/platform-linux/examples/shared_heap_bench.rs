@@ -1,4 +1,4 @@
-//! The shared kernel heap's costs (groundwork for issue 4): an uncontended `ProcessMutex`
+//! The shared kernel heap's costs (the kernel heap of issue 4): an uncontended `ProcessMutex`
 //! lock and unlock against std's `Mutex`; alloc+free of one block per size class and for page
 //! spans, `SharedAlloc` against the system allocator (glibc malloc); and a round trip between
 //! two host processes woken through a futex in the region against one through two host pipes.

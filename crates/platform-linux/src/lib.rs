@@ -247,6 +247,7 @@ impl LinuxPlatform {
         // SAFETY: getpid has no preconditions.
         let pid = unsafe { libc::getpid() } as u32;
         HOST_PID.store(pid, Ordering::Relaxed);
+        threads::OWN_PID_NAMESPACE.store(pid == 1, Ordering::Relaxed);
         Ok(LinuxPlatform {
             volumes,
             text,

@@ -1,7 +1,8 @@
-//! The shared kernel heap (DESIGN §4, groundwork for issue 4): one memory region that every
-//! host process of a sandbox maps at the same address, with an allocator and process-shared
-//! locks whose state lives entirely inside it, so that kernel objects allocated there (files
-//! of in-memory mounts, pipes, the process table) are one kernel's objects after a host fork.
+//! The shared kernel heap (DESIGN §4; the kernel heap of issue 4, see [`crate::kheap`]): one
+//! memory region that every host process of a sandbox maps at the same address, with an
+//! allocator and process-shared locks whose state lives entirely inside it, so that kernel
+//! objects allocated there (files of in-memory mounts, pipes, the process table) are one
+//! kernel's objects after a host fork.
 //!
 //! Key types:
 //! - [`SharedRegion`]: a `memfd` mapped `MAP_SHARED | MAP_NORESERVE` (1 GiB reserved by

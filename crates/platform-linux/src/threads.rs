@@ -140,10 +140,21 @@ pub fn kick(tid: u32) {
 /// Interrupt host process `pid` of the sandbox: its main thread gets the kick signal and
 /// looks at its pending signals (a thread blocked in a wait wakes with EINTR).
 pub fn kick_process(pid: i32) {
+    // Without a pid namespace of its own the filter refuses the kick (another pid could be
+    // any process of the user): the target then sees the signal when its wait wakes on the
+    // readiness epoch the sender bumped, or at its next system call.
+    if !OWN_PID_NAMESPACE.load(Ordering::Relaxed) {
+        return;
+    }
     // SAFETY: tgkill with the kick signal; the filter allows it to other processes only
     // inside the sandbox's pid namespace, where every process is the sandbox's.
     unsafe { libc::syscall(libc::SYS_tgkill, pid, pid, KICK_SIGNAL) };
 }
+
+/// Whether the sandbox has its own pid namespace (the first runner process was its pid 1);
+/// set once at start, inherited by forks.
+pub static OWN_PID_NAMESPACE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 /// Host fork for a guest fork. In the child, the calling thread becomes guest thread
 /// `child_tid` and the only one.

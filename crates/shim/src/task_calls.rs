@@ -525,6 +525,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         let start = self.p.now(ClockKind::Monotonic).0;
         let end = start.saturating_add(d.0);
         loop {
+            // On the readiness epoch, as `sys_pause`: a signal from another process bumps it,
+            // also where no host kick can reach this process (no pid namespace).
+            let seen = self.epoch.current();
             let now = self.p.now(ClockKind::Monotonic).0;
             if now >= end {
                 return Ok(());
@@ -532,11 +535,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             if self.signal_pending(t) {
                 return Err(Nanos(end - now));
             }
-            if self.p.sleep(Nanos(end - now)) == WaitOutcome::Interrupted && self.signal_pending(t)
-            {
-                let now = self.p.now(ClockKind::Monotonic).0;
-                return Err(Nanos(end.saturating_sub(now)));
-            }
+            let _ = self.p.wait(self.epoch.word(), seen, Some(Nanos(end - now)));
         }
     }
 
