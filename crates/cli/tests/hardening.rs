@@ -419,12 +419,21 @@ fn missing_namespaces_are_warnings() {
     let mut cmd = Command::new("unshare");
     cmd.args(["-U", "-r", "sh", "-c", script, "sh"])
         .arg(&meridian)
-        .args(["run", "--", "/bin/busybox", "echo", "ran"]);
+        // A child process killed by its parent: without a pid namespace the host kick
+        // between processes is refused, and the signal must still arrive.
+        .args([
+            "run",
+            "--",
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "busybox sleep 30 & p=$!; busybox kill -TERM $p; wait $p; echo ran $?",
+        ]);
     let out = common::run(cmd, b"", RUN_TIMEOUT);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(
         (out.status, &out.stdout[..]),
-        (0, &b"ran\n"[..]),
+        (0, &b"ran 143\n"[..]),
         "{stderr}"
     );
     let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("namespace")).collect();
