@@ -2,7 +2,8 @@
 // sets them (arch/x86/kernel/fpu/core.c):
 // - a new program (the first start and each execve) starts with every x87, SSE, AVX and
 //   AVX-512 register and opmask zero, x87 control word 0x37f and MXCSR 0x1f80
-//   (fpu_flush_thread); nothing the loader that started it left in them;
+//   (fpu_flush_thread), and flags 0x202 (start_thread); nothing the loader that started it
+//   left in them;
 // - a thread made by a raw clone starts with its parent's registers at the clone (fpu_clone);
 // - a signal handler starts with the clean state (fpu__clear_user_states) and the interrupted
 //   code gets all of its registers back from sigreturn.
@@ -51,6 +52,9 @@ struct dump {
 
 // Set by `save_state` from cpuid and xgetbv: the CPU has the part and the OS enabled it.
 unsigned char have_avx, have_avx512, have_avx512bw;
+// The flags at the first instruction: interrupts on (always in user mode) and bit 1.
+unsigned long entry_flags;
+#define FLAGS_INIT 0x202
 struct dump entry_dump, pattern, child_dump, handler_dump, after_signal_dump;
 static unsigned char child_stack[16384] __attribute__((aligned(16)));
 static volatile int child_done;
@@ -61,6 +65,8 @@ static volatile int child_done;
 __asm__(".text\n"
         ".globl _start\n"
         "_start:\n"
+        "    pushfq\n"
+        "    popq entry_flags(%rip)\n"
         "    mov %rsp, %r15\n"
         "    lea entry_dump(%rip), %rdi\n"
         "    call save_state\n"
@@ -395,7 +401,15 @@ static int entry_check(const char *what) {
     clean_state(&clean);
     // The first save_state found out which parts exist; the clean image of the parts it did not
     // read is zero as well.
-    return compare(what, &entry_dump, &clean, "clean");
+    int bad = compare(what, &entry_dump, &clean, "clean");
+    if (entry_flags != FLAGS_INIT) {
+        put(what);
+        put(": flags ");
+        put_hex((unsigned)entry_flags);
+        put(", expected 00000202\n");
+        bad++;
+    }
+    return bad;
 }
 
 void c_main(long *sp) {

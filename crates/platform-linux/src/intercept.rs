@@ -115,6 +115,8 @@ global_asm!(
     "    wrfsbase rsi",
     "    mov rsp, [rdi + 15*8]",
     "    push qword ptr [rdi + 16*8]",
+    "    push qword ptr [rdi + 17*8]",
+    "    popfq",
     "    mov r8, [rdi + 0*8]",
     "    mov r9, [rdi + 1*8]",
     "    mov r10, [rdi + 2*8]",
@@ -141,6 +143,11 @@ unsafe extern "C" {
     fn meridian_enter_guest(words: *const u64, fs_base: u64, image: *const u8, mask: u64) -> !;
 }
 
+/// Index of the flags in the sigcontext words, the arithmetic flags (CF, PF, AF, ZF, SF, OF)
+/// and the flags a thread starts with (IF and the always-set bit 1).
+const EFLAGS_WORD: usize = 17;
+const EFLAGS_STATUS: u64 = 0x8d5;
+const EFLAGS_START: u64 = 0x202;
 /// `AUDIT_ARCH_X86_64` (include/uapi/linux/audit.h).
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 /// Whether the "32-bit system calls" notice was printed.
@@ -313,7 +320,10 @@ pub fn install_handlers() -> std::io::Result<()> {
 /// returns.
 pub fn enter_guest(ctx: &CpuContext, fs: u64, fpu: &FpuImage) -> ! {
     // The block's `guest_fs` is filled by the signal entry on the first trap.
-    let words = ctx.to_words();
+    let mut words = ctx.to_words();
+    // The flags: the context's arithmetic flags (a clone child's are its parent's at the
+    // call, a new program's are clear), none of the runner's, interrupts on (Linux's 0x202).
+    words[EFLAGS_WORD] = (ctx.eflags & EFLAGS_STATUS) | EFLAGS_START;
     // SAFETY: the guest context was prepared by the shim; `fpu` is a 64-byte aligned image
     // of `IMAGE_BYTES` whose mask names only components this CPU enabled and whose offsets
     // lie inside it, with a header of XSTATE_BV within the mask and zero elsewhere, so
