@@ -1,7 +1,8 @@
 // Attack: look for Meridian's values left in the vector registers (xmm/ymm/zmm0-31, opmasks
 // k0-7, x87) where guest code starts or resumes: in a thread made by a raw clone (the child's
-// first instruction), after trapped syscalls, in a signal handler and its frame's saved vector
-// state, and after sigreturn. The runner's own code uses these registers (on AVX-512 machines
+// first instruction), after trapped syscalls (with a pattern in every register, and with every
+// component in its init state), in a signal handler and its frame's saved vector state, and
+// after sigreturn. The runner's own code uses these registers (on AVX-512 machines
 // zmm16-31 held a pointer into its .data at a new thread's first instruction).
 // Expected containment: the clone child has exactly its parent's registers at the clone (as on
 // Linux), a trap and sigreturn give back exactly the guest's, a handler starts with a clean
@@ -31,6 +32,13 @@ struct dump {
 
 unsigned char have_avx, have_avx512, have_avx512bw;
 struct dump pattern, child_dump, after_traps_dump, handler_dump, after_signal_dump;
+struct dump after_init_traps_dump;
+// An XSAVE image whose header says every component is in its init state (MXCSR 0x1f80 is
+// read from it all the same), and the components to load (x87 to Hi16_ZMM, as XCR0 has them).
+struct {
+    unsigned char b[4096];
+} __attribute__((aligned(64))) init_image;
+unsigned xcr0_low;
 static unsigned char child_stack[65536] __attribute__((aligned(16)));
 volatile int child_done;
 long trap_nr, trap_arg;
@@ -177,6 +185,27 @@ __asm__(".text\n"
         "    call save_state\n"
         "    call reset_controls\n"
         "    ret\n"
+        // void traps_from_init(void): every XSAVE component in its init state (xrstor of
+        // init_image with XSTATE_BV 0), then the same calls and the registers into
+        // after_init_traps_dump: components the guest left in their init state, which the
+        // trap's frame does not hold, must not come back with the runner's values.
+        ".globl traps_from_init\n"
+        "traps_from_init:\n"
+        "    mov xcr0_low(%rip), %eax\n"
+        "    xor %edx, %edx\n"
+        "    xrstor64 init_image(%rip)\n"
+        "    mov $39, %eax\n"
+        "    syscall\n"
+        "    mov $24, %eax\n"
+        "    syscall\n"
+        "    mov $-100, %rdi\n"
+        "    mov trap_arg(%rip), %rsi\n"
+        "    xor %edx, %edx\n"
+        "    mov $257, %eax\n"
+        "    syscall\n"
+        "    lea after_init_traps_dump(%rip), %rdi\n"
+        "    call save_state\n"
+        "    ret\n"
         // void signal_with_pattern(void): the pattern, SIGUSR1 to itself, then the registers
         // into after_signal_dump.
         ".globl signal_with_pattern\n"
@@ -209,6 +238,7 @@ __asm__(".text\n"
 void save_state(struct dump *d);
 long clone_with_pattern(unsigned long flags, void *stack_top);
 void traps_with_pattern(void);
+void traps_from_init(void);
 void signal_with_pattern(void);
 void on_usr1(int, siginfo_t *, void *);
 
@@ -298,16 +328,30 @@ int main(int argc, char **argv) {
            "trapped syscalls give back the guest's vector registers (%d high, %d differ)", high,
            diff);
 
-    struct sigaction sa = {0};
-    sa.sa_sigaction = on_usr1;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGUSR1, &sa, 0);
-    signal_with_pattern();
     struct dump clean = {0};
     clean.b[0] = 0x7f;
     clean.b[1] = 0x03;
     clean.b[24] = 0x80;
     clean.b[25] = 0x1f;
+    if (have_avx) {
+        unsigned lo, hi;
+        asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        xcr0_low = lo & 0xff;
+        init_image.b[24] = 0x80;
+        init_image.b[25] = 0x1f;
+        traps_from_init();
+        high = high_words("after traps from the init state", after_init_traps_dump.b, DUMP_BYTES);
+        diff = differing("after traps from the init state", &after_init_traps_dump, &clean);
+        EXPECT(high == 0 && diff == 0,
+               "trapped syscalls leave registers in their init state zero (%d high, %d differ)",
+               high, diff);
+    }
+
+    struct sigaction sa = {0};
+    sa.sa_sigaction = on_usr1;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, 0);
+    signal_with_pattern();
     high = high_words("handler", handler_dump.b, DUMP_BYTES);
     diff = differing("handler", &handler_dump, &clean);
     EXPECT(high == 0 && diff == 0,
