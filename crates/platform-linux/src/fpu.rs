@@ -141,8 +141,8 @@ impl FpuImage {
                     .fold(0u64, |v, &byte| v << 8 | u64::from(byte))
             })
         };
-        let extended = word(SW_MAGIC_AT, 4) == u64::from(FP_XSTATE_MAGIC1)
-            && frame.len() >= HEADER.end;
+        let extended =
+            word(SW_MAGIC_AT, 4) == u64::from(FP_XSTATE_MAGIC1) && frame.len() >= HEADER.end;
         // The frame's components (its XSTATE_BV, standard format) among those loaded; with
         // no extended area, only its legacy registers.
         let (held, in_use) = if extended {

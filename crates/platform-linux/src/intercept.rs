@@ -446,7 +446,9 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
             block.trap_fpu_len.store(fpu.len(), Ordering::Release);
             block.trap_fpu.store(fpu.as_mut_ptr(), Ordering::Release);
             let r = kheap::kernel_mode(|| handler.syscall(tid, nr as u64, &mut ctx, fpu));
-            block.trap_fpu.store(core::ptr::null_mut(), Ordering::Release);
+            block
+                .trap_fpu
+                .store(core::ptr::null_mut(), Ordering::Release);
             frame.set_regs(&ctx);
             finish(r);
         }

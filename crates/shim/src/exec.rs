@@ -404,4 +404,3 @@ impl<P: LinuxPlatform> Kernel<P> {
 const REPORT_KEY_LATE_FAILURE: u64 = 0x7_0000;
 /// `SS_DISABLE`: no alternate signal stack.
 const SS_DISABLE: u32 = 2;
-

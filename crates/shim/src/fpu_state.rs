@@ -58,7 +58,11 @@ pub(crate) fn reset(fpu: &mut [u8]) {
         }
     }
     set(fpu, 0..2, &FCW_INIT.to_le_bytes());
-    set(fpu, FXSAVE_MXCSR..FXSAVE_MXCSR + 4, &MXCSR_INIT.to_le_bytes());
+    set(
+        fpu,
+        FXSAVE_MXCSR..FXSAVE_MXCSR + 4,
+        &MXCSR_INIT.to_le_bytes(),
+    );
     if extended(fpu)
         && let Some(bv) = get_u64(fpu, XSTATE_BV)
     {
