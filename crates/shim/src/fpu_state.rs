@@ -22,6 +22,8 @@ const SW_MAGIC: core::ops::Range<usize> = 464..468;
 const SW_XFEATURES: core::ops::Range<usize> = 472..480;
 const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
 const XSTATE_BV: core::ops::Range<usize> = 512..520;
+/// x87 and SSE: the components of the legacy area.
+const LEGACY_COMPONENTS: u64 = 0b11;
 /// PKRU's XSTATE_BV bit: a fresh state keeps the protection keys register as it is.
 const XFEATURE_PKRU: u64 = 1 << 9;
 
@@ -94,8 +96,14 @@ pub(crate) fn restore(fpu: &mut [u8], saved: &[u8]) {
     }
     // The components in use when the frame was written: a handler that left AVX in its
     // init state (vzeroupper, or the fresh state it started with) must not lose the
-    // interrupted code's upper halves.
-    if let (Some(host), Some(bv)) = (host, get_u64(saved, XSTATE_BV)) {
+    // interrupted code's upper halves. A frame without the XSAVE magic holds only the
+    // legacy registers (Linux's `fx_only` restore): the others start in their init state.
+    if let Some(host) = host {
+        let bv = if get_u32(saved, SW_MAGIC) == Some(FP_XSTATE_MAGIC1) {
+            get_u64(saved, XSTATE_BV).unwrap_or(LEGACY_COMPONENTS)
+        } else {
+            LEGACY_COMPONENTS
+        };
         set(fpu, XSTATE_BV, &(bv & host).to_le_bytes());
     }
 }
@@ -138,6 +146,15 @@ mod tests {
         assert_eq!(f[470], 0);
         assert_eq!(f[600], 0x11);
         assert_eq!(get_u32(&f, 24..28), Some(0xffff));
+    }
+
+    #[test]
+    fn restore_from_a_legacy_only_guest_frame_keeps_x87_and_sse_only() {
+        let mut f = frame(0x2e7, 0x2e7);
+        let mut saved = frame(0x2e7, 0x2e7);
+        saved[SW_MAGIC].fill(0);
+        restore(&mut f, &saved);
+        assert_eq!(get_u64(&f, XSTATE_BV), Some(0b11));
     }
 
     #[test]
