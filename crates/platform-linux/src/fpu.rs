@@ -3,9 +3,8 @@
 //!
 //! Guest code starts on a host thread in two ways: the first program on the main thread, and
 //! each guest thread (and each vfork child, which runs as a thread) on a new host thread.
-//! Before the jump, that thread has run the runner's own code, whose vector registers hold
-//! its data and pointers (on an AVX-512 machine, zmm16–zmm31 held a pointer into the
-//! runner's `.data` at a guest's first instruction). So every start loads a whole
+//! Before the jump, that thread has run the runner's own code, which leaves its data and
+//! pointers in the vector registers (memcpy and friends use them). So every start loads a whole
 //! [`FpuImage`] with `xrstor` (`fxrstor` where the CPU has no XSAVE) in the entry trampoline,
 //! after the last runner instruction that could touch a vector register:
 //!

@@ -44,7 +44,8 @@ pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
 }
 
 /// Start guest thread `tid` on a new host thread whose traps go to the handler in `slot`
-/// (null: the process's).
+/// (null: the process's). Called while the calling thread serves the guest's clone (on its
+/// signal stack), whose saved vector state the new thread starts with.
 pub fn spawn_with(
     tid: u32,
     ctx: CpuContext,
