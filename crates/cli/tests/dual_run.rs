@@ -9,6 +9,8 @@
 //! Markers, in the comment lines at the top of a program (`// meridian-test: a b ...`):
 //! - `stdin`: the program reads stdin; it gets [`STDIN_TEXT`] (others get empty input).
 //! - `skip-static`: build only the dynamic variant.
+//! - `nostdlib`: the program brings its own `_start` and no libc (to see the registers at its
+//!   first instruction); built only static, with [`NOSTDLIB_FLAGS`].
 //! - `exit=N`: the program is expected to end with status N (default 0), e.g. 134 for abort().
 //!
 //! Binaries are cached in `$CARGO_TARGET_TMPDIR/dual_run_c/bin` and rebuilt when the source or
@@ -27,6 +29,8 @@ use common::{DualRun, Sandbox};
 
 /// Compiler flags for every program; `-static` is added for the static variant.
 const C_FLAGS: &[&str] = &["-O1", "-pthread", "-D_GNU_SOURCE", "-Wall"];
+/// Added for programs marked `nostdlib` (static only).
+const NOSTDLIB_FLAGS: &[&str] = &["-nostdlib", "-ffreestanding", "-fno-stack-protector"];
 /// Standard input for programs marked `stdin`.
 const STDIN_TEXT: &[u8] = b"hello\nworld\n";
 /// Where the sandbox sees the directory of compiled programs.
@@ -60,6 +64,7 @@ struct Program {
     source: PathBuf,
     reads_stdin: bool,
     skip_static: bool,
+    nostdlib: bool,
     expected_status: i32,
 }
 
@@ -105,7 +110,10 @@ fn c_programs_match_native() {
         .flat_map(|program| {
             [Variant::Static, Variant::Dynamic]
                 .into_iter()
-                .filter(|&variant| !(variant == Variant::Static && program.skip_static))
+                .filter(|&variant| match variant {
+                    Variant::Static => !program.skip_static,
+                    Variant::Dynamic => !program.nostdlib,
+                })
                 .map(|variant| Job {
                     program: program.clone(),
                     variant,
@@ -215,6 +223,7 @@ fn parse_program(name: String, source: PathBuf) -> Program {
         source,
         reads_stdin: false,
         skip_static: false,
+        nostdlib: false,
         expected_status: 0,
     };
     let header = text.lines().take_while(|line| line.starts_with("//"));
@@ -223,10 +232,11 @@ fn parse_program(name: String, source: PathBuf) -> Program {
             match word {
                 "stdin" => program.reads_stdin = true,
                 "skip-static" => program.skip_static = true,
+                "nostdlib" => program.nostdlib = true,
                 _ => match word.strip_prefix("exit=").map(str::parse) {
                     Some(Ok(status)) => program.expected_status = status,
                     _ => panic!(
-                        "{}: unknown marker {word:?} (known: stdin, skip-static, exit=N)",
+                        "{}: unknown marker {word:?} (known: stdin, skip-static, nostdlib, exit=N)",
                         program.source.display()
                     ),
                 },
@@ -279,6 +289,9 @@ fn build(gcc: &Path, job: &Job, binary: &Path) -> Result<(), String> {
     let mut flags = C_FLAGS.to_vec();
     if job.variant == Variant::Static {
         flags.push("-static");
+    }
+    if job.program.nostdlib {
+        flags.extend_from_slice(NOSTDLIB_FLAGS);
     }
     common::compile_c(gcc, &job.program.source, binary, &flags)
 }

@@ -8,11 +8,13 @@
 //! calls [`dispatch`]. On return it reinstates the guest FS base, which the shim may have
 //! changed (arch_prctl), and returns into the kernel's sigreturn path. A signal that
 //! arrives while the library OS's own code runs (FS base already the host's) is "nested":
-//! nothing is switched.
+//! nothing is switched. Guest code starts on a thread through [`enter_guest`], which loads
+//! the whole register file, vector state included ([`crate::fpu`]).
 
+use crate::fpu::FpuImage;
 use crate::{kheap, usercopy};
 use core::arch::global_asm;
-use core::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use meridian_abi::CpuContext;
 use meridian_abi::regs::SIGCONTEXT_WORDS;
 use meridian_core::platform::{Resume, TrapHandler};
@@ -44,6 +46,27 @@ pub struct ThreadBlock {
     /// A library OS instance serving this thread's traps instead of the process's: a vfork
     /// child, which runs as a thread of its parent's host process until it execs.
     pub handler: AtomicPtr<&'static dyn TrapHandler<CpuContext>>,
+    /// While this thread serves a system call: the `fpstate` area of its host signal frame
+    /// (the guest's vector state at the call) and its length; null otherwise. A clone child
+    /// starts from it ([`FpuImage::from_frame`]).
+    trap_fpu: AtomicPtr<u8>,
+    trap_fpu_len: AtomicUsize,
+}
+
+impl ThreadBlock {
+    /// The vector state a clone child made by the system call this thread is serving starts
+    /// with: the caller's at its `syscall`, or a fresh one outside a system call.
+    pub fn clone_fpu_image(&self) -> FpuImage {
+        let p = self.trap_fpu.load(Ordering::Acquire);
+        if p.is_null() {
+            return FpuImage::init();
+        }
+        let len = self.trap_fpu_len.load(Ordering::Acquire);
+        // SAFETY: `dispatch` stores the frame's area (valid, `len` bytes, on this thread's
+        // signal stack) before serving a system call and clears it after; only this thread
+        // reads it (the block is found from its own stack), so the frame is live here.
+        FpuImage::from_frame(unsafe { core::slice::from_raw_parts(p, len) })
+    }
 }
 
 global_asm!(
@@ -75,10 +98,25 @@ global_asm!(
     ".globl meridian_enter_guest",
     ".type meridian_enter_guest,@function",
     "meridian_enter_guest:",
-    // rdi = 23 sigcontext words, rsi = guest FS base. Never returns.
+    // rdi = 23 sigcontext words, rsi = guest FS base, rdx = a 64-byte aligned XSAVE image,
+    // rcx = the xrstor mask (0: fxrstor). Never returns. The vector state is loaded first:
+    // from here on only general registers are touched.
+    "    test rcx, rcx",
+    "    jz 3f",
+    "    mov r8, rdx",
+    "    mov eax, ecx",
+    "    shr rcx, 32",
+    "    mov edx, ecx",
+    "    xrstor64 [r8]",
+    "    jmp 4f",
+    "3:",
+    "    fxrstor64 [rdx]",
+    "4:",
     "    wrfsbase rsi",
     "    mov rsp, [rdi + 15*8]",
     "    push qword ptr [rdi + 16*8]",
+    "    push qword ptr [rdi + 17*8]",
+    "    popfq",
     "    mov r8, [rdi + 0*8]",
     "    mov r9, [rdi + 1*8]",
     "    mov r10, [rdi + 2*8]",
@@ -102,9 +140,14 @@ global_asm!(
 
 unsafe extern "C" {
     fn meridian_signal_entry(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_void);
-    fn meridian_enter_guest(words: *const u64, fs_base: u64) -> !;
+    fn meridian_enter_guest(words: *const u64, fs_base: u64, image: *const u8, mask: u64) -> !;
 }
 
+/// Index of the flags in the sigcontext words, the arithmetic flags (CF, PF, AF, ZF, SF, OF)
+/// and the flags a thread starts with (IF and the always-set bit 1).
+const EFLAGS_WORD: usize = 17;
+const EFLAGS_STATUS: u64 = 0x8d5;
+const EFLAGS_START: u64 = 0x202;
 /// `AUDIT_ARCH_X86_64` (include/uapi/linux/audit.h).
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 /// Whether the "32-bit system calls" notice was printed.
@@ -201,6 +244,8 @@ pub fn setup_thread(tid: u32) -> std::io::Result<&'static ThreadBlock> {
             host_tid: AtomicI32::new(libc::gettid()),
             signalled: AtomicU32::new(0),
             handler: AtomicPtr::new(core::ptr::null_mut()),
+            trap_fpu: AtomicPtr::new(core::ptr::null_mut()),
+            trap_fpu_len: AtomicUsize::new(0),
         })
     };
     // Guard page between the block and the stack that grows down towards it.
@@ -271,13 +316,21 @@ pub fn install_handlers() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Jump into guest code with `ctx` and FS base `fs`. Never returns.
-pub fn enter_guest(ctx: &CpuContext, fs: u64) -> ! {
+/// Jump into guest code with `ctx`, FS base `fs` and the vector state in `fpu`. Never
+/// returns.
+pub fn enter_guest(ctx: &CpuContext, fs: u64, fpu: &FpuImage) -> ! {
     // The block's `guest_fs` is filled by the signal entry on the first trap.
-    let words = ctx.to_words();
-    // SAFETY: the guest context was prepared by the shim; from here the thread runs guest
-    // code and comes back only through signals.
-    unsafe { meridian_enter_guest(words.as_ptr(), fs) }
+    let mut words = ctx.to_words();
+    // The flags: the context's arithmetic flags (a clone child's are its parent's at the
+    // call, a new program's are clear), none of the runner's, interrupts on (Linux's 0x202).
+    words[EFLAGS_WORD] = (ctx.eflags & EFLAGS_STATUS) | EFLAGS_START;
+    // SAFETY: the guest context was prepared by the shim; `fpu` is a 64-byte aligned image
+    // of `IMAGE_BYTES` whose mask names only components this CPU enabled and whose offsets
+    // lie inside it, with a header of XSTATE_BV within the mask and zero elsewhere, so
+    // xrstor cannot fault (fxrstor: a legacy area with a valid MXCSR). From here the thread
+    // runs guest code and comes back only through signals; `words` and `fpu` stay on the
+    // abandoned stack, read before the jump.
+    unsafe { meridian_enter_guest(words.as_ptr(), fs, fpu.as_ptr(), fpu.mask()) }
 }
 
 /// Pointers into a host signal frame.
@@ -389,7 +442,13 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
                 ));
             }
             let mut ctx = frame.regs();
-            let r = kheap::kernel_mode(|| handler.syscall(tid, nr as u64, &mut ctx, frame.fpu()));
+            let fpu = frame.fpu();
+            block.trap_fpu_len.store(fpu.len(), Ordering::Release);
+            block.trap_fpu.store(fpu.as_mut_ptr(), Ordering::Release);
+            let r = kheap::kernel_mode(|| handler.syscall(tid, nr as u64, &mut ctx, fpu));
+            block
+                .trap_fpu
+                .store(core::ptr::null_mut(), Ordering::Release);
             frame.set_regs(&ctx);
             finish(r);
         }

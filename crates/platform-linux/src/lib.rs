@@ -15,6 +15,7 @@
 
 pub mod bpf;
 pub mod filter;
+pub mod fpu;
 pub mod harden;
 pub mod host;
 pub mod intercept;
@@ -336,7 +337,8 @@ impl LinuxPlatform {
     /// Run guest code on the calling (main) thread. Never returns: the process ends when the
     /// guest does.
     pub fn run(&self, ctx: &CpuContext) -> ! {
-        intercept::enter_guest(ctx, 0)
+        // A new program: Linux's fresh vector state, none of the runner's.
+        intercept::enter_guest(ctx, 0, &fpu::FpuImage::init())
     }
 }
 

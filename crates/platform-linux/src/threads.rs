@@ -44,7 +44,8 @@ pub fn spawn(tid: u32, ctx: CpuContext, fs: u64) -> Result<(), Error> {
 }
 
 /// Start guest thread `tid` on a new host thread whose traps go to the handler in `slot`
-/// (null: the process's).
+/// (null: the process's). Called while the calling thread serves the guest's clone (on its
+/// signal stack), whose saved vector state the new thread starts with.
 pub fn spawn_with(
     tid: u32,
     ctx: CpuContext,
@@ -53,6 +54,10 @@ pub fn spawn_with(
 ) -> Result<(), Error> {
     // Raw pointers are not Send; the slot is a leaked, never-freed box.
     let slot = slot as usize;
+    // Linux gives a clone child its parent's vector state at the clone (`fpu_clone`): the
+    // guest's, saved in this thread's signal frame, not what the runner leaves in the new
+    // host thread's registers.
+    let fpu = crate::kheap::private_heap(|| Box::new(intercept::current_block().clone_fpu_image()));
     // The new thread starts with every signal blocked (it inherits this mask) until its own
     // signal stack and block exist: a handler run on a thread without them would find no
     // block. It unblocks them just before entering the guest.
@@ -88,7 +93,9 @@ pub fn spawn_with(
                     libc::sigemptyset(&mut empty);
                     libc::pthread_sigmask(libc::SIG_SETMASK, &empty, core::ptr::null_mut());
                 }
-                intercept::enter_guest(&ctx, fs)
+                // Off the heap before the jump: the thread never returns to free it.
+                let fpu = *fpu;
+                intercept::enter_guest(&ctx, fs, &fpu)
             })
     });
     // SAFETY: restores the mask saved above.

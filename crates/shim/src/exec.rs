@@ -42,15 +42,6 @@ const RLIMIT_STACK: u32 = 3;
 /// How long the exec'ing thread waits between kicks of the threads it ends (a kick can
 /// arrive just before a thread blocks in a host call; the next one gets it out).
 const END_THREADS_POLL_NANOS: u64 = 10_000_000;
-/// x87 control word and MXCSR of a fresh FPU state (`fpstate_init_fx`,
-/// arch/x86/kernel/fpu/core.c); their offsets in the FXSAVE area.
-const FCW_INIT: u16 = 0x037f;
-const MXCSR_INIT: u32 = 0x1f80;
-const FXSAVE_MXCSR: usize = 24;
-const FXSAVE_MXCSR_MASK: core::ops::Range<usize> = 28..32;
-/// The legacy FXSAVE registers (x87, MMX, XMM); the bytes after are the software-reserved
-/// area and the XSAVE header, which stay the host's.
-const FXSAVE_REGS: core::ops::Range<usize> = 0..464;
 /// Index of the effective and saved ids in `Creds`' arrays (real, effective, saved, fs).
 const CRED_EFFECTIVE: usize = 1;
 const CRED_SAVED: usize = 2;
@@ -288,7 +279,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         match self.commit_plan(plan, &name.filename, name.comm) {
             Ok(fresh) => {
                 *ctx = fresh;
-                reset_fpu(fpu);
+                // A fresh vector state, as `fpu_flush_thread` gives a new program.
+                crate::fpu_state::reset(fpu);
                 Outcome::ContextSet
             }
             Err(e) => {
@@ -412,23 +404,3 @@ impl<P: LinuxPlatform> Kernel<P> {
 const REPORT_KEY_LATE_FAILURE: u64 = 0x7_0000;
 /// `SS_DISABLE`: no alternate signal stack.
 const SS_DISABLE: u32 = 2;
-
-/// A fresh FPU state for the new image (`fpu_flush_thread`): x87, MMX and SSE registers
-/// zero, control words at their reset values. Extended (AVX) state is left to the host's
-/// XSAVE header.
-fn reset_fpu(fpu: &mut [u8]) {
-    if fpu.len() < FXSAVE_REGS.end {
-        return;
-    }
-    for (i, b) in fpu.iter_mut().enumerate().take(FXSAVE_REGS.end) {
-        if !FXSAVE_MXCSR_MASK.contains(&i) {
-            *b = 0;
-        }
-    }
-    if let Some(fcw) = fpu.get_mut(0..2) {
-        fcw.copy_from_slice(&FCW_INIT.to_le_bytes());
-    }
-    if let Some(mxcsr) = fpu.get_mut(FXSAVE_MXCSR..FXSAVE_MXCSR + 4) {
-        mxcsr.copy_from_slice(&MXCSR_INIT.to_le_bytes());
-    }
-}

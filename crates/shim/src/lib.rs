@@ -26,6 +26,7 @@ pub mod close_range;
 pub mod cred_calls;
 pub mod errno;
 pub mod exec;
+pub(crate) mod fpu_state;
 pub mod fs_attr;
 pub mod fs_calls;
 pub mod fs_open;

@@ -125,9 +125,6 @@ const EFLAGS_DF: u64 = 1 << 10;
 const EFLAGS_TF: u64 = 1 << 8;
 const SS_ONSTACK: u32 = 1;
 const SS_DISABLE: u32 = 2;
-/// FXSAVE bytes the guest may change on sigreturn; 464..576 (software-reserved bytes and the
-/// XSAVE header) stay the host's so a guest cannot make the host's xrstor fail.
-const FPU_KEEP: core::ops::Range<usize> = 464..576;
 
 impl<P: LinuxPlatform> Kernel<P> {
     /// Take the next pending signal among `allowed` for `t`: its own signals first, then
@@ -348,6 +345,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         };
         match self.build_frame(t, sig, &act, &info, ctx, fpu, frame_mask) {
             Ok(()) => {
+                // The handler starts with a fresh vector state (`fpu__clear_user_states`,
+                // arch/x86/kernel/signal.c); the interrupted one is in the frame.
+                crate::fpu_state::reset(fpu);
                 let mut mask = current | act.mask;
                 if act.flags & sa::SA_NODEFER == 0 {
                     mask |= sigbit(sig);
@@ -437,11 +437,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             meridian_abi::layout::get_u64(&raw, (frame::UC_MCONTEXT + frame::MC_FPSTATE) as usize);
         if fpstate != 0 && !fpu.is_empty() {
             let saved = self.read_mem(fpstate, fpu.len())?;
-            for (i, (d, s)) in fpu.iter_mut().zip(saved.iter()).enumerate() {
-                if !FPU_KEEP.contains(&i) {
-                    *d = *s;
-                }
-            }
+            crate::fpu_state::restore(fpu, &saved);
         }
         let mask = meridian_abi::layout::get_u64(&raw, frame::UC_SIGMASK as usize);
         t.sigmask.store(mask & !UNBLOCKABLE, Ordering::Release);
