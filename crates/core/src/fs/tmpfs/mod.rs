@@ -18,15 +18,18 @@
 //!
 //! Owners: nodes record the uid and gid they were created for ([`Node::create_as`]); the
 //! permission checks themselves are the caller's (`fs::perm`). Limits: a filesystem may be
-//! given a size and an inode count ([`TmpFsOptions`], tmpfs(5) `size=` and `nr_inodes=`);
-//! pages and inodes past them fail with `Error::NoSpace`.
+//! given a size and an inode count ([`TmpFsOptions`], tmpfs(5) `size=` and `nr_inodes=`),
+//! and the sandbox's memory budget (`crate::budget`), which every in-memory filesystem of a
+//! sandbox shares; pages and inodes past them fail with `Error::NoSpace`. statfs(2) reports
+//! the smaller of the two sizes.
 //!
 //! Files: `mod.rs` (the filesystem), `node.rs` (nodes and their operations), `data.rs` (file
 //! bytes), `tests.rs`.
 //!
-//! Depends on `fs` (the [`Node`] trait), `pipe` (FIFOs), `error` and `time` only.
+//! Depends on `fs` (the [`Node`] trait), `pipe` (FIFOs), `budget`, `error` and `time` only.
 
 use super::{FileType, FsStats, NodeRef, Owner, TMPFS_MAGIC};
+use crate::budget::BudgetRef;
 use crate::error::{Error, Result};
 use crate::time::Nanos;
 use alloc::sync::{Arc, Weak};
@@ -58,19 +61,22 @@ const PAGE_BYTES_U64: u64 = 4096;
 const ROOT_INO: u64 = 1;
 /// Default permission bits of the root directory.
 const DEFAULT_ROOT_PERM: u32 = 0o755;
-/// What statfs(2) reports as the size and inode count of a filesystem without limits
-/// (Linux's default is half of RAM; a fixed figure keeps the sandbox's answer independent
-/// of the host): 1 TiB in pages, and 2^20 inodes.
+/// What statfs(2) reports as the size and inode count of a filesystem with neither a size
+/// nor a budget (only those the library OS fills itself: images, /dev, /proc): 1 TiB in
+/// pages, and 2^20 inodes.
 const UNLIMITED_PAGES: u64 = 1 << 28;
 const UNLIMITED_INODES: u64 = 1 << 20;
 
-/// Limits of a [`TmpFs`] (tmpfs(5) mount options `size=` and `nr_inodes=`); `None`: none.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Limits of a [`TmpFs`] (tmpfs(5) mount options `size=` and `nr_inodes=`, and the
+/// sandbox's memory budget); `None`: none.
+#[derive(Clone, Debug, Default)]
 pub struct TmpFsOptions {
     /// Most bytes of file data, rounded up to whole pages.
     pub size_bytes: Option<u64>,
     /// Most inodes, the root included.
     pub inodes: Option<u64>,
+    /// The budget every page of file data is also charged to.
+    pub budget: Option<BudgetRef>,
 }
 
 /// Pages and inodes in use, against the limits.
@@ -79,6 +85,7 @@ struct Usage {
     max_inodes: Option<u64>,
     pages: AtomicU64,
     inodes: AtomicU64,
+    budget: Option<BudgetRef>,
 }
 
 fn take(counter: &AtomicU64, max: Option<u64>, n: u64) -> Result<()> {
@@ -96,9 +103,29 @@ impl Usage {
         if n == 0 {
             return Ok(());
         }
-        take(&self.pages, self.max_pages, n)
+        take(&self.pages, self.max_pages, n)?;
+        if let Some(budget) = &self.budget {
+            let charged = n
+                .checked_mul(PAGE_BYTES_U64)
+                .ok_or(Error::NoSpace)
+                .and_then(|bytes| budget.charge(bytes).map_err(|_| Error::NoSpace));
+            if let Err(e) = charged {
+                self.put_local_pages(n);
+                return Err(e);
+            }
+        }
+        Ok(())
     }
     fn put_pages(&self, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.put_local_pages(n);
+        if let Some(budget) = &self.budget {
+            budget.uncharge(n.saturating_mul(PAGE_BYTES_U64));
+        }
+    }
+    fn put_local_pages(&self, n: u64) {
         let _ = self
             .pages
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
@@ -115,10 +142,20 @@ impl Usage {
                 Some(u.saturating_sub(1))
             });
     }
+    /// statfs(2) figures: the size is the smaller of `size=` and the budget, the free pages
+    /// the fewer of what either has left (other mounts use the budget too).
     fn stats(&self) -> FsStats {
-        let max_pages = self.max_pages.unwrap_or(UNLIMITED_PAGES);
+        let budget_limit = self.budget.as_ref().map(|b| b.limit_bytes() / PAGE_BYTES_U64);
+        let budget_free = self.budget.as_ref().map(|b| b.available_bytes() / PAGE_BYTES_U64);
+        let max_pages = match (self.max_pages, budget_limit) {
+            (Some(own), Some(budget)) => own.min(budget),
+            (Some(limit), None) | (None, Some(limit)) => limit,
+            (None, None) => UNLIMITED_PAGES,
+        };
         let max_inodes = self.max_inodes.unwrap_or(UNLIMITED_INODES);
-        let free_pages = max_pages.saturating_sub(self.pages.load(Ordering::Acquire));
+        let free_pages = max_pages
+            .saturating_sub(self.pages.load(Ordering::Acquire))
+            .min(budget_free.unwrap_or(u64::MAX));
         FsStats {
             magic: TMPFS_MAGIC,
             block_size: BLOCK_SIZE_BYTES,
@@ -182,6 +219,7 @@ impl TmpFs {
                 max_inodes: options.inodes,
                 pages: AtomicU64::new(0),
                 inodes: AtomicU64::new(0),
+                budget: options.budget,
             },
         });
         shared.usage.inodes.fetch_add(1, Ordering::Relaxed);
