@@ -609,3 +609,22 @@ fn in_memory_directories_default_to_half_of_ram() {
         "/small 8\n/big 256\n/tmp 256\n"
     );
 }
+
+#[test]
+fn empty_files_are_charged_to_the_memory_limit() {
+    // Each inode costs kernel memory however little data it holds: under 32 MiB, at most
+    // 32768 empty files (1 KiB each) fit, then ENOSPC; deleting them gives the room back.
+    let script = "import os, errno\n\
+        n, err = 0, 'none'\n\
+        try:\n\
+        \x20   while n < 100000:\n\
+        \x20       os.close(os.open('/tmp/%d' % n, os.O_CREAT | os.O_WRONLY, 0o644)); n += 1\n\
+        except OSError as e: err = errno.errorcode[e.errno]\n\
+        print(err, 30000 < n < 32768)\n\
+        for i in range(n): os.unlink('/tmp/%d' % i)\n\
+        open('/tmp/x', 'w').write('room again'); print(open('/tmp/x').read())\n";
+    assert_eq!(
+        sandboxed_python(&["--limit", "memory=32M"], script),
+        "ENOSPC True\nroom again\n"
+    );
+}

@@ -57,6 +57,11 @@ pub const SYMLINK_MAX_BYTES: usize = 4095;
 /// Unit of data storage of regular files.
 const PAGE_BYTES: usize = 4096;
 const PAGE_BYTES_U64: u64 = 4096;
+/// What one inode is charged to the budget: about what a node, its directory entry and
+/// name take in the kernel heap, so that empty files, directories and symbolic links are
+/// bounded by the memory budget too (Linux's tmpfs bounds them by `nr_inodes`, whose
+/// default also follows the size of RAM).
+const INODE_CHARGE_BYTES: u64 = 1024;
 /// Inode number of the root directory (Linux's tmpfs gives its root a low number too).
 const ROOT_INO: u64 = 1;
 /// Default permission bits of the root directory.
@@ -132,15 +137,27 @@ impl Usage {
                 Some(u.saturating_sub(n))
             });
     }
+    /// Count a new inode, and charge the budget for it.
     fn take_inode(&self) -> Result<()> {
-        take(&self.inodes, self.max_inodes, 1)
+        take(&self.inodes, self.max_inodes, 1)?;
+        if let Some(budget) = &self.budget
+            && budget.charge(INODE_CHARGE_BYTES).is_err()
+        {
+            self.put_inode(false);
+            return Err(Error::NoSpace);
+        }
+        Ok(())
     }
-    fn put_inode(&self) {
+    /// Give back an inode; `charged`: taken with [`Usage::take_inode`] (all but the root).
+    fn put_inode(&self, charged: bool) {
         let _ = self
             .inodes
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
                 Some(u.saturating_sub(1))
             });
+        if let Some(budget) = self.budget.as_ref().filter(|_| charged) {
+            budget.uncharge(INODE_CHARGE_BYTES);
+        }
     }
     /// statfs(2) figures: the size is the smaller of `size=` and the budget, the free pages
     /// the fewer of what either has left (other mounts use the budget too).

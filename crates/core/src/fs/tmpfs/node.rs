@@ -134,7 +134,7 @@ fn same_node(a: &NodeRef, b: &NodeRef) -> bool {
 
 impl Drop for TmpNode {
     fn drop(&mut self) {
-        self.fs.usage.put_inode();
+        self.fs.usage.put_inode(self.ino != super::ROOT_INO);
         if let Content::File(data) = &mut self.state.get_mut().content {
             data.free(&self.fs.usage);
         }
