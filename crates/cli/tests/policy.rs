@@ -512,11 +512,12 @@ fn sandboxed_sh(options: &[&str], script: &str) -> common::Outcome {
 
 #[test]
 fn memory_limit_bounds_the_in_memory_directories() {
-    // /tmp, /root, /run and / itself are one in-memory filesystem charged to the 64 MiB:
-    // dd stops with ENOSPC just under 64 MiB (the synthetic /etc holds the rest), and once
-    // the file is removed the same space can be written again.
+    // /tmp, /root, /run and / itself are one in-memory filesystem, /dev (with /dev/shm)
+    // another, both charged to the 64 MiB: dd stops with ENOSPC just under 64 MiB (the
+    // synthetic /etc and the inodes hold the rest), and once the file is removed the same
+    // space can be written again.
     let script = "df -k /tmp | tail -1\n\
-        for d in /tmp /root /run ''; do\n\
+        for d in /tmp /root /run '' /dev/shm; do\n\
         \x20 dd if=/dev/zero of=$d/big bs=1M count=100 2>/dev/null; s=$?\n\
         \x20 echo \"${d:-/} $s $(wc -c < $d/big)\"\n\
         \x20 rm $d/big && dd if=/dev/zero of=$d/again bs=1M count=32 2>/dev/null && echo again $?\n\
@@ -529,7 +530,7 @@ fn memory_limit_bounds_the_in_memory_directories() {
     let mut lines = stdout.lines();
     let df: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
     assert_eq!(df.get(1), Some(&"65536"), "df -k /tmp: {stdout}");
-    for dir in ["/tmp", "/root", "/run", "/"] {
+    for dir in ["/tmp", "/root", "/run", "/", "/dev/shm"] {
         let line = lines.next().unwrap_or("");
         let fields: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(fields.get(..2), Some(&[dir, "1"][..]), "{stdout}");

@@ -259,7 +259,8 @@ pub fn boot<P: LinuxPlatform>(
             }
         }
     }
-    let devfs = TmpFs::new(2, clock.clone());
+    // /dev is writable (its /dev/shm holds POSIX shared memory): charged like /tmp.
+    let devfs = TmpFs::with_options(2, clock.clone(), 0o755, charged(&budget, None, None));
     let entropy: meridian_core::fs::dev::Entropy = Arc::new(move |b: &mut [u8]| p.fill_random(b));
     let dev = meridian_core::fs::dev::dev_dir(&devfs, entropy).map_err(fs_err(b"/dev"))?;
     if p.host_term(
