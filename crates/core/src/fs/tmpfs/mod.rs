@@ -58,8 +58,8 @@ pub const SYMLINK_MAX_BYTES: usize = 4095;
 const PAGE_BYTES: usize = 4096;
 const PAGE_BYTES_U64: u64 = 4096;
 /// What one inode is charged to the budget: about what a node, its directory entry and
-/// name take in the kernel heap, so that empty files, directories and symbolic links are
-/// bounded by the memory budget too (Linux's tmpfs bounds them by `nr_inodes`, whose
+/// name take in the kernel heap, so that empty files, directories, symbolic links and
+/// extra hard links are bounded by the memory budget too (Linux's tmpfs bounds them by `nr_inodes`, whose
 /// default also follows the size of RAM).
 const INODE_CHARGE_BYTES: u64 = 1024;
 /// Inode number of the root directory (Linux's tmpfs gives its root a low number too).
@@ -147,6 +147,19 @@ impl Usage {
             return Err(Error::NoSpace);
         }
         Ok(())
+    }
+    /// Charge the budget for a hard link past a file's first.
+    fn take_link(&self) -> Result<()> {
+        match &self.budget {
+            Some(budget) => budget.charge(INODE_CHARGE_BYTES).map_err(|_| Error::NoSpace),
+            None => Ok(()),
+        }
+    }
+    /// Give back what [`Usage::take_link`] took.
+    fn put_link(&self) {
+        if let Some(budget) = &self.budget {
+            budget.uncharge(INODE_CHARGE_BYTES);
+        }
     }
     /// Give back an inode; `charged`: taken with [`Usage::take_inode`] (all but the root).
     fn put_inode(&self, charged: bool) {

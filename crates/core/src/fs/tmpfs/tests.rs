@@ -589,6 +589,29 @@ fn filesystems_of_one_budget_fill_together_and_free_at_unlink() -> Result<()> {
 }
 
 #[test]
+fn hard_links_past_the_first_are_charged() -> Result<()> {
+    let budget = crate::budget::MemoryBudget::new(3 * INODE_CHARGE_BYTES);
+    let fs = budgeted(13, &budget, None);
+    let root = fs.root();
+    let f = root.create(b"f", FileType::Regular, 0o644)?;
+    root.link(b"g", &f)?;
+    root.link(b"h", &f)?;
+    assert_eq!(root.link(b"i", &f).err(), Some(Error::NoSpace));
+    assert_eq!(root.lookup(b"i").err(), Some(Error::NotFound));
+    // Unlinks and a rename over a link give the charges back.
+    root.unlink(b"g", false)?;
+    assert_eq!(budget.charged_bytes(), 2 * INODE_CHARGE_BYTES);
+    root.create(b"x", FileType::Regular, 0o644)?;
+    root.rename(b"x", &root, b"h")?;
+    assert_eq!(budget.charged_bytes(), 2 * INODE_CHARGE_BYTES);
+    root.unlink(b"f", false)?;
+    drop(f);
+    root.unlink(b"h", false)?;
+    assert_eq!(budget.charged_bytes(), 0);
+    Ok(())
+}
+
+#[test]
 #[allow(clippy::unwrap_used)]
 fn shared_files_count_their_size() {
     let budget = crate::budget::MemoryBudget::new(4 * 4096 + INODE_CHARGE_BYTES);
