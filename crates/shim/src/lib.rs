@@ -163,7 +163,8 @@ pub struct Config {
 /// library OS enforces them as Linux does.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Limits {
-    /// Address space in bytes (RLIMIT_AS: mmap, brk and mremap fail with ENOMEM).
+    /// Address space in bytes (RLIMIT_AS: mmap, brk and mremap fail with ENOMEM); also the
+    /// size of the sandbox's memory budget for in-memory files ([`memory_budget`]).
     pub memory: Option<u64>,
     /// Tasks (RLIMIT_NPROC: a new thread or process fails with EAGAIN).
     pub processes: Option<u64>,
