@@ -7,9 +7,9 @@ use alloc::vec::Vec;
 use core::any::Any;
 use meridian_abi::CpuContext;
 use meridian_core::Error;
+use meridian_core::budget::BudgetRef;
 use meridian_core::file::{FdEntry, OpenFile};
 use meridian_core::fs::image::SharedImage;
-use meridian_core::budget::BudgetRef;
 use meridian_core::fs::tmpfs::{Clock, TmpFs, TmpFsOptions};
 use meridian_core::fs::vfs::Vfs;
 use meridian_core::fs::{FileType, Metadata, Node, NodeRef};
@@ -379,8 +379,13 @@ fn build_mount<P: LinuxPlatform>(
         MountSpec::Tmpfs {
             size_bytes, inodes, ..
         } => (
-            TmpFs::with_options(3, clock.clone(), 0o1777, charged(budget, *size_bytes, *inodes))
-                .root(),
+            TmpFs::with_options(
+                3,
+                clock.clone(),
+                0o1777,
+                charged(budget, *size_bytes, *inodes),
+            )
+            .root(),
             false,
         ),
         MountSpec::Image { image, .. } => (build_image(clock, devs, image)?, true),

@@ -151,7 +151,9 @@ impl Usage {
     /// Charge the budget for a hard link past a file's first.
     fn take_link(&self) -> Result<()> {
         match &self.budget {
-            Some(budget) => budget.charge(INODE_CHARGE_BYTES).map_err(|_| Error::NoSpace),
+            Some(budget) => budget
+                .charge(INODE_CHARGE_BYTES)
+                .map_err(|_| Error::NoSpace),
             None => Ok(()),
         }
     }
@@ -175,8 +177,14 @@ impl Usage {
     /// statfs(2) figures: the size is the smaller of `size=` and the budget, the free pages
     /// the fewer of what either has left (other mounts use the budget too).
     fn stats(&self) -> FsStats {
-        let budget_limit = self.budget.as_ref().map(|b| b.limit_bytes() / PAGE_BYTES_U64);
-        let budget_free = self.budget.as_ref().map(|b| b.available_bytes() / PAGE_BYTES_U64);
+        let budget_limit = self
+            .budget
+            .as_ref()
+            .map(|b| b.limit_bytes() / PAGE_BYTES_U64);
+        let budget_free = self
+            .budget
+            .as_ref()
+            .map(|b| b.available_bytes() / PAGE_BYTES_U64);
         let max_pages = match (self.max_pages, budget_limit) {
             (Some(own), Some(budget)) => own.min(budget),
             (Some(limit), None) | (None, Some(limit)) => limit,

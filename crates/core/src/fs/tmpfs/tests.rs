@@ -552,7 +552,10 @@ fn budgeted(dev: u64, budget: &crate::budget::BudgetRef, size_bytes: Option<u64>
 fn filesystems_of_one_budget_fill_together_and_free_at_unlink() -> Result<()> {
     // Four pages, and room for the two inodes made below.
     let budget = crate::budget::MemoryBudget::new(4 * 4096 + 2 * INODE_CHARGE_BYTES);
-    let (a, b) = (budgeted(10, &budget, None), budgeted(11, &budget, Some(2 * 4096)));
+    let (a, b) = (
+        budgeted(10, &budget, None),
+        budgeted(11, &budget, Some(2 * 4096)),
+    );
     // statfs: the budget is the size of a filesystem without one, and bounds the other's.
     assert_eq!((a.stats().blocks, a.stats().blocks_free), (4, 4));
     assert_eq!((b.stats().blocks, b.stats().blocks_free), (2, 2));
