@@ -174,26 +174,46 @@ impl Usage {
             budget.uncharge(INODE_CHARGE_BYTES);
         }
     }
-    /// statfs(2) figures: the size is the smaller of `size=` and the budget, the free pages
-    /// the fewer of what either has left (other mounts use the budget too).
-    fn stats(&self) -> FsStats {
-        let budget_limit = self
-            .budget
-            .as_ref()
-            .map(|b| b.limit_bytes() / PAGE_BYTES_U64);
-        let budget_free = self
-            .budget
-            .as_ref()
-            .map(|b| b.available_bytes() / PAGE_BYTES_U64);
-        let max_pages = match (self.max_pages, budget_limit) {
-            (Some(own), Some(budget)) => own.min(budget),
-            (Some(limit), None) | (None, Some(limit)) => limit,
-            (None, None) => UNLIMITED_PAGES,
+    /// Total and free units of a resource with its own limit `own`, `used` of it taken, and
+    /// the budget's (total, free) counted in the same units.
+    fn bounded(
+        own: Option<u64>,
+        used: &AtomicU64,
+        budget: Option<(u64, u64)>,
+        unlimited: u64,
+    ) -> (u64, u64) {
+        let total = match (own, budget) {
+            (Some(own), Some((limit, _))) => own.min(limit),
+            (Some(limit), None) | (None, Some((limit, _))) => limit,
+            (None, None) => unlimited,
         };
-        let max_inodes = self.max_inodes.unwrap_or(UNLIMITED_INODES);
-        let free_pages = max_pages
-            .saturating_sub(self.pages.load(Ordering::Acquire))
-            .min(budget_free.unwrap_or(u64::MAX));
+        let free = total
+            .saturating_sub(used.load(Ordering::Acquire))
+            .min(budget.map_or(u64::MAX, |(_, free)| free));
+        (total, free)
+    }
+
+    /// statfs(2) figures: the size (and the inode count) is the smaller of `size=`
+    /// (`nr_inodes=`) and what the budget holds, the free ones the fewer of what either has
+    /// left (other mounts use the budget too).
+    fn stats(&self) -> FsStats {
+        let budget = |unit: u64| {
+            self.budget
+                .as_ref()
+                .map(|b| (b.limit_bytes() / unit, b.available_bytes() / unit))
+        };
+        let (max_pages, free_pages) = Self::bounded(
+            self.max_pages,
+            &self.pages,
+            budget(PAGE_BYTES_U64),
+            UNLIMITED_PAGES,
+        );
+        let (max_inodes, free_inodes) = Self::bounded(
+            self.max_inodes,
+            &self.inodes,
+            budget(INODE_CHARGE_BYTES),
+            UNLIMITED_INODES,
+        );
         FsStats {
             magic: TMPFS_MAGIC,
             block_size: BLOCK_SIZE_BYTES,
@@ -201,7 +221,7 @@ impl Usage {
             blocks_free: free_pages,
             blocks_avail: free_pages,
             files: max_inodes,
-            files_free: max_inodes.saturating_sub(self.inodes.load(Ordering::Acquire)),
+            files_free: free_inodes,
             name_max: NAME_MAX_BYTES as u64,
             flags: 0,
         }

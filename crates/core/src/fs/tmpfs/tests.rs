@@ -558,6 +558,11 @@ fn filesystems_of_one_budget_fill_together_and_free_at_unlink() -> Result<()> {
     );
     // statfs: the budget is the size of a filesystem without one, and bounds the other's.
     assert_eq!((a.stats().blocks, a.stats().blocks_free), (4, 4));
+    assert_eq!(
+        (a.stats().files, a.stats().files_free),
+        (18, 17),
+        "the root is free"
+    );
     assert_eq!((b.stats().blocks, b.stats().blocks_free), (2, 2));
     let f = TmpFs::add_file(&a.root(), b"f", &[1u8; 3 * 4096], 0o644)?;
     assert_eq!(budget.charged_bytes(), 3 * 4096 + INODE_CHARGE_BYTES);
