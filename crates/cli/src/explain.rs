@@ -151,7 +151,18 @@ pub fn render(p: &Policy) -> String {
     let l = &p.limits;
     let or_default = |v: Option<String>, d: &str| v.unwrap_or_else(|| d.to_string());
     for (name, value) in [
-        ("memory", or_default(l.memory.map(human_size), "unlimited")),
+        (
+            "memory",
+            or_default(
+                l.memory.map(|b| {
+                    format!(
+                        "{} (each process's address space; in-memory files together)",
+                        human_size(b)
+                    )
+                }),
+                "address space unlimited; in-memory files together at most half of RAM",
+            ),
+        ),
         (
             "processes",
             or_default(l.processes.map(|n| n.to_string()), "unlimited"),

@@ -85,8 +85,9 @@ struct SandboxArgs {
     /// The program's user and group ids inside the sandbox [default: 0:0].
     #[arg(long, value_name = "UID[:GID]")]
     user: Option<String>,
-    /// A resource limit (repeatable): memory=SIZE, processes=N, open_files=N,
-    /// cpu_seconds=N, file_size=SIZE.
+    /// A resource limit (repeatable): memory=SIZE (each process's address space, and the
+    /// in-memory files of the sandbox together: half of RAM when not set), processes=N,
+    /// open_files=N, cpu_seconds=N, file_size=SIZE.
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     limits: Vec<String>,
     /// Allow memory that is writable and executable at once (JIT compilers such as Java's).

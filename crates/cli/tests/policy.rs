@@ -497,3 +497,137 @@ fn a_non_root_guest_gets_its_identity_and_permission_checks() {
         "1000 100 1000\n/tmp user user\n/root: EACCES\n1000 100\nsetuid(0): EPERM\n"
     );
 }
+
+const BUSYBOX: &str = "/bin/busybox";
+const MIB: u64 = 1 << 20;
+
+/// stdout and status of `busybox sh -c script` run sandboxed with `options`.
+fn sandboxed_sh(options: &[&str], script: &str) -> common::Outcome {
+    common::run(
+        meridian_run(options, &[BUSYBOX, "sh", "-c", script]),
+        b"",
+        TIMEOUT,
+    )
+}
+
+#[test]
+fn memory_limit_bounds_the_in_memory_directories() {
+    // /tmp, /root, /run and / itself are one in-memory filesystem, /dev (with /dev/shm)
+    // another, both charged to the 64 MiB: dd stops with ENOSPC just under 64 MiB (the
+    // synthetic /etc and the inodes hold the rest), and once the file is removed the same
+    // space can be written again.
+    let script = "df -k /tmp | tail -1\n\
+        for d in /tmp /root /run '' /dev/shm; do\n\
+        \x20 dd if=/dev/zero of=$d/big bs=1M count=100 2>/dev/null; s=$?\n\
+        \x20 echo \"${d:-/} $s $(wc -c < $d/big)\"\n\
+        \x20 rm $d/big && dd if=/dev/zero of=$d/again bs=1M count=32 2>/dev/null && echo again $?\n\
+        \x20 rm $d/again\n\
+        done\n\
+        dd if=/dev/zero of=/tmp/x bs=1M count=40 2>/dev/null\n\
+        dd if=/dev/zero of=/run/y bs=1M count=40 2>&1 | head -1\n";
+    let out = sandboxed_sh(&["--limit", "memory=64M"], script);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status, 0, "{stdout}{}", text(&out.stderr));
+    let mut lines = stdout.lines();
+    let df: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
+    assert_eq!(df.get(1), Some(&"65536"), "df -k /tmp: {stdout}");
+    for dir in ["/tmp", "/root", "/run", "/", "/dev/shm"] {
+        let line = lines.next().unwrap_or("");
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(fields.get(..2), Some(&[dir, "1"][..]), "{stdout}");
+        let size: u64 = fields.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
+        assert!(
+            (63 * MIB..64 * MIB).contains(&size),
+            "{dir}: {size} bytes written under a 64 MiB limit\n{stdout}"
+        );
+        assert_eq!(lines.next(), Some("again 0"), "{stdout}");
+    }
+    // One budget for all processes: a second dd gets what the first left.
+    assert_eq!(
+        lines.next(),
+        Some("dd: error writing '/run/y': No space left on device"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn memory_charged_by_files_comes_back_when_they_are_deleted() {
+    // 8 x 32 MiB written and deleted in turn under a 64 MiB limit (python3: the errno is
+    // checked by name); a file past the limit gets a short write, then ENOSPC.
+    let script = "import os, errno\n\
+        def fill(path, mib):\n\
+        \x20   fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)\n\
+        \x20   chunk, done = b'x' * (1 << 20), 0\n\
+        \x20   try:\n\
+        \x20       for _ in range(mib): done += os.write(fd, chunk)\n\
+        \x20       return 'ok'\n\
+        \x20   except OSError as e: return errno.errorcode[e.errno]\n\
+        \x20   finally:\n\
+        \x20       os.close(fd)\n\
+        \x20       print(done >> 20, end=' ')\n\
+        for i in range(8):\n\
+        \x20   print(fill('/run/f%d' % i, 32)); os.unlink('/run/f%d' % i)\n\
+        print(fill('/root/big', 100))\n\
+        os.unlink('/root/big')\n\
+        print(fill('/tmp/f', 32))\n";
+    let out = sandboxed_python(&["--limit", "memory=64M"], script);
+    assert_eq!(
+        out,
+        format!("{}63 ENOSPC\n32 ok\n", "32 ok\n".repeat(8)),
+        "{out}"
+    );
+}
+
+#[test]
+fn in_memory_directories_default_to_half_of_ram() {
+    // Without a memory limit the in-memory filesystems together are sized as one Linux
+    // tmpfs mount is by default: half of RAM (the host's MemTotal).
+    let meminfo = std::fs::read_to_string("/proc/meminfo").expect("/proc/meminfo");
+    let total_kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("MemTotal");
+    let half = total_kib * 1024 / 2 / 4096 * 4096;
+    let script = "import os\n\
+        for d in ('/tmp', '/root', '/run', '/'):\n\
+        \x20   st = os.statvfs(d); print(st.f_blocks * st.f_frsize)\n";
+    assert_eq!(sandboxed_python(&[], script), format!("{half}\n").repeat(4));
+    // A --tmpfs mount's own size stays its size; the memory limit bounds one without.
+    let script = "import os\n\
+        for d in ('/small', '/big', '/tmp'):\n\
+        \x20   st = os.statvfs(d); print(d, st.f_blocks * st.f_frsize >> 20)\n";
+    assert_eq!(
+        sandboxed_python(
+            &[
+                "--tmpfs",
+                "/small:8M",
+                "--tmpfs",
+                "/big",
+                "--limit",
+                "memory=256M"
+            ],
+            script
+        ),
+        "/small 8\n/big 256\n/tmp 256\n"
+    );
+}
+
+#[test]
+fn empty_files_are_charged_to_the_memory_limit() {
+    // Each inode costs kernel memory however little data it holds: under 32 MiB, at most
+    // 32768 empty files (1 KiB each) fit, then ENOSPC; deleting them gives the room back.
+    let script = "import os, errno\n\
+        n, err = 0, 'none'\n\
+        try:\n\
+        \x20   while n < 100000:\n\
+        \x20       os.close(os.open('/tmp/%d' % n, os.O_CREAT | os.O_WRONLY, 0o644)); n += 1\n\
+        except OSError as e: err = errno.errorcode[e.errno]\n\
+        print(err, 30000 < n < 32768)\n\
+        for i in range(n): os.unlink('/tmp/%d' % i)\n\
+        open('/tmp/x', 'w').write('room again'); print(open('/tmp/x').read())\n";
+    assert_eq!(
+        sandboxed_python(&["--limit", "memory=32M"], script),
+        "ENOSPC True\nroom again\n"
+    );
+}

@@ -142,6 +142,41 @@ fn sorted_lines(s: &str) -> Vec<String> {
 }
 
 #[test]
+fn the_writable_layer_is_charged_to_the_memory_limit() {
+    // What is written over the image (its in-memory upper layer) and to its /tmp counts
+    // against `--limit memory` together: ENOSPC near 32 MiB, space back after rm, and
+    // statfs of the root reports the limit. The image's own bytes are not charged.
+    let dir = scratch_dir("rootfs-memory");
+    let root = busybox_root(&dir);
+    let image = dir.join("busybox.tar");
+    make_tar(&root, &image, "gnu", false);
+    let mut cmd = Command::new(meridian_bin());
+    cmd.args(["run", "--limit", "memory=32M", "--rootfs"])
+        .arg(&image)
+        .args(["--", "/bin/busybox", "sh", "-c"])
+        .arg(
+            "busybox df -k / | busybox tail -1\n\
+             busybox dd if=/dev/zero of=/data/big bs=1M count=40 2>&1 | busybox head -1\n\
+             busybox dd if=/dev/zero of=/tmp/more bs=1M count=1 2>&1 | busybox head -1\n\
+             busybox rm /data/big && busybox dd if=/dev/zero of=/tmp/more bs=1M count=16 \
+             2>/dev/null && echo again ok\n",
+        );
+    let out = expect_ok("dd over the image", &run(cmd, b"", TIMEOUT));
+    let mut lines = out.lines();
+    let df: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
+    assert_eq!(df.get(1), Some(&"32768"), "df -k /: {out}");
+    assert_eq!(
+        lines.collect::<Vec<_>>(),
+        [
+            "dd: error writing '/data/big': No space left on device",
+            "dd: error writing '/tmp/more': No space left on device",
+            "again ok",
+        ],
+        "{out}"
+    );
+}
+
+#[test]
 fn busybox_image_runs_and_matches_the_unpacked_tree() {
     let dir = scratch_dir("rootfs-busybox");
     let root = busybox_root(&dir);

@@ -18,6 +18,7 @@
 
 extern crate alloc;
 
+pub mod budget;
 pub mod error;
 pub mod file;
 pub mod fs;

@@ -164,7 +164,8 @@ pub struct Config {
 /// library OS enforces them as Linux does.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Limits {
-    /// Address space in bytes (RLIMIT_AS: mmap, brk and mremap fail with ENOMEM).
+    /// Address space in bytes (RLIMIT_AS: mmap, brk and mremap fail with ENOMEM); also the
+    /// size of the sandbox's memory budget for in-memory files ([`memory_budget`]).
     pub memory: Option<u64>,
     /// Tasks (RLIMIT_NPROC: a new thread or process fails with EAGAIN).
     pub processes: Option<u64>,
@@ -230,11 +231,34 @@ pub struct Kernel<P: LinuxPlatform> {
     pub vfork_thread: core::sync::atomic::AtomicBool,
     /// This kernel, as its process's trap handler (set for a vfork child).
     pub me: Mutex<Option<&'static Arc<Kernel<P>>>>,
+    /// The sandbox's memory budget, which in-memory file data is charged to (one for all
+    /// its processes; see [`memory_budget`]).
+    pub memory_budget: meridian_core::budget::BudgetRef,
+}
+
+/// Budget of in-memory data when the host's RAM is unknown and the policy sets no memory.
+const UNKNOWN_RAM_BUDGET_BYTES: u64 = 1 << 30;
+
+/// The sandbox's memory budget: the policy's `memory` limit, else half of the host's RAM
+/// (Linux's default size of one tmpfs mount, here for all in-memory mounts together).
+pub fn memory_budget(config: &Config) -> meridian_core::budget::BudgetRef {
+    let bytes = match (config.limits.memory, config.memory.0) {
+        (Some(limit), _) => limit,
+        (None, 0) => UNKNOWN_RAM_BUDGET_BYTES,
+        (None, total) => total / 2,
+    };
+    meridian_core::budget::MemoryBudget::new(bytes)
 }
 
 impl<P: LinuxPlatform> Kernel<P> {
-    /// A kernel over `vfs` with no threads yet.
-    pub fn new(p: &'static P, vfs: Vfs, config: Config) -> Self {
+    /// A kernel over `vfs` with no threads yet; `memory_budget` is the one its in-memory
+    /// filesystems charge.
+    pub fn new(
+        p: &'static P,
+        vfs: Vfs,
+        config: Config,
+        memory_budget: meridian_core::budget::BudgetRef,
+    ) -> Self {
         let lo = p.guest_range();
         let (sandbox, proc) = process::Sandbox::new(config.uid);
         proc.host_pid
@@ -267,6 +291,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             proc,
             vfork_thread: core::sync::atomic::AtomicBool::new(false),
             me: Mutex::new(None),
+            memory_budget,
         }
     }
 

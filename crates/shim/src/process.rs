@@ -498,6 +498,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             proc,
             vfork_thread: core::sync::atomic::AtomicBool::new(false),
             me: Mutex::new(None),
+            memory_budget: self.memory_budget.clone(),
         }
     }
 

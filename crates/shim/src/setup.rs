@@ -7,9 +7,10 @@ use alloc::vec::Vec;
 use core::any::Any;
 use meridian_abi::CpuContext;
 use meridian_core::Error;
+use meridian_core::budget::BudgetRef;
 use meridian_core::file::{FdEntry, OpenFile};
 use meridian_core::fs::image::SharedImage;
-use meridian_core::fs::tmpfs::{Clock, TmpFs};
+use meridian_core::fs::tmpfs::{Clock, TmpFs, TmpFsOptions};
 use meridian_core::fs::vfs::Vfs;
 use meridian_core::fs::{FileType, Metadata, Node, NodeRef};
 use meridian_core::platform::{HostFd, HostIo, Readiness};
@@ -219,11 +220,12 @@ pub fn boot<P: LinuxPlatform>(
         move |e: Error| BootError::Filesystem(path, e)
     };
     let clock: Clock = Arc::new(move || p.now(ClockKind::Realtime));
+    let budget = crate::memory_budget(&config);
     let mut devs = FIRST_IMAGE_DEV..;
     let (vfs, rest) = match spec.mounts.split_first() {
         Some((first, rest)) if first.guest() == b"/" => {
             let (root, read_only) =
-                build_mount(p, &clock, &mut devs, first).map_err(fs_err(b"/"))?;
+                build_mount(p, &clock, &budget, &mut devs, first).map_err(fs_err(b"/"))?;
             let vfs = Vfs::new(root.clone());
             if read_only {
                 vfs.mount(b"/", root.clone(), true).map_err(fs_err(b"/"))?;
@@ -236,7 +238,7 @@ pub fn boot<P: LinuxPlatform>(
             (vfs, rest)
         }
         _ => (
-            default_root(&clock, spec).map_err(fs_err(b"/"))?,
+            default_root(&clock, &budget, spec).map_err(fs_err(b"/"))?,
             &spec.mounts[..],
         ),
     };
@@ -252,12 +254,13 @@ pub fn boot<P: LinuxPlatform>(
             }
             _ => {
                 let (node, read_only) =
-                    build_mount(p, &clock, &mut devs, m).map_err(fs_err(guest))?;
+                    build_mount(p, &clock, &budget, &mut devs, m).map_err(fs_err(guest))?;
                 vfs.mount(guest, node, read_only).map_err(fs_err(guest))?;
             }
         }
     }
-    let devfs = TmpFs::new(2, clock.clone());
+    // /dev is writable (its /dev/shm holds POSIX shared memory): charged like /tmp.
+    let devfs = TmpFs::with_options(2, clock.clone(), 0o755, charged(&budget, None, None));
     let entropy: meridian_core::fs::dev::Entropy = Arc::new(move |b: &mut [u8]| p.fill_random(b));
     let dev = meridian_core::fs::dev::dev_dir(&devfs, entropy).map_err(fs_err(b"/dev"))?;
     if p.host_term(
@@ -272,7 +275,7 @@ pub fn boot<P: LinuxPlatform>(
     }
     vfs.mount(b"/dev", dev, false).map_err(fs_err(b"/dev"))?;
 
-    let kernel = Arc::new(Kernel::new(p, vfs, config));
+    let kernel = Arc::new(Kernel::new(p, vfs, config, budget));
     let current = crate::CurrentKernel::new(p);
     current.set(kernel.clone());
     kernel.proc.set_kernel(&kernel);
@@ -313,9 +316,10 @@ pub fn boot<P: LinuxPlatform>(
 /// default root, /dev and tmpfs mounts; /proc has its own).
 const FIRST_IMAGE_DEV: u64 = 32;
 
-/// The default root of DESIGN §5: an in-memory skeleton with the synthetic /etc.
-fn default_root(clock: &Clock, spec: &BootSpec) -> Result<Vfs, Error> {
-    let rootfs = TmpFs::new(1, clock.clone());
+/// The default root of DESIGN §5: an in-memory skeleton with the synthetic /etc; its /tmp,
+/// /root and /run are directories of it, so the budget bounds them together.
+fn default_root(clock: &Clock, budget: &BudgetRef, spec: &BootSpec) -> Result<Vfs, Error> {
+    let rootfs = TmpFs::with_options(1, clock.clone(), 0o755, charged(budget, None, None));
     let root = rootfs.root();
     for d in [
         &b"tmp"[..],
@@ -340,7 +344,17 @@ fn add_etc(etc: &NodeRef, spec: &BootSpec) -> Result<(), Error> {
     Ok(())
 }
 
-/// Build an image from its tree into a fresh in-memory filesystem.
+/// Options of an in-memory filesystem the guest writes to: its own limits, and the budget.
+fn charged(budget: &BudgetRef, size_bytes: Option<u64>, inodes: Option<u64>) -> TmpFsOptions {
+    TmpFsOptions {
+        size_bytes,
+        inodes,
+        budget: Some(budget.clone()),
+    }
+}
+
+/// Build an image from its tree into a fresh in-memory filesystem (not charged: its data
+/// is the policy's, read-only, not the guest's).
 fn build_image(
     clock: &Clock,
     devs: &mut core::ops::RangeFrom<u64>,
@@ -354,6 +368,7 @@ fn build_image(
 fn build_mount<P: LinuxPlatform>(
     p: &'static P,
     clock: &Clock,
+    budget: &BudgetRef,
     devs: &mut core::ops::RangeFrom<u64>,
     m: &MountSpec,
 ) -> Result<(NodeRef, bool), Error> {
@@ -368,10 +383,7 @@ fn build_mount<P: LinuxPlatform>(
                 3,
                 clock.clone(),
                 0o1777,
-                meridian_core::fs::tmpfs::TmpFsOptions {
-                    size_bytes: *size_bytes,
-                    inodes: *inodes,
-                },
+                charged(budget, *size_bytes, *inodes),
             )
             .root(),
             false,
@@ -382,7 +394,12 @@ fn build_mount<P: LinuxPlatform>(
                 LowerSpec::Image(image) => build_image(clock, devs, image)?,
                 LowerSpec::Host { vol } => meridian_core::fs::hostfs::volume_root(p, *vol)?,
             };
-            let upper = TmpFs::new(devs.next().ok_or(Error::Overflow)?, clock.clone());
+            let upper = TmpFs::with_options(
+                devs.next().ok_or(Error::Overflow)?,
+                clock.clone(),
+                0o755,
+                charged(budget, None, None),
+            );
             let dev = devs.next().ok_or(Error::Overflow)?;
             (
                 meridian_core::fs::overlay::overlay(dev, upper, lower)?,
@@ -419,10 +436,17 @@ pub fn install_stdio<P: LinuxPlatform>(kernel: &Kernel<P>, p: &'static P) -> Res
 /// A kernel over an in-memory root holding only `/tmp`, with stdio and one thread, and no
 /// program loaded: what unit tests and fuzz targets drive through the dispatch table.
 pub fn minimal<P: LinuxPlatform>(p: &'static P) -> Result<(Kernel<P>, Arc<crate::Thread>), Error> {
-    let fs = TmpFs::new(1, Arc::new(move || p.now(ClockKind::Realtime)));
+    let config = Config::default();
+    let budget = crate::memory_budget(&config);
+    let fs = TmpFs::with_options(
+        1,
+        Arc::new(move || p.now(ClockKind::Realtime)),
+        0o755,
+        charged(&budget, None, None),
+    );
     let root = fs.root();
     TmpFs::add_dir(&root, b"tmp", 0o1777)?;
-    let kernel = Kernel::new(p, Vfs::new(root), Config::default());
+    let kernel = Kernel::new(p, Vfs::new(root), config, budget);
     install_stdio(&kernel, p)?;
     let thread = kernel.new_thread(0);
     Ok((kernel, thread))

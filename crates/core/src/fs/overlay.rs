@@ -32,7 +32,7 @@
 //! Depends on `fs` ([`Node`], [`TmpFs`]) and `error` only.
 
 use super::tmpfs::TmpFs;
-use super::{DirEntry, FileType, HostFd, Metadata, Node, NodeRef, SharedPagesRef};
+use super::{DirEntry, FileType, FsStats, HostFd, Metadata, Node, NodeRef, SharedPagesRef};
 use crate::error::{Error, Result};
 use crate::time::Nanos;
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -461,6 +461,12 @@ impl Node for OvOpened {
 }
 
 impl Node for OvNode {
+    /// The upper layer's figures, as Linux's overlayfs reports (ovl_statfs): what is
+    /// written goes there.
+    fn statfs(&self) -> Result<FsStats> {
+        Ok(self.ov.upper_fs.stats())
+    }
+
     fn metadata(&self) -> Result<Metadata> {
         let mut m = match self.upper() {
             Some(upper) => {

@@ -1,5 +1,6 @@
 //! The bytes of a tmpfs regular file: sparse pages, counted against the filesystem's size
-//! limit ([`Usage`]).
+//! limit and the sandbox's memory budget ([`Usage`]). A file mapped MAP_SHARED, whose bytes
+//! the platform holds, is counted by its size in pages.
 
 use super::{PAGE_BYTES, PAGE_BYTES_U64, Usage};
 use crate::error::{Error, Result};
@@ -23,6 +24,8 @@ pub(super) struct FileData {
     /// Once the file is mapped MAP_SHARED its bytes move here (and `pages` is empty), so
     /// that guest mappings and read/write see the same memory.
     shared: Option<SharedPagesRef>,
+    /// Pages counted for a shared file: its size, rounded up.
+    shared_pages: u64,
 }
 
 pub(super) fn to_u64(n: usize) -> Result<u64> {
@@ -93,10 +96,11 @@ impl FileData {
         if end > MAX_FILE_BYTES {
             return Err(Error::Invalid);
         }
-        if let Some(shared) = &self.shared {
+        if let Some(shared) = self.shared.clone() {
             if end > shared.capacity() {
                 return Err(Error::NoSpace);
             }
+            self.count_shared(usage, self.size.max(end))?;
             shared.write(pos, data)?;
             self.size = self.size.max(end);
             return Ok(data.len());
@@ -133,10 +137,29 @@ impl FileData {
         for (index, page) in &self.pages {
             shared.write(index * PAGE_BYTES_U64, page)?;
         }
-        usage.put_pages(self.page_count());
+        // From now on the file counts as its size in pages instead of the pages it held.
+        let (held, size_pages) = (self.page_count(), self.size.div_ceil(PAGE_BYTES_U64));
+        if size_pages > held {
+            usage.take_pages(size_pages - held)?;
+        } else {
+            usage.put_pages(held - size_pages);
+        }
+        self.shared_pages = size_pages;
         self.pages.clear();
         self.shared = Some(shared.clone());
         Ok(shared)
+    }
+
+    /// Count a shared file as `size` bytes (ENOSPC if the growth does not fit).
+    fn count_shared(&mut self, usage: &Usage, size: u64) -> Result<()> {
+        let pages = size.div_ceil(PAGE_BYTES_U64);
+        if pages > self.shared_pages {
+            usage.take_pages(pages - self.shared_pages)?;
+        } else {
+            usage.put_pages(self.shared_pages - pages);
+        }
+        self.shared_pages = pages;
+        Ok(())
     }
 
     /// Drop the pages wholly inside `[from, to)` and zero the parts of pages at its ends.
@@ -189,6 +212,9 @@ impl FileData {
         if self.shared.as_ref().is_some_and(|s| len > s.capacity()) {
             return Err(Error::NoSpace);
         }
+        if self.shared.is_some() {
+            self.count_shared(usage, len)?;
+        }
         if len < self.size {
             // Bytes past the end read as zero when the file grows again.
             self.clear_range(
@@ -233,6 +259,8 @@ impl FileData {
             }
         } else if self.shared.as_ref().is_some_and(|s| end > s.capacity()) {
             return Err(Error::NoSpace);
+        } else if !keep_size && end > self.size {
+            self.count_shared(usage, end)?;
         }
         if !keep_size {
             self.size = self.size.max(end);
@@ -260,7 +288,8 @@ impl FileData {
 
     /// Give back every page (the node is going away).
     pub(super) fn free(&mut self, usage: &Usage) {
-        usage.put_pages(self.page_count());
+        usage.put_pages(self.page_count() + self.shared_pages);
+        self.shared_pages = 0;
         self.pages.clear();
     }
 }

@@ -18,15 +18,18 @@
 //!
 //! Owners: nodes record the uid and gid they were created for ([`Node::create_as`]); the
 //! permission checks themselves are the caller's (`fs::perm`). Limits: a filesystem may be
-//! given a size and an inode count ([`TmpFsOptions`], tmpfs(5) `size=` and `nr_inodes=`);
-//! pages and inodes past them fail with `Error::NoSpace`.
+//! given a size and an inode count ([`TmpFsOptions`], tmpfs(5) `size=` and `nr_inodes=`),
+//! and the sandbox's memory budget (`crate::budget`), which every in-memory filesystem of a
+//! sandbox shares; pages and inodes past them fail with `Error::NoSpace`. statfs(2) reports
+//! the smaller of the two sizes.
 //!
 //! Files: `mod.rs` (the filesystem), `node.rs` (nodes and their operations), `data.rs` (file
 //! bytes), `tests.rs`.
 //!
-//! Depends on `fs` (the [`Node`] trait), `pipe` (FIFOs), `error` and `time` only.
+//! Depends on `fs` (the [`Node`] trait), `pipe` (FIFOs), `budget`, `error` and `time` only.
 
 use super::{FileType, FsStats, NodeRef, Owner, TMPFS_MAGIC};
+use crate::budget::BudgetRef;
 use crate::error::{Error, Result};
 use crate::time::Nanos;
 use alloc::sync::{Arc, Weak};
@@ -54,23 +57,31 @@ pub const SYMLINK_MAX_BYTES: usize = 4095;
 /// Unit of data storage of regular files.
 const PAGE_BYTES: usize = 4096;
 const PAGE_BYTES_U64: u64 = 4096;
+/// What one inode is charged to the budget: about what a node, its directory entry and
+/// name take in the kernel heap, so that empty files, directories, symbolic links and
+/// extra hard links are bounded by the memory budget too (Linux's tmpfs bounds them by `nr_inodes`, whose
+/// default also follows the size of RAM).
+const INODE_CHARGE_BYTES: u64 = 1024;
 /// Inode number of the root directory (Linux's tmpfs gives its root a low number too).
 const ROOT_INO: u64 = 1;
 /// Default permission bits of the root directory.
 const DEFAULT_ROOT_PERM: u32 = 0o755;
-/// What statfs(2) reports as the size and inode count of a filesystem without limits
-/// (Linux's default is half of RAM; a fixed figure keeps the sandbox's answer independent
-/// of the host): 1 TiB in pages, and 2^20 inodes.
+/// What statfs(2) reports as the size and inode count of a filesystem with neither a size
+/// nor a budget (only those the library OS fills itself: images, /dev, /proc): 1 TiB in
+/// pages, and 2^20 inodes.
 const UNLIMITED_PAGES: u64 = 1 << 28;
 const UNLIMITED_INODES: u64 = 1 << 20;
 
-/// Limits of a [`TmpFs`] (tmpfs(5) mount options `size=` and `nr_inodes=`); `None`: none.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Limits of a [`TmpFs`] (tmpfs(5) mount options `size=` and `nr_inodes=`, and the
+/// sandbox's memory budget); `None`: none.
+#[derive(Clone, Debug, Default)]
 pub struct TmpFsOptions {
     /// Most bytes of file data, rounded up to whole pages.
     pub size_bytes: Option<u64>,
     /// Most inodes, the root included.
     pub inodes: Option<u64>,
+    /// The budget every page of file data is also charged to.
+    pub budget: Option<BudgetRef>,
 }
 
 /// Pages and inodes in use, against the limits.
@@ -79,6 +90,7 @@ struct Usage {
     max_inodes: Option<u64>,
     pages: AtomicU64,
     inodes: AtomicU64,
+    budget: Option<BudgetRef>,
 }
 
 fn take(counter: &AtomicU64, max: Option<u64>, n: u64) -> Result<()> {
@@ -96,29 +108,112 @@ impl Usage {
         if n == 0 {
             return Ok(());
         }
-        take(&self.pages, self.max_pages, n)
+        take(&self.pages, self.max_pages, n)?;
+        if let Some(budget) = &self.budget {
+            let charged = n
+                .checked_mul(PAGE_BYTES_U64)
+                .ok_or(Error::NoSpace)
+                .and_then(|bytes| budget.charge(bytes).map_err(|_| Error::NoSpace));
+            if let Err(e) = charged {
+                self.put_local_pages(n);
+                return Err(e);
+            }
+        }
+        Ok(())
     }
     fn put_pages(&self, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.put_local_pages(n);
+        if let Some(budget) = &self.budget {
+            budget.uncharge(n.saturating_mul(PAGE_BYTES_U64));
+        }
+    }
+    fn put_local_pages(&self, n: u64) {
         let _ = self
             .pages
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
                 Some(u.saturating_sub(n))
             });
     }
+    /// Count a new inode, and charge the budget for it.
     fn take_inode(&self) -> Result<()> {
-        take(&self.inodes, self.max_inodes, 1)
+        take(&self.inodes, self.max_inodes, 1)?;
+        if let Some(budget) = &self.budget
+            && budget.charge(INODE_CHARGE_BYTES).is_err()
+        {
+            self.put_inode(false);
+            return Err(Error::NoSpace);
+        }
+        Ok(())
     }
-    fn put_inode(&self) {
+    /// Charge the budget for a hard link past a file's first.
+    fn take_link(&self) -> Result<()> {
+        match &self.budget {
+            Some(budget) => budget
+                .charge(INODE_CHARGE_BYTES)
+                .map_err(|_| Error::NoSpace),
+            None => Ok(()),
+        }
+    }
+    /// Give back what [`Usage::take_link`] took.
+    fn put_link(&self) {
+        if let Some(budget) = &self.budget {
+            budget.uncharge(INODE_CHARGE_BYTES);
+        }
+    }
+    /// Give back an inode; `charged`: taken with [`Usage::take_inode`] (all but the root).
+    fn put_inode(&self, charged: bool) {
         let _ = self
             .inodes
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
                 Some(u.saturating_sub(1))
             });
+        if let Some(budget) = self.budget.as_ref().filter(|_| charged) {
+            budget.uncharge(INODE_CHARGE_BYTES);
+        }
     }
+    /// Total and free units of a resource with its own limit `own`, `used` of it taken, and
+    /// the budget's (total, free) counted in the same units.
+    fn bounded(
+        own: Option<u64>,
+        used: &AtomicU64,
+        budget: Option<(u64, u64)>,
+        unlimited: u64,
+    ) -> (u64, u64) {
+        let total = match (own, budget) {
+            (Some(own), Some((limit, _))) => own.min(limit),
+            (Some(limit), None) | (None, Some((limit, _))) => limit,
+            (None, None) => unlimited,
+        };
+        let free = total
+            .saturating_sub(used.load(Ordering::Acquire))
+            .min(budget.map_or(u64::MAX, |(_, free)| free));
+        (total, free)
+    }
+
+    /// statfs(2) figures: the size (and the inode count) is the smaller of `size=`
+    /// (`nr_inodes=`) and what the budget holds, the free ones the fewer of what either has
+    /// left (other mounts use the budget too).
     fn stats(&self) -> FsStats {
-        let max_pages = self.max_pages.unwrap_or(UNLIMITED_PAGES);
-        let max_inodes = self.max_inodes.unwrap_or(UNLIMITED_INODES);
-        let free_pages = max_pages.saturating_sub(self.pages.load(Ordering::Acquire));
+        let budget = |unit: u64| {
+            self.budget
+                .as_ref()
+                .map(|b| (b.limit_bytes() / unit, b.available_bytes() / unit))
+        };
+        let (max_pages, free_pages) = Self::bounded(
+            self.max_pages,
+            &self.pages,
+            budget(PAGE_BYTES_U64),
+            UNLIMITED_PAGES,
+        );
+        let (max_inodes, free_inodes) = Self::bounded(
+            self.max_inodes,
+            &self.inodes,
+            budget(INODE_CHARGE_BYTES),
+            UNLIMITED_INODES,
+        );
         FsStats {
             magic: TMPFS_MAGIC,
             block_size: BLOCK_SIZE_BYTES,
@@ -126,7 +221,7 @@ impl Usage {
             blocks_free: free_pages,
             blocks_avail: free_pages,
             files: max_inodes,
-            files_free: max_inodes.saturating_sub(self.inodes.load(Ordering::Acquire)),
+            files_free: free_inodes,
             name_max: NAME_MAX_BYTES as u64,
             flags: 0,
         }
@@ -182,6 +277,7 @@ impl TmpFs {
                 max_inodes: options.inodes,
                 pages: AtomicU64::new(0),
                 inodes: AtomicU64::new(0),
+                budget: options.budget,
             },
         });
         shared.usage.inodes.fetch_add(1, Ordering::Relaxed);

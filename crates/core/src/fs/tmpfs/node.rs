@@ -134,7 +134,7 @@ fn same_node(a: &NodeRef, b: &NodeRef) -> bool {
 
 impl Drop for TmpNode {
     fn drop(&mut self) {
-        self.fs.usage.put_inode();
+        self.fs.usage.put_inode(self.ino != super::ROOT_INO);
         if let Content::File(data) = &mut self.state.get_mut().content {
             data.free(&self.fs.usage);
         }
@@ -282,9 +282,13 @@ impl TmpNode {
         }
     }
 
-    /// One link of non-directory `node` is gone.
+    /// One link of non-directory `node` is gone; a link past the first gives back its
+    /// charge (the first one's is the inode's, given back when the node goes).
     fn drop_link(node: &TmpNode, now: Nanos) {
         let mut state = node.state.lock();
+        if state.nlink > 1 {
+            node.fs.usage.put_link();
+        }
         state.nlink = state.nlink.saturating_sub(1);
         state.ctime = now;
     }
@@ -628,7 +632,18 @@ impl Node for TmpNode {
             ino: target.ino,
             file_type: target.file_type,
         };
-        self.insert_entry(name, entry, now)?;
+        // A second and later name costs kernel memory as an inode does (Linux's tmpfs
+        // counts it against nr_inodes too).
+        let extra = target.state.lock().nlink > 0;
+        if extra {
+            self.fs.usage.take_link()?;
+        }
+        if let Err(e) = self.insert_entry(name, entry, now) {
+            if extra {
+                self.fs.usage.put_link();
+            }
+            return Err(e);
+        }
         let mut state = target.state.lock();
         state.nlink = state.nlink.saturating_add(1);
         state.unnamed = false;

@@ -497,6 +497,7 @@ fn limits_give_enospc_and_come_back() -> Result<()> {
         TmpFsOptions {
             size_bytes: Some(3 * 4096),
             inodes: Some(3),
+            budget: None,
         },
     );
     let root = fs.root();
@@ -531,6 +532,116 @@ fn limits_give_enospc_and_come_back() -> Result<()> {
     drop(f);
     assert_eq!(fs.stats().blocks_free, 3);
     Ok(())
+}
+
+/// A filesystem charging `budget`, with an optional size of its own.
+fn budgeted(dev: u64, budget: &crate::budget::BudgetRef, size_bytes: Option<u64>) -> Arc<TmpFs> {
+    TmpFs::with_options(
+        dev,
+        Arc::new(|| Nanos(0)),
+        0o755,
+        TmpFsOptions {
+            size_bytes,
+            inodes: None,
+            budget: Some(budget.clone()),
+        },
+    )
+}
+
+#[test]
+fn filesystems_of_one_budget_fill_together_and_free_at_unlink() -> Result<()> {
+    // Four pages, and room for the two inodes made below.
+    let budget = crate::budget::MemoryBudget::new(4 * 4096 + 2 * INODE_CHARGE_BYTES);
+    let (a, b) = (
+        budgeted(10, &budget, None),
+        budgeted(11, &budget, Some(2 * 4096)),
+    );
+    // statfs: the budget is the size of a filesystem without one, and bounds the other's.
+    assert_eq!((a.stats().blocks, a.stats().blocks_free), (4, 4));
+    assert_eq!(
+        (a.stats().files, a.stats().files_free),
+        (18, 17),
+        "the root is free"
+    );
+    assert_eq!((b.stats().blocks, b.stats().blocks_free), (2, 2));
+    let f = TmpFs::add_file(&a.root(), b"f", &[1u8; 3 * 4096], 0o644)?;
+    assert_eq!(budget.charged_bytes(), 3 * 4096 + INODE_CHARGE_BYTES);
+    assert_eq!((b.stats().blocks, b.stats().blocks_free), (2, 1));
+    // The other filesystem's write is short, then refused.
+    let g = b.root().create(b"g", FileType::Regular, 0o644)?;
+    assert_eq!(g.write_at(0, &[2u8; 2 * 4096])?, 4096);
+    assert_eq!(g.write_at(4096, b"x").err(), Some(Error::NoSpace));
+    assert_eq!(g.truncate(1 << 20), Ok(()), "holes are free");
+    assert_eq!(
+        g.allocate(AllocMode::Allocate, 4096, 4096).err(),
+        Some(Error::NoSpace)
+    );
+    assert_eq!(
+        b.root().create(b"h", FileType::Regular, 0o644).err(),
+        Some(Error::NoSpace),
+        "inodes are charged too"
+    );
+    assert_eq!(a.stats().blocks_free, 0);
+    // Unlinking the last link of a file no one holds gives its pages back.
+    a.root().unlink(b"f", false)?;
+    assert_eq!(budget.charged_bytes(), budget.limit_bytes(), "still open");
+    drop(f);
+    assert_eq!(budget.charged_bytes(), 4096 + INODE_CHARGE_BYTES);
+    assert_eq!(g.write_at(4096, &[2u8; 4096])?, 4096);
+    g.truncate(0)?;
+    assert_eq!(budget.charged_bytes(), INODE_CHARGE_BYTES);
+    b.root().unlink(b"g", false)?;
+    drop(g);
+    assert_eq!(budget.charged_bytes(), 0);
+    Ok(())
+}
+
+#[test]
+fn hard_links_past_the_first_are_charged() -> Result<()> {
+    let budget = crate::budget::MemoryBudget::new(3 * INODE_CHARGE_BYTES);
+    let fs = budgeted(13, &budget, None);
+    let root = fs.root();
+    let f = root.create(b"f", FileType::Regular, 0o644)?;
+    root.link(b"g", &f)?;
+    root.link(b"h", &f)?;
+    assert_eq!(root.link(b"i", &f).err(), Some(Error::NoSpace));
+    assert_eq!(root.lookup(b"i").err(), Some(Error::NotFound));
+    // Unlinks and a rename over a link give the charges back.
+    root.unlink(b"g", false)?;
+    assert_eq!(budget.charged_bytes(), 2 * INODE_CHARGE_BYTES);
+    root.create(b"x", FileType::Regular, 0o644)?;
+    root.rename(b"x", &root, b"h")?;
+    assert_eq!(budget.charged_bytes(), 2 * INODE_CHARGE_BYTES);
+    root.unlink(b"f", false)?;
+    drop(f);
+    root.unlink(b"h", false)?;
+    assert_eq!(budget.charged_bytes(), 0);
+    Ok(())
+}
+
+#[test]
+#[allow(clippy::unwrap_used)]
+fn shared_files_count_their_size() {
+    let budget = crate::budget::MemoryBudget::new(4 * 4096 + INODE_CHARGE_BYTES);
+    let fs = budgeted(12, &budget, None);
+    let f = TmpFs::add_file(&fs.root(), b"f", &[1u8; 100], 0o644).unwrap();
+    f.truncate(2 * 4096 + 1).unwrap();
+    let pages = || (budget.charged_bytes() - INODE_CHARGE_BYTES) / 4096;
+    assert_eq!(pages(), 1, "one page written");
+    let alloc = |_cap: u64| -> Result<SharedPagesRef> {
+        Ok(Arc::new(BufferPages(Mutex::new(vec![0u8; 8 * PAGE_BYTES]))))
+    };
+    f.shared_pages(&alloc).unwrap();
+    assert_eq!(pages(), 3, "mapped: its size");
+    assert_eq!(f.write_at(5 * 4096, b"x"), Err(Error::NoSpace));
+    assert_eq!(f.write_at(3 * 4096, b"x"), Ok(1));
+    assert_eq!(pages(), 4);
+    assert_eq!(f.truncate(6 * 4096), Err(Error::NoSpace));
+    f.truncate(4096).unwrap();
+    assert_eq!(pages(), 1);
+    fs.root().unlink(b"f", false).unwrap();
+    drop(f);
+    assert_eq!(budget.charged_bytes(), 0);
 }
 
 #[test]
