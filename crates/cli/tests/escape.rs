@@ -116,6 +116,7 @@ const ATTACKS: &[Attack] = &[
     contained("31_rw_volume_symlinks"),
     contained("32_rw_volume_dotdot"),
     contained("33_rw_volume_links_out"),
+    contained("34_shared_file_spans"),
 ];
 
 fn sources_dir() -> PathBuf {

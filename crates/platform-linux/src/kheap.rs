@@ -240,4 +240,20 @@ mod tests {
         drop(shared);
         drop(private);
     }
+
+    #[test]
+    fn shared_spans_are_charged_to_their_budget() {
+        install().unwrap();
+        const PAGE: usize = crate::shared_heap::PAGE_BYTES;
+        let most = alloc_pages(SHARED_SPANS_MAX_BYTES - PAGE).expect("within the budget");
+        let last = alloc_pages(PAGE).expect("the budget's last page");
+        assert_eq!(alloc_pages(PAGE), None, "past the budget");
+        free_pages(last, PAGE);
+        let again = alloc_pages(PAGE).expect("a freed span's bytes can be taken again");
+        free_pages(again, PAGE);
+        free_pages(most, SHARED_SPANS_MAX_BYTES - PAGE);
+        // The heap itself still serves large blocks: spans never take all of it.
+        let big: Vec<u8> = kernel_mode(|| Vec::with_capacity(1 << 30));
+        assert!(HEAP.get().unwrap().contains(big.as_ptr() as usize));
+    }
 }
