@@ -39,7 +39,12 @@ fn process_tree(pid: u32) -> Vec<u32> {
     let mut tree = vec![pid];
     let mut at = 0;
     while let Some(&parent) = tree.get(at) {
-        tree.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
         at += 1;
     }
     tree

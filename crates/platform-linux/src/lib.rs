@@ -779,7 +779,7 @@ impl Platform for LinuxPlatform {
 
     fn shared_free(&self, handle: u64, capacity: u64) {
         // Guest mappings of these pages are gone: every process that maps them keeps a
-        // reference to them for its life (the shim's `shared_files`).
+        // reference to them while it does (the shim's `shared_files`).
         kheap::free_pages(handle as usize, capacity as usize);
     }
 

@@ -208,8 +208,8 @@ pub struct Kernel<P: LinuxPlatform> {
     pub(crate) reported: Mutex<BTreeSet<u64>>,
     /// Resource limits: (resource, soft, hard).
     pub rlimits: Mutex<BTreeMap<u32, (u64, u64)>>,
-    /// In-memory files mapped MAP_SHARED, by the handle of their shared pages (kept while
-    /// the process lives: a mapping may outlive every descriptor of its file).
+    /// In-memory files mapped MAP_SHARED, by the handle of their shared pages (kept while a
+    /// mapping of this process uses them: a mapping may outlive every descriptor of its file).
     pub shared_files: Mutex<
         BTreeMap<
             u64,

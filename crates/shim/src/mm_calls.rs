@@ -253,7 +253,8 @@ impl<P: LinuxPlatform> Kernel<P> {
             .min(len)
             .min(capacity.saturating_sub(off) & !(PAGE_BYTES - 1));
         if mapped > 0 {
-            self.p.shared_map(handle, capacity, off, start, mapped, prot)?;
+            self.p
+                .shared_map(handle, capacity, off, start, mapped, prot)?;
         }
         Ok(mapped)
     }
@@ -543,7 +544,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         if flags & MREMAP_FIXED == 0 {
             return Ok(mm.find_free(new_len, 0)?);
         }
-        let new_end = new_addr.checked_add(new_len).ok_or(SysError(Errno::EINVAL))?;
+        let new_end = new_addr
+            .checked_add(new_len)
+            .ok_or(SysError(Errno::EINVAL))?;
         if !new_addr.is_multiple_of(PAGE_BYTES)
             || !mm.in_range(new_addr, new_end)
             || (new_addr < old + old_len && old < new_end)
