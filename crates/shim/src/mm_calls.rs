@@ -18,7 +18,6 @@ const MAP_ANONYMOUS: u64 = 0x20;
 const MAP_FIXED_NOREPLACE: u64 = 0x100000;
 const MREMAP_MAYMOVE: u64 = 1;
 const MREMAP_FIXED: u64 = 2;
-const MREMAP_DONTUNMAP: u64 = 4;
 
 /// Least kernel-heap span reserved for an in-memory file mapped MAP_SHARED: room for a small
 /// file to grow while it is mapped (its pages cannot move once mapped). Address space only:
@@ -431,8 +430,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         flags: u64,
         new_addr: u64,
     ) -> SysResult {
+        // MREMAP_DONTUNMAP is refused as by Linux before 5.7 (unknown flag).
         if !old.is_multiple_of(PAGE_BYTES)
-            || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
+            || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0
             || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0)
         {
             return Err(Errno::EINVAL.into());
@@ -591,7 +591,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             // Whatever was at a fixed destination goes; the pages past the file's end stay
             // reserved (unmapped) for the fault path.
             self.p.unmap(dest, new_len)?;
-            if old_len > 0 && flags & MREMAP_DONTUNMAP == 0 {
+            if old_len > 0 {
                 self.p.unmap(old, old_len)?;
                 mm.remove(old, old + old_len);
             }
