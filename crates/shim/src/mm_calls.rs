@@ -296,7 +296,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         off: u64,
     ) -> Result<(), SysError> {
         self.p.map_anonymous(start, len, Prot::RW, false)?;
-        let chunk = len.min(crate::mem::MAX_IO_CHUNK_BYTES as u64) as usize;
+        // A buffer the size of the file (synthetic files may say 0: a page), at most 1 MiB.
+        let size = node.metadata().map_or(0, |m| m.size);
+        let chunk = len
+            .min(size.saturating_sub(off).max(PAGE_BYTES))
+            .min(crate::mem::MAX_IO_CHUNK_BYTES as u64) as usize;
         let mut buf = alloc::vec![0u8; chunk];
         let mut done = 0u64;
         while done < len {
