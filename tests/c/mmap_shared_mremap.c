@@ -110,6 +110,20 @@ int main(void) {
     probe("fixed place, past the end", t, 3 * PAGE);
     probe("fixed place, last page", t, 15 * PAGE);
     probe("old place", s, 0);
+    // Protection still applies to pages mapped on touch.
+    mprotect(t, 16 * PAGE, PROT_NONE);
+    probe("PROT_NONE, inside the file", t, 0);
+    probe("PROT_NONE, past the end", t, 4 * PAGE);
+    mprotect(t, 16 * PAGE, PROT_READ);
+    printf("ftruncate to 6 pages: %d\n", ftruncate(fd, 6 * PAGE));
+    probe("read-only, grown part", t, 5 * PAGE);
+    int sig = sigsetjmp(jb, 1);
+    if (sig == 0) {
+        t[4 * PAGE] = 1;
+        printf("store to a read-only grown part: no signal\n");
+    } else {
+        printf("store to a read-only grown part: %s\n", sig == SIGSEGV ? "SIGSEGV" : "other");
+    }
     munmap(t, 16 * PAGE);
     close(fd);
     unlink(path);

@@ -261,7 +261,14 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// A guest fault at `addr` in a MAP_SHARED mapping of an in-memory file: map the pages
     /// the file has grown into since (`Some(true)`: retry the access), or report an access
     /// past the end of the file (`Some(false)`: SIGBUS, mmap(2)). `None`: not such a fault.
-    pub fn shared_file_fault(&self, addr: u64, not_present: bool) -> Option<bool> {
+    /// `error_code` is the x86 page-fault error code: only a missing page (bit 0 clear) that
+    /// the area's protection allows to be read, written (bit 1) or executed (bit 4) can be
+    /// one; any other access is the guest's SIGSEGV (mapping a PROT_NONE page again would
+    /// fault again forever).
+    pub fn shared_file_fault(&self, addr: u64, error_code: u64) -> Option<bool> {
+        const PF_PRESENT: u64 = 1;
+        const PF_WRITE: u64 = 1 << 1;
+        const PF_INSTRUCTION: u64 = 1 << 4;
         let (area_start, end, prot, offset, handle) = {
             let mm = self.mm.lock();
             let (s, area) = mm.find(addr)?;
@@ -272,7 +279,10 @@ impl<P: LinuxPlatform> Kernel<P> {
                 _ => return None,
             }
         };
-        if !not_present {
+        let allowed = prot.read
+            && (error_code & PF_WRITE == 0 || prot.write)
+            && (error_code & PF_INSTRUCTION == 0 || prot.exec);
+        if error_code & PF_PRESENT != 0 || !allowed {
             return None;
         }
         let page = addr & !(PAGE_BYTES - 1);
