@@ -698,3 +698,25 @@ impl<P: LinuxPlatform> Drop for PlatformPages<P> {
         self.p.shared_free(self.handle, self.capacity);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_spans_leave_room_to_grow_within_bounds() {
+        const MIB: u64 = 1 << 20;
+        assert_eq!(shared_span_bytes(0), Some(64 * MIB));
+        assert_eq!(shared_span_bytes(5), Some(64 * MIB));
+        assert_eq!(shared_span_bytes(20 * MIB), Some(128 * MIB));
+        assert_eq!(shared_span_bytes(100 * MIB), Some(512 * MIB));
+        assert_eq!(shared_span_bytes(300 * MIB), Some(1024 * MIB));
+        assert_eq!(shared_span_bytes(1024 * MIB), Some(1024 * MIB));
+        // A file larger than the largest span gets exactly its own (page-rounded) size.
+        assert_eq!(
+            shared_span_bytes(5000 * MIB + 1),
+            Some(5000 * MIB + PAGE_BYTES)
+        );
+        assert_eq!(shared_span_bytes(u64::MAX / 2), None);
+    }
+}
