@@ -117,6 +117,7 @@ const ATTACKS: &[Attack] = &[
     contained("32_rw_volume_dotdot"),
     contained("33_rw_volume_links_out"),
     contained("34_vector_leftovers"),
+    contained("35_shared_file_spans"),
 ];
 
 fn sources_dir() -> PathBuf {

@@ -240,7 +240,10 @@ pub trait Platform: HostIo + 'static {
     fn unmap(&self, addr: GuestAddr, len: u64) -> Result<()>;
     /// Drop the contents of `[addr, addr+len)` (madvise `MADV_DONTNEED`).
     fn discard(&self, addr: GuestAddr, len: u64) -> Result<()>;
-    /// Move a mapping (mremap) from `old` to `new`, both page-aligned and inside the range.
+    /// Move a mapping (mremap) from `old` to `new`, both page-aligned and inside the range;
+    /// `old_len` 0 makes a second mapping of a shared mapping's pages. Growing extends the
+    /// host mapping, so it is never used for shared memory from [`Self::shared_map`] (it would
+    /// extend past the allocation): those are mapped again with `shared_map`.
     fn move_mapping(
         &self,
         old: GuestAddr,
@@ -262,10 +265,13 @@ pub trait Platform: HostIo + 'static {
     /// Zero `[offset, offset+len)` of shared memory, giving whole pages back.
     fn shared_zero(&self, handle: u64, capacity: u64, offset: u64, len: u64) -> Result<()>;
     /// Map `[offset, offset+len)` of shared memory at guest `addr` (page aligned), replacing
-    /// what was there.
+    /// what was there. A range past `capacity` (the size it was allocated with) is refused:
+    /// this is the only way shared memory reaches guest mappings, so the guest never sees
+    /// memory beyond an allocation.
     fn shared_map(
         &self,
         handle: u64,
+        capacity: u64,
         offset: u64,
         addr: GuestAddr,
         len: u64,

@@ -30,14 +30,24 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr::NonNull;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Address space reserved for the kernel heap: pages are committed only when touched. Files of
 /// in-memory mounts live here, and each in-memory file mapped `MAP_SHARED` reserves a span of
-/// its largest size (1 GiB, `SHARED_FILE_CAPACITY_BYTES`), so the region is sized for a few
-/// hundred of those beside large /tmp contents.
+/// room to grow in (the shim sizes it: 64 MiB to 1 GiB, or the file's size if larger).
 pub const KERNEL_HEAP_BYTES: usize = 512 << 30;
 
+/// Most of the kernel heap that the spans of [`alloc_pages`] may reserve together, in every
+/// process of the sandbox: a quarter, so that however many files the guest maps, three
+/// quarters of the heap's address space stay for the library OS's own objects. Past it
+/// [`alloc_pages`] fails and mmap returns ENOMEM.
+pub const SHARED_SPANS_MAX_BYTES: usize = KERNEL_HEAP_BYTES / 4;
+
 static HEAP: OnceLock<SharedAlloc> = OnceLock::new();
+
+/// Bytes reserved by live spans of [`alloc_pages`]: a counter inside the kernel heap (so the
+/// same for every process of the sandbox), found through its address.
+static SPANS_RESERVED: OnceLock<usize> = OnceLock::new();
 
 thread_local! {
     /// Whether new blocks on this thread come from the kernel heap.
@@ -50,8 +60,23 @@ pub fn install() -> Result<(), crate::shared_heap::RegionError> {
         return Ok(());
     }
     let region = SharedRegion::create(KERNEL_HEAP_BYTES)?;
-    let _ = HEAP.set(region.alloc());
+    let heap = region.alloc();
+    let _ = HEAP.set(heap);
+    // Never freed: the counter lives as long as the heap.
+    if let Ok(block) = heap.allocate(Layout::new::<AtomicUsize>()) {
+        let counter = block.cast::<AtomicUsize>().as_ptr();
+        // SAFETY: a fresh block of the heap, sized and aligned for an AtomicUsize.
+        unsafe { counter.write(AtomicUsize::new(0)) };
+        let _ = SPANS_RESERVED.set(counter as usize);
+    }
     Ok(())
+}
+
+fn spans_reserved() -> Option<&'static AtomicUsize> {
+    let addr = *SPANS_RESERVED.get()?;
+    // SAFETY: written by `install` in the kernel heap, which is never unmapped; an atomic,
+    // so shared use from every thread and process of the sandbox is sound.
+    Some(unsafe { &*(addr as *const AtomicUsize) })
 }
 
 /// Whether the kernel heap exists.
@@ -83,10 +108,22 @@ pub fn private_heap<R>(f: impl FnOnce() -> R) -> R {
 /// `bytes` (a multiple of the page size) of zeroed, page-aligned kernel-heap memory, for
 /// pages that guest mappings share (`mremap` of them makes a second mapping of the same
 /// pages, in any process of the sandbox).
+///
+/// Spans are charged to [`SHARED_SPANS_MAX_BYTES`]: past it, `None`.
 pub fn alloc_pages(bytes: usize) -> Option<usize> {
     let heap = HEAP.get()?;
     let layout = Layout::from_size_align(bytes, crate::shared_heap::PAGE_BYTES).ok()?;
-    let block = heap.allocate(layout).ok()?;
+    let reserved = spans_reserved()?;
+    reserved
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+            used.checked_add(bytes)
+                .filter(|&total| total <= SHARED_SPANS_MAX_BYTES)
+        })
+        .ok()?;
+    let Ok(block) = heap.allocate(layout) else {
+        reserved.fetch_sub(bytes, Ordering::AcqRel);
+        return None;
+    };
     let addr = block.cast::<u8>().as_ptr() as usize;
     // The span may reuse pages freed without being given back (small frees merged into
     // it): punching them out makes the whole span read as zeros, as fresh pages do.
@@ -106,6 +143,9 @@ pub fn free_pages(addr: usize, bytes: usize) {
     };
     // SAFETY: `addr` came from `alloc_pages(bytes)`, with this layout.
     unsafe { heap.deallocate(ptr, layout) };
+    if let Some(reserved) = spans_reserved() {
+        reserved.fetch_sub(bytes, Ordering::AcqRel);
+    }
 }
 
 fn kernel_heap() -> Option<&'static SharedAlloc> {
@@ -199,5 +239,21 @@ mod tests {
         assert!(!h.contains(&*p as *const u64 as usize));
         drop(shared);
         drop(private);
+    }
+
+    #[test]
+    fn shared_spans_are_charged_to_their_budget() {
+        install().unwrap();
+        const PAGE: usize = crate::shared_heap::PAGE_BYTES;
+        let most = alloc_pages(SHARED_SPANS_MAX_BYTES - PAGE).expect("within the budget");
+        let last = alloc_pages(PAGE).expect("the budget's last page");
+        assert_eq!(alloc_pages(PAGE), None, "past the budget");
+        free_pages(last, PAGE);
+        let again = alloc_pages(PAGE).expect("a freed span's bytes can be taken again");
+        free_pages(again, PAGE);
+        free_pages(most, SHARED_SPANS_MAX_BYTES - PAGE);
+        // The heap itself still serves large blocks: spans never take all of it.
+        let big: Vec<u8> = kernel_mode(|| Vec::with_capacity(1 << 30));
+        assert!(HEAP.get().unwrap().contains(big.as_ptr() as usize));
     }
 }

@@ -762,8 +762,8 @@ impl Platform for LinuxPlatform {
             )
         };
         check_mmap(r)?;
-        // The old range must stay reserved for the guest.
-        if old + old_len <= new || new + new_len <= old {
+        // The old range must stay reserved for the guest (old_len 0 made a second mapping).
+        if old_len > 0 && (old + old_len <= new || new + new_len <= old) {
             self.unmap(old, old_len)
         } else {
             Ok(())
@@ -781,7 +781,7 @@ impl Platform for LinuxPlatform {
 
     fn shared_free(&self, handle: u64, capacity: u64) {
         // Guest mappings of these pages are gone: every process that maps them keeps a
-        // reference to them for its life (the shim's `shared_files`).
+        // reference to them while it does (the shim's `shared_files`).
         kheap::free_pages(handle as usize, capacity as usize);
     }
 
@@ -853,6 +853,7 @@ impl Platform for LinuxPlatform {
     fn shared_map(
         &self,
         handle: u64,
+        capacity: u64,
         offset: u64,
         addr: u64,
         len: u64,
@@ -861,6 +862,8 @@ impl Platform for LinuxPlatform {
         if !in_guest(addr, len) {
             return Err(Error::NoMemory);
         }
+        // Never a view past the allocation: beyond it lies the rest of the kernel heap.
+        shared_range(capacity, offset, len)?;
         self.guest_prot(prot)?;
         // SAFETY: mremap with old_size 0 makes a second mapping of the same shared pages
         // (mremap(2)), placed at a guest-range address that the library OS never uses.

@@ -378,6 +378,7 @@ impl Platform for TestPlatform {
     fn shared_map(
         &self,
         _handle: u64,
+        _capacity: u64,
         _offset: u64,
         _addr: GuestAddr,
         _len: u64,

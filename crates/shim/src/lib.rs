@@ -210,8 +210,8 @@ pub struct Kernel<P: LinuxPlatform> {
     pub(crate) reported: Mutex<BTreeSet<u64>>,
     /// Resource limits: (resource, soft, hard).
     pub rlimits: Mutex<BTreeMap<u32, (u64, u64)>>,
-    /// In-memory files mapped MAP_SHARED, by the handle of their shared pages (kept while
-    /// the process lives: a mapping may outlive every descriptor of its file).
+    /// In-memory files mapped MAP_SHARED, by the handle of their shared pages (kept while a
+    /// mapping of this process uses them: a mapping may outlive every descriptor of its file).
     pub shared_files: Mutex<
         BTreeMap<
             u64,
@@ -430,10 +430,9 @@ impl<P: LinuxPlatform> TrapHandler<CpuContext> for Kernel<P> {
             return self.finish(Resume::KilledBy(signo));
         }
         // A MAP_SHARED in-memory file the guest touches past what is mapped: the file grew
-        // (map and retry) or the access is past its end (SIGBUS). Bit 0 of the page-fault
-        // error code is "page present": only a missing page can be one of these.
+        // (map and retry) or the access is past its end (SIGBUS).
         if signo == meridian_abi::signal::sig::SIGSEGV {
-            match self.shared_file_fault(addr, ctx.err & 1 == 0) {
+            match self.shared_file_fault(addr, ctx.err) {
                 Some(true) => return Resume::Guest,
                 Some(false) => {
                     let bus = meridian_abi::signal::sig::SIGBUS;

@@ -19,6 +19,25 @@ const MAP_FIXED_NOREPLACE: u64 = 0x100000;
 const MREMAP_MAYMOVE: u64 = 1;
 const MREMAP_FIXED: u64 = 2;
 
+/// Least kernel-heap span reserved for an in-memory file mapped MAP_SHARED: room for a small
+/// file to grow while it is mapped (its pages cannot move once mapped). Address space only:
+/// pages are committed when written.
+const SHARED_SPAN_MIN_BYTES: u64 = 64 << 20;
+/// Most room a span leaves a file to grow in; a larger file gets a span of its own size.
+const SHARED_SPAN_MAX_BYTES: u64 = 1 << 30;
+
+/// The span to reserve for a file of `size` bytes mapped MAP_SHARED: four times its size,
+/// rounded up to a power of two between [`SHARED_SPAN_MIN_BYTES`] and
+/// [`SHARED_SPAN_MAX_BYTES`], never less than the file. The platform charges spans to a
+/// budget of the sandbox (ENOMEM past it).
+fn shared_span_bytes(size: u64) -> Option<u64> {
+    let room = size
+        .checked_mul(4)?
+        .checked_next_power_of_two()?
+        .clamp(SHARED_SPAN_MIN_BYTES, SHARED_SPAN_MAX_BYTES);
+    Some(room.max(page_up(size)?))
+}
+
 /// Decode `PROT_*`.
 pub fn prot_of(p: u64) -> Result<Prot, SysError> {
     if p & !(PROT_READ | PROT_WRITE | PROT_EXEC | 0x0100_0000 | 0x0200_0000) != 0 {
@@ -88,7 +107,33 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Err(Errno::EACCES.into());
         }
         let node = f.node.clone();
-        if node.file_type() != FileType::Regular && node.file_type() != FileType::CharDevice {
+        if node.maps_anonymous() {
+            // /dev/zero: anonymous memory, committed only when touched.
+            self.p.map_anonymous(start, len, prot, shared)?;
+            let backing = if shared {
+                Backing::File {
+                    path: f.path.clone(),
+                    offset: off,
+                    ino: node.metadata().map(|m| m.ino).unwrap_or(0),
+                    shared: 0,
+                }
+            } else {
+                Backing::Anonymous
+            };
+            mm.insert(
+                start,
+                Area {
+                    end: start + len,
+                    prot,
+                    shared,
+                    backing,
+                },
+            );
+            self.forget_unmapped_shared_files(&mm);
+            return Ok(start);
+        }
+        let host_char_device = node.file_type() == FileType::CharDevice && node.host_fd().is_some();
+        if node.file_type() != FileType::Regular && !host_char_device {
             return Err(Errno::ENODEV.into());
         }
         let ino = node.metadata().map(|m| m.ino).unwrap_or(0);
@@ -120,7 +165,33 @@ impl<P: LinuxPlatform> Kernel<P> {
                 },
             },
         );
+        self.forget_unmapped_shared_files(&mm);
         Ok(start)
+    }
+
+    /// Drop this process's hold on the shared pages of in-memory files that no mapping uses
+    /// any more, so that a file unmapped and deleted gives its span back.
+    fn forget_unmapped_shared_files(&self, mm: &meridian_core::mm::AddressSpace) {
+        let mut files = self.shared_files.lock();
+        if files.is_empty() {
+            return;
+        }
+        let live: alloc::collections::BTreeSet<u64> = mm
+            .areas()
+            .filter_map(|(_, a)| match &a.backing {
+                Backing::File { shared, .. } if *shared != 0 => Some(*shared),
+                _ => None,
+            })
+            .collect();
+        let unused: alloc::vec::Vec<u64> = files
+            .keys()
+            .filter(|h| !live.contains(h))
+            .copied()
+            .collect();
+        let gone: alloc::vec::Vec<_> = unused.iter().filter_map(|h| files.remove(h)).collect();
+        drop(files);
+        // The file and its pages may go with these: dropped without the lock held.
+        drop(gone);
     }
 
     /// Map a MAP_SHARED view of in-memory file `node` from `off` at `start`: the pages up to
@@ -135,7 +206,8 @@ impl<P: LinuxPlatform> Kernel<P> {
         off: u64,
     ) -> Result<u64, SysError> {
         let p = self.p;
-        let alloc = move |capacity: u64| -> meridian_core::error::Result<SharedPagesRef> {
+        let alloc = move |size: u64| -> meridian_core::error::Result<SharedPagesRef> {
+            let capacity = shared_span_bytes(size).ok_or(meridian_core::Error::NoMemory)?;
             let handle = p.shared_alloc(capacity)?;
             Ok(Arc::new(PlatformPages {
                 p,
@@ -180,7 +252,8 @@ impl<P: LinuxPlatform> Kernel<P> {
             .min(len)
             .min(capacity.saturating_sub(off) & !(PAGE_BYTES - 1));
         if mapped > 0 {
-            self.p.shared_map(handle, off, start, mapped, prot)?;
+            self.p
+                .shared_map(handle, capacity, off, start, mapped, prot)?;
         }
         Ok(mapped)
     }
@@ -188,7 +261,14 @@ impl<P: LinuxPlatform> Kernel<P> {
     /// A guest fault at `addr` in a MAP_SHARED mapping of an in-memory file: map the pages
     /// the file has grown into since (`Some(true)`: retry the access), or report an access
     /// past the end of the file (`Some(false)`: SIGBUS, mmap(2)). `None`: not such a fault.
-    pub fn shared_file_fault(&self, addr: u64, not_present: bool) -> Option<bool> {
+    /// `error_code` is the x86 page-fault error code: only a missing page (bit 0 clear) that
+    /// the area's protection allows to be read, written (bit 1) or executed (bit 4) can be
+    /// one; any other access is the guest's SIGSEGV (mapping a PROT_NONE page again would
+    /// fault again forever).
+    pub fn shared_file_fault(&self, addr: u64, error_code: u64) -> Option<bool> {
+        const PF_PRESENT: u64 = 1;
+        const PF_WRITE: u64 = 1 << 1;
+        const PF_INSTRUCTION: u64 = 1 << 4;
         let (area_start, end, prot, offset, handle) = {
             let mm = self.mm.lock();
             let (s, area) = mm.find(addr)?;
@@ -199,7 +279,10 @@ impl<P: LinuxPlatform> Kernel<P> {
                 _ => return None,
             }
         };
-        if !not_present {
+        let allowed = prot.read
+            && (error_code & PF_WRITE == 0 || prot.write)
+            && (error_code & PF_INSTRUCTION == 0 || prot.exec);
+        if error_code & PF_PRESENT != 0 || !allowed {
             return None;
         }
         let page = addr & !(PAGE_BYTES - 1);
@@ -211,7 +294,9 @@ impl<P: LinuxPlatform> Kernel<P> {
     }
 
     /// Map `[start, start+len)` with a private copy of `node`'s bytes from `off` (zero past
-    /// the end of the file): how in-memory files are mapped and loaded.
+    /// the end of the file): how in-memory files are mapped and loaded. The mapping is
+    /// anonymous memory into which only the file's non-zero bytes are copied, a chunk at a
+    /// time, so what it commits is what the file holds, not the mapping's length.
     pub fn map_file_copy(
         &self,
         start: u64,
@@ -221,10 +306,28 @@ impl<P: LinuxPlatform> Kernel<P> {
         off: u64,
     ) -> Result<(), SysError> {
         self.p.map_anonymous(start, len, Prot::RW, false)?;
-        let mut buf = alloc::vec![0u8; len as usize];
-        let n = meridian_core::fs::read_full(node.as_ref(), off, &mut buf)?;
-        self.p
-            .write_guest(start, buf.get(..n).unwrap_or_default())?;
+        // A buffer the size of the file (synthetic files may say 0: a page), at most 1 MiB.
+        let size = node.metadata().map_or(0, |m| m.size);
+        let chunk = len
+            .min(size.saturating_sub(off).max(PAGE_BYTES))
+            .min(crate::mem::MAX_IO_CHUNK_BYTES as u64) as usize;
+        let mut buf = alloc::vec![0u8; chunk];
+        let mut done = 0u64;
+        while done < len {
+            let want = (len - done).min(chunk as u64) as usize;
+            let part = buf.get_mut(..want).unwrap_or_default();
+            let at = off.checked_add(done).ok_or(SysError(Errno::EOVERFLOW))?;
+            let n = meridian_core::fs::read_full(node.as_ref(), at, part)?;
+            let read = part.get(..n).unwrap_or_default();
+            // The anonymous pages already read as zero: leave them untouched (uncommitted).
+            if read.iter().any(|&b| b != 0) {
+                self.p.write_guest(start + done, read)?;
+            }
+            if n < want {
+                break;
+            }
+            done += n as u64;
+        }
         self.p.protect(start, len, prot)?;
         Ok(())
     }
@@ -240,6 +343,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
         self.p.unmap(addr, len)?;
         mm.remove(addr, addr + len);
+        self.forget_unmapped_shared_files(&mm);
         Ok(0)
     }
 
@@ -340,7 +444,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         flags: u64,
         new_addr: u64,
     ) -> SysResult {
-        if !old.is_multiple_of(PAGE_BYTES) || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | 4) != 0 {
+        // MREMAP_DONTUNMAP is refused as by Linux before 5.7 (unknown flag).
+        if !old.is_multiple_of(PAGE_BYTES)
+            || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0
+            || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0)
+        {
             return Err(Errno::EINVAL.into());
         }
         let old_len = page_up(old_len).ok_or(SysError(Errno::EINVAL))?;
@@ -348,32 +456,65 @@ impl<P: LinuxPlatform> Kernel<P> {
             .filter(|&l| l > 0)
             .ok_or(SysError(Errno::EINVAL))?;
         let mut mm = self.mm.lock();
-        let Some((_, area)) = mm.find(old) else {
+        let Some((area_start, area)) = mm.find(old) else {
             return Err(Errno::EFAULT.into());
         };
         let area = area.clone();
-        if !mm.is_mapped(old, old + old_len) {
+        let old_end = old.checked_add(old_len).ok_or(SysError(Errno::EFAULT))?;
+        if !mm.is_mapped(old, old_end) {
             return Err(Errno::EFAULT.into());
         }
-        if new_len > old_len && self.over_memory_limit(&mm, old + old_len, new_len - old_len) {
+        if old_len == 0 {
+            // A second mapping of the same pages: only of shared mappings, and always a new
+            // place (mm/mremap.c).
+            if !area.shared {
+                return Err(Errno::EINVAL.into());
+            }
+            if flags & MREMAP_MAYMOVE == 0 {
+                return Err(Errno::ENOMEM.into());
+            }
+        }
+        if new_len > old_len && self.over_memory_limit(&mm, old_end, new_len - old_len) {
             return Err(Errno::ENOMEM.into());
         }
         if new_len <= old_len && flags & MREMAP_FIXED == 0 {
             if new_len < old_len {
                 self.p.unmap(old + new_len, old_len - new_len)?;
-                mm.remove(old + new_len, old + old_len);
+                mm.remove(old + new_len, old_end);
+                self.forget_unmapped_shared_files(&mm);
             }
             return Ok(old);
+        }
+        if let Backing::File {
+            offset,
+            shared: handle,
+            ..
+        } = &area.backing
+            && *handle != 0
+            && area.shared
+        {
+            // The pages of an in-memory file are mapped anew, bounded by the file (a host
+            // mremap would extend the view past the file's span into the kernel heap).
+            if old_end > area.end {
+                return Err(Errno::EFAULT.into());
+            }
+            let file_offset = offset + (old - area_start);
+            let remap = SharedRemap {
+                handle: *handle,
+                file_offset,
+                area,
+            };
+            return self.remap_shared_file(&mut mm, old, old_len, new_len, flags, new_addr, remap);
         }
         // Grow in place when the pages after are free.
         let anonymous = matches!(area.backing, Backing::Anonymous | Backing::Heap) && !area.shared;
         if flags & MREMAP_FIXED == 0
             && anonymous
-            && mm.is_free(old + old_len, old + new_len)
-            && mm.in_range(old, old + new_len)
+            && mm.is_free(old_end, old.saturating_add(new_len))
+            && mm.in_range(old, old.saturating_add(new_len))
         {
             self.p
-                .map_anonymous(old + old_len, new_len - old_len, area.prot, false)?;
+                .map_anonymous(old_end, new_len - old_len, area.prot, false)?;
             mm.insert(
                 old,
                 Area {
@@ -386,18 +527,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         if flags & MREMAP_MAYMOVE == 0 {
             return Err(Errno::ENOMEM.into());
         }
-        let dest = if flags & MREMAP_FIXED != 0 {
-            if !new_addr.is_multiple_of(PAGE_BYTES)
-                || !mm.in_range(new_addr, new_addr.saturating_add(new_len))
-            {
-                return Err(Errno::EINVAL.into());
-            }
-            new_addr
-        } else {
-            mm.find_free(new_len, 0)?
-        };
+        let dest = self.mremap_destination(&mm, old, old_len, new_len, flags, new_addr)?;
         self.p.move_mapping(old, old_len, dest, new_len)?;
-        mm.remove(old, old + old_len);
+        mm.remove(old, old_end);
         let backing = area.backing.clone();
         mm.insert(
             dest,
@@ -408,6 +540,95 @@ impl<P: LinuxPlatform> Kernel<P> {
                 backing,
             },
         );
+        self.forget_unmapped_shared_files(&mm);
+        Ok(dest)
+    }
+
+    /// Where a moving mremap puts the mapping: `new_addr` for `MREMAP_FIXED` (page aligned,
+    /// in the guest range, not overlapping the old range), else a free range.
+    fn mremap_destination(
+        &self,
+        mm: &meridian_core::mm::AddressSpace,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: u64,
+        new_addr: u64,
+    ) -> Result<u64, SysError> {
+        if flags & MREMAP_FIXED == 0 {
+            return Ok(mm.find_free(new_len, 0)?);
+        }
+        let new_end = new_addr
+            .checked_add(new_len)
+            .ok_or(SysError(Errno::EINVAL))?;
+        if !new_addr.is_multiple_of(PAGE_BYTES)
+            || !mm.in_range(new_addr, new_end)
+            || (new_addr < old + old_len && old < new_end)
+        {
+            return Err(Errno::EINVAL.into());
+        }
+        Ok(new_addr)
+    }
+
+    /// mremap of (part of) a MAP_SHARED mapping of an in-memory file, growing or moving it
+    /// (shrinking in place is done by the caller): the new range maps the file's pages from
+    /// the same file offset, up to the end of the file, through [`Self::map_shared_within_eof`];
+    /// the rest is mapped on touch or gives SIGBUS, as for a fresh mmap.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "mremap's own arguments plus the mm lock and the area found"
+    )]
+    fn remap_shared_file(
+        &self,
+        mm: &mut meridian_core::mm::AddressSpace,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: u64,
+        new_addr: u64,
+        remap: SharedRemap,
+    ) -> SysResult {
+        let grow_in_place = flags & MREMAP_FIXED == 0
+            && old_len > 0
+            && old.checked_add(new_len).is_some_and(|new_end| {
+                mm.in_range(old, new_end) && mm.is_free(old + old_len, new_end)
+            });
+        let dest = if grow_in_place {
+            old
+        } else if flags & MREMAP_MAYMOVE == 0 {
+            return Err(Errno::ENOMEM.into());
+        } else {
+            self.mremap_destination(mm, old, old_len, new_len, flags, new_addr)?
+        };
+        let prot = remap.area.prot;
+        if dest != old {
+            // Whatever was at a fixed destination goes; the pages past the file's end stay
+            // reserved (unmapped) for the fault path.
+            self.p.unmap(dest, new_len)?;
+            if old_len > 0 {
+                self.p.unmap(old, old_len)?;
+                mm.remove(old, old + old_len);
+            }
+        }
+        self.map_shared_within_eof(remap.handle, dest, new_len, prot, remap.file_offset)?;
+        mm.insert(
+            dest,
+            Area {
+                end: dest + new_len,
+                prot,
+                shared: true,
+                backing: match remap.area.backing {
+                    Backing::File { path, ino, .. } => Backing::File {
+                        path,
+                        offset: remap.file_offset,
+                        ino,
+                        shared: remap.handle,
+                    },
+                    other => other,
+                },
+            },
+        );
+        self.forget_unmapped_shared_files(mm);
         Ok(dest)
     }
 
@@ -436,6 +657,14 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
         Ok(0)
     }
+}
+
+/// What [`Kernel::remap_shared_file`] moves: the area holding the old range, the handle of
+/// the file's shared pages, and the file offset at the old address.
+struct SharedRemap {
+    handle: u64,
+    file_offset: u64,
+    area: Area,
 }
 
 /// Shared pages held by the platform: the bytes of an in-memory file mapped MAP_SHARED.
@@ -467,5 +696,27 @@ impl<P: LinuxPlatform> SharedPages for PlatformPages<P> {
 impl<P: LinuxPlatform> Drop for PlatformPages<P> {
     fn drop(&mut self) {
         self.p.shared_free(self.handle, self.capacity);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_spans_leave_room_to_grow_within_bounds() {
+        const MIB: u64 = 1 << 20;
+        assert_eq!(shared_span_bytes(0), Some(64 * MIB));
+        assert_eq!(shared_span_bytes(5), Some(64 * MIB));
+        assert_eq!(shared_span_bytes(20 * MIB), Some(128 * MIB));
+        assert_eq!(shared_span_bytes(100 * MIB), Some(512 * MIB));
+        assert_eq!(shared_span_bytes(300 * MIB), Some(1024 * MIB));
+        assert_eq!(shared_span_bytes(1024 * MIB), Some(1024 * MIB));
+        // A file larger than the largest span gets exactly its own (page-rounded) size.
+        assert_eq!(
+            shared_span_bytes(5000 * MIB + 1),
+            Some(5000 * MIB + PAGE_BYTES)
+        );
+        assert_eq!(shared_span_bytes(u64::MAX / 2), None);
     }
 }

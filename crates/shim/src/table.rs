@@ -128,7 +128,7 @@ syscalls! {
     __NR_lstat "lstat" [Path, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_newfstatat(crate::fs_calls::AT_FDCWD, a[0], a[1], crate::fs_calls::AT_SYMLINK_NOFOLLOW));
     __NR_poll "poll" [Ptr, Len, Int] Full "" => |k, t, a, c, f| ret(k.sys_poll(t, a[0], a[1], crate::poll::timeout_ms(a[2])));
     __NR_lseek "lseek" [Int, Int, Int] Full "SEEK_DATA/SEEK_HOLE treat files as one data extent" => |k, t, a, c, f| ret(k.sys_lseek(a[0], a[1], a[2]));
-    __NR_mmap "mmap" [Ptr, Len, Hex, Hex, Int, Hex] Partial "MAP_PRIVATE of in-memory files is a copy taken at mmap time (no SIGBUS past the end); MAP_SHARED in-memory files grow to at most 1 GiB, and pages of a file that shrinks read zeros instead of SIGBUS; writable MAP_SHARED of host-volume files: EACCES" => |k, t, a, c, f| ret(k.sys_mmap(a[0], a[1], a[2], a[3], a[4], a[5]));
+    __NR_mmap "mmap" [Ptr, Len, Hex, Hex, Int, Hex] Partial "MAP_PRIVATE of in-memory files is a copy of the file's bytes taken at mmap time (no SIGBUS past the end); MAP_SHARED in-memory files may grow while mapped to 4 times their size (64 MiB to 1 GiB), and these reservations take at most 128 GiB per sandbox (then ENOMEM); pages of a file that shrinks read zeros instead of SIGBUS; writable MAP_SHARED of host-volume files: EACCES" => |k, t, a, c, f| ret(k.sys_mmap(a[0], a[1], a[2], a[3], a[4], a[5]));
     __NR_mprotect "mprotect" [Ptr, Len, Hex] Full "" => |k, t, a, c, f| ret(k.sys_mprotect(a[0], a[1], a[2]));
     __NR_munmap "munmap" [Ptr, Len] Full "" => |k, t, a, c, f| ret(k.sys_munmap(a[0], a[1]));
     __NR_brk "brk" [Ptr] Full "" => |k, t, a, c, f| ret(k.sys_brk(a[0]));
@@ -146,7 +146,7 @@ syscalls! {
     __NR_pipe "pipe" [Ptr] Full "" => |k, t, a, c, f| ret(k.sys_pipe2(a[0], 0));
     __NR_select "select" [Len, Ptr, Ptr, Ptr, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_select(t, a[0], a[1], a[2], a[3], a[4], false));
     __NR_sched_yield "sched_yield" [] Full "" => |k, t, a, c, f| ret(Ok(0));
-    __NR_mremap "mremap" [Ptr, Len, Len, Hex, Ptr] Full "" => |k, t, a, c, f| ret(k.sys_mremap(a[0], a[1], a[2], a[3], a[4]));
+    __NR_mremap "mremap" [Ptr, Len, Len, Hex, Ptr] Partial "MREMAP_DONTUNMAP: EINVAL (as before Linux 5.7)" => |k, t, a, c, f| ret(k.sys_mremap(a[0], a[1], a[2], a[3], a[4]));
     __NR_msync "msync" [Ptr, Len, Hex] Partial "in-memory mappings: nothing to write back" => |k, t, a, c, f| ret(k.sys_msync(a[0], a[1], a[2]));
     __NR_mincore "mincore" [Ptr, Len, Ptr] Errno "ENOSYS" => |k, t, a, c, f| enosys(k, nr::__NR_mincore, "page residency is not tracked");
     __NR_madvise "madvise" [Ptr, Len, Int] Partial "MADV_DONTNEED/FREE drop pages; other advice is accepted and ignored, as advice" => |k, t, a, c, f| ret(k.sys_madvise(a[0], a[1], a[2]));

@@ -122,6 +122,10 @@ impl Node for DevNode {
         FileType::CharDevice
     }
 
+    fn maps_anonymous(&self) -> bool {
+        self.kind == DevKind::Zero
+    }
+
     fn read_at(&self, _pos: u64, buf: &mut [u8]) -> Result<usize> {
         match self.kind {
             DevKind::Null => Ok(0),

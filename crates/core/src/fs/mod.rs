@@ -332,6 +332,12 @@ pub trait Node: Send + Sync + Any {
             FileType::Regular | FileType::Directory | FileType::CharDevice
         )
     }
+    /// Whether mmap(2) of this node gives fresh anonymous memory instead of its bytes, as
+    /// `/dev/zero`'s does (drivers/char/mem.c `mmap_zero`: a private mapping is anonymous, a
+    /// shared one shared anonymous memory), so nothing is committed until touched.
+    fn maps_anonymous(&self) -> bool {
+        false
+    }
     /// The host descriptor behind this node (stdio, host-volume files): the shim polls and
     /// maps it through the platform.
     fn host_fd(&self) -> Option<HostFd> {

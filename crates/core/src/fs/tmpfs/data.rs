@@ -9,9 +9,6 @@ use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec;
 
-/// How much a file mapped MAP_SHARED may grow: its shared memory is reserved (not committed)
-/// at this size, and writes past it fail with ENOSPC.
-pub const SHARED_FILE_CAPACITY_BYTES: u64 = 1 << 30;
 /// Largest file size, Linux's `MAX_LFS_FILESIZE` on 64-bit.
 pub const MAX_FILE_BYTES: u64 = 0x7fff_ffff_ffff_ffff;
 
@@ -123,7 +120,9 @@ impl FileData {
         Ok(done)
     }
 
-    /// Move the bytes into shared pages from `alloc` (once) and return them.
+    /// Move the bytes into shared pages from `alloc` (once) and return them. `alloc` gets
+    /// the file's size and decides how much room to grow the pages have (their capacity):
+    /// writes past it fail with ENOSPC.
     pub(super) fn share(
         &mut self,
         usage: &Usage,
@@ -132,8 +131,10 @@ impl FileData {
         if let Some(shared) = &self.shared {
             return Ok(shared.clone());
         }
-        let shared =
-            alloc(SHARED_FILE_CAPACITY_BYTES.max(self.size.next_multiple_of(PAGE_BYTES_U64)))?;
+        let shared = alloc(self.size.next_multiple_of(PAGE_BYTES_U64))?;
+        if shared.capacity() < self.size {
+            return Err(Error::NoMemory);
+        }
         for (index, page) in &self.pages {
             shared.write(index * PAGE_BYTES_U64, page)?;
         }

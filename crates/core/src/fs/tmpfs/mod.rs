@@ -42,7 +42,7 @@ mod node;
 #[cfg(test)]
 mod tests;
 
-pub use data::{MAX_FILE_BYTES, SHARED_FILE_CAPACITY_BYTES};
+pub use data::MAX_FILE_BYTES;
 
 /// The clock a [`TmpFs`] stamps times with (wall-clock time, as `CLOCK_REALTIME`).
 pub type Clock = Arc<dyn Fn() -> Nanos + Send + Sync>;
