@@ -4,7 +4,7 @@
 // file of /tmp and read it back, fork a child, and map, unmap and delete 300 small files one
 // after the other (once the first ones are unmapped).
 // Expected containment: spans are charged to a per-sandbox budget well below the kernel heap's
-// size, so mmap fails with ENOMEM first, the ordinary work afterwards succeeds, and the runner
+// size, so mmap fails with ENOMEM first (or the memory budget with ENOSPC), the ordinary work afterwards succeeds, and the runner
 // never aborts (exit 125). Unmapped, deleted files give their span back.
 #include "escape.h"
 #include <sys/mman.h>
@@ -37,8 +37,15 @@ int main(int argc, char **argv) {
         maps[mapped++] = p;
     }
     printf("mapped %d files of 1 GiB (%s)\n", mapped, strerror(err));
-    EXPECT(mapped < MAX_FILES && err == ENOMEM, "mmap stops with ENOMEM after %d files", mapped);
-    EXPECT(mapped >= 16, "at least 16 shared files can be mapped (%d)", mapped);
+    // Two limits can end the loop: the spans' budget (ENOMEM from mmap) or, on a host with less
+    // than 256 GiB of RAM, the sandbox's memory budget first (a mapped file is charged by its
+    // size; ENOSPC from ftruncate or mmap, docs/decisions.md D17).
+    EXPECT(mapped < MAX_FILES && (err == ENOMEM || err == ENOSPC),
+           "mapping stops with ENOMEM or ENOSPC after %d files", mapped);
+    EXPECT(mapped >= 8, "at least 8 shared files can be mapped (%d)", mapped);
+    // Give two files' memory back (unmapped and deleted), so the write below fits whichever
+    // budget stopped the loop.
+    for (int i = 0; i < 2 && mapped > 0; i++) munmap(maps[--mapped], GIB);
 
     // A large write and read back: the kernel heap still has room.
     int fd = open("/tmp/big", O_RDWR | O_CREAT | O_TRUNC, 0600);
