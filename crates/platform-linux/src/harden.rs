@@ -41,13 +41,12 @@
 //!   sysctl or by a container's seccomp profile): what is missing comes back as
 //!   [`Unavailable`], one line each, and the sandbox runs without it.
 //!
-//! Not applied, and why:
-//! - Other rlimits, until the policy (issue 3) says what a sandbox may use: `RLIMIT_AS` would
-//!   count the 64 TiB reservation of the guest range; `RLIMIT_NPROC` counts every process and
-//!   thread of the user on the whole host, so a fixed value either does nothing or stops the
-//!   runner's threads, while the filter already allows no new process; `RLIMIT_FSIZE` would
-//!   cut a guest's stdout redirected to a file; `RLIMIT_CPU` needs a policy's figure;
-//!   `RLIMIT_NOFILE` is kept as inherited.
+//! Resource limits ([`crate::limits`]): in [`isolate`], a pids cgroup is prepared before the
+//! namespaces and entered by the sandbox's process after the pid namespace's fork, and
+//! `RLIMIT_NPROC` is set there, in the new user namespace, so that the host bounds the
+//! sandbox's tasks; [`limit_resources`], just before the filter, sets the policy's host
+//! rlimits (never above what the runner inherited). `RLIMIT_AS` is not set for the runner:
+//! it counts the 64 TiB reservation of the guest range (the library OS enforces the guest's).
 
 use crate::SetupError;
 use crate::host::HostDir;

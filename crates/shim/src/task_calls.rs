@@ -810,3 +810,45 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inherited limits pass through; the policy tightens soft and hard, never loosens; core
+    /// dumps stay off.
+    #[test]
+    fn the_policy_tightens_inherited_rlimits() {
+        const INF: u64 = RLIM_INFINITY;
+        let mut inherited = alloc::vec![(INF, INF); RLIMIT_COUNT as usize];
+        inherited[RLIMIT_NOFILE as usize] = (256, 512);
+        inherited[RLIMIT_CPU as usize] = (5, 100);
+        inherited[RLIMIT_STACK as usize] = (4 << 20, 64 << 20);
+        let none = crate::Limits::default();
+        let m = rlimits_for(&none, &inherited);
+        assert_eq!(m[&RLIMIT_NOFILE], (256, 512));
+        assert_eq!(m[&RLIMIT_STACK], (4 << 20, 64 << 20));
+        assert_eq!(m[&RLIMIT_CORE], (0, INF));
+        assert_eq!(descriptor_limit(&m), 256);
+        let loose = crate::Limits {
+            open_files: Some(1000),
+            cpu_seconds: Some(10),
+            memory: Some(1 << 30),
+            ..none
+        };
+        let m = rlimits_for(&loose, &inherited);
+        assert_eq!(m[&RLIMIT_NOFILE], (256, 512), "never loosened");
+        assert_eq!(m[&RLIMIT_CPU], (5, 11));
+        assert_eq!(m[&RLIMIT_AS], (1 << 30, 1 << 30));
+        let tight = crate::Limits {
+            open_files: Some(100),
+            ..none
+        };
+        assert_eq!(rlimits_for(&tight, &inherited)[&RLIMIT_NOFILE], (100, 100));
+        // Without inherited limits (the test platform), the defaults.
+        assert_eq!(
+            rlimits_for(&none, &[])[&RLIMIT_NOFILE],
+            (DEFAULT_NOFILE, 4096)
+        );
+    }
+}
