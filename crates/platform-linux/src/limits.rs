@@ -13,14 +13,15 @@
 //!   library OS's count. Two mechanisms, each where it holds:
 //!   - `RLIMIT_NPROC`, set in the sandbox's process after `unshare(CLONE_NEWUSER)`. Since
 //!     Linux 5.14 it is counted per user namespace and user (`ucounts`: kernel/ucount.c,
-//!     `is_rlimit_overlimit` walks from the task's own namespace up, comparing each level
-//!     with the limit below it), so in the sandbox's new namespace it counts exactly the
-//!     tasks of the sandbox and of its supervisor. The kernel does not apply it to the
+//!     `is_rlimit_overlimit` compares the count in the task's own namespace with the task's
+//!     limit, and each parent namespace's count with the limit the child namespace's creator
+//!     had), so in the sandbox's new namespace it counts exactly the tasks of the sandbox and
+//!     of its supervisor, not the user's other processes. The kernel does not apply it to the
 //!     initial namespace's root user or to a task with `CAP_SYS_RESOURCE` or `CAP_SYS_ADMIN`
 //!     in the initial namespace (kernel/fork.c, `copy_process`: `p->real_cred->user !=
 //!     INIT_USER && !capable(...)`), so it holds for an ordinary user only.
 //!   - a pids cgroup ([`PidsCgroup`]): a child of the runner's own pids cgroup (cgroup v1's
-//!     `pids` hierarchy, or cgroup v2 where the `pids` controller can be enabled there) with
+//!     `pids` hierarchy, or cgroup v2 where the parent's `cgroup.subtree_control` has `pids`) with
 //!     `pids.max`, which the sandbox's process enters right after the pid namespace's fork,
 //!     before anything of the guest runs; the supervisor, outside it, removes it once the
 //!     sandbox has ended. Creating one needs write access to the cgroup tree: root, or a
@@ -85,30 +86,28 @@ pub fn reserved_address_space() -> u64 {
 /// (read before, by [`inherited`]), enforced by the library OS.
 pub(crate) fn make_room() -> Result<(), crate::SetupError> {
     let need = reserved_address_space();
-    let (soft, hard) = get(libc::RLIMIT_AS);
+    let hard = get(libc::RLIMIT_AS).1;
     if hard < need {
         return Err(crate::SetupError::AddressSpaceLimit { hard, need });
     }
-    for (resource, soft, hard, what) in [
-        (
-            libc::RLIMIT_AS,
-            soft,
-            hard,
-            "raising the address-space limit (RLIMIT_AS) to its hard limit",
-        ),
-        {
-            let (s, h) = get(libc::RLIMIT_NOFILE);
-            (
-                libc::RLIMIT_NOFILE,
-                s,
-                h,
-                "raising the descriptor limit (RLIMIT_NOFILE) to its hard limit",
-            )
-        },
-    ] {
-        if soft < hard {
-            set(resource, hard, hard).map_err(|source| crate::SetupError::Host { what, source })?;
-        }
+    raise_soft(
+        libc::RLIMIT_AS,
+        "raising the address-space limit (RLIMIT_AS) to its hard limit",
+    )?;
+    raise_soft(
+        libc::RLIMIT_NOFILE,
+        "raising the descriptor limit (RLIMIT_NOFILE) to its hard limit",
+    )
+}
+
+/// Set the soft limit of `resource` to its hard one.
+fn raise_soft(
+    resource: libc::__rlimit_resource_t,
+    what: &'static str,
+) -> Result<(), crate::SetupError> {
+    let (soft, hard) = get(resource);
+    if soft < hard {
+        set(resource, hard, hard).map_err(|source| crate::SetupError::Host { what, source })?;
     }
     Ok(())
 }
@@ -116,7 +115,8 @@ pub(crate) fn make_room() -> Result<(), crate::SetupError> {
 /// Whether the kernel applies `RLIMIT_NPROC` to this process at all: not to the initial
 /// namespace's root (kernel/fork.c, `copy_process`).
 fn nproc_applies() -> bool {
-    // SAFETY: getuid has no preconditions. The real uid is the one `INIT_USER` stands for.
+    // SAFETY: getuid has no preconditions. The real uid is what `INIT_USER` is compared with;
+    // the sandbox's user namespace maps the runner's own uid to itself.
     unsafe { libc::getuid() != 0 }
 }
 
