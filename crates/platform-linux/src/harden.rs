@@ -192,10 +192,15 @@ pub(crate) fn isolate(
         // stays outside as the supervisor (and removes the pids cgroup at the end). Before
         // the jail: the supervisor needs none of it.
         let cgroup = tasks.cgroup.as_ref().map(|c| c.supervisor_side());
-        crate::supervisor::enter(cgroup).map_err(|source| SetupError::Host {
-            what: "starting the sandbox's first process in its pid namespace",
-            source,
-        })?;
+        if let Err(source) = crate::supervisor::enter(cgroup) {
+            if let Some(c) = tasks.cgroup.take() {
+                c.discard();
+            }
+            return Err(SetupError::Host {
+                what: "starting the sandbox's first process in its pid namespace",
+                source,
+            });
+        }
     } else if let Some(c) = tasks.cgroup.take() {
         c.discard();
         tasks.no_cgroup = Some("it needs the pid namespace, whose supervisor removes it".into());
