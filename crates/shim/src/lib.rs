@@ -161,7 +161,8 @@ pub struct Config {
     pub gid: u32,
 }
 
-/// Resource limits from the policy; `None` keeps the default (what a Debian login has).
+/// Resource limits from the policy; `None` keeps the limit `meridian` inherited
+/// ([`Config::inherited_rlimits`]), and a value only ever lowers it.
 /// They are the guest's rlimits (getrlimit shows them, the guest may lower them) and the
 /// library OS enforces them as Linux does.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
