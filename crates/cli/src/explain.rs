@@ -149,7 +149,13 @@ pub fn render(p: &Policy) -> String {
     ));
     out.push_str("Limits:\n");
     let l = &p.limits;
+    // Unset, a limit is what `meridian` inherited (and the policy only ever lowers one).
+    const INHERITED: &str = "as inherited";
     let or_default = |v: Option<String>, d: &str| v.unwrap_or_else(|| d.to_string());
+    let tasks = format!(
+        "{} (tasks, threads included; the host allows one more)",
+        meridian_shim::process::DEFAULT_MAX_PROCESSES
+    );
     for (name, value) in [
         (
             "memory",
@@ -160,24 +166,28 @@ pub fn render(p: &Policy) -> String {
                         human_size(b)
                     )
                 }),
-                "address space unlimited; in-memory files together at most half of RAM",
+                "address space as inherited; in-memory files together at most half of RAM",
             ),
         ),
         (
             "processes",
-            or_default(l.processes.map(|n| n.to_string()), "unlimited"),
+            or_default(
+                l.processes
+                    .map(|n| format!("{n} (tasks, threads included; the host allows one more)")),
+                &tasks,
+            ),
         ),
         (
             "open_files",
-            or_default(l.open_files.map(|n| n.to_string()), "1024 (hard 4096)"),
+            or_default(l.open_files.map(|n| n.to_string()), INHERITED),
         ),
         (
             "cpu_seconds",
-            or_default(l.cpu_seconds.map(|n| n.to_string()), "unlimited"),
+            or_default(l.cpu_seconds.map(|n| n.to_string()), INHERITED),
         ),
         (
             "file_size",
-            or_default(l.file_size.map(human_size), "unlimited"),
+            or_default(l.file_size.map(human_size), INHERITED),
         ),
         ("core dumps", "off".to_string()),
     ] {
@@ -212,7 +222,9 @@ pub fn render(p: &Policy) -> String {
     ));
     out.push_str(
         "\nUnder the filter (SECURITY.md, \"Defence in depth\"): inherited descriptors closed, no_new_privs, \
-         no core dumps, the limits above as host rlimits where the host enforces them, own \
+         no core dumps, the limits above as host rlimits where the host enforces them, the \
+         sandbox's tasks bounded by the host (a pids cgroup, or RLIMIT_NPROC in its own user \
+         namespace), own \
          user/mount/network/IPC/UTS/cgroup/pid namespaces (a supervisor with its own filter stays \
          outside the pid namespace), a filesystem jail holding only the host \
          directories above, Landlock (reading beneath them, writing only beneath the read-write \

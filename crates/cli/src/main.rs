@@ -351,6 +351,8 @@ fn plan(p: &Policy) -> Result<Plan> {
 }
 
 fn run(args: RunArgs) -> Result<std::convert::Infallible> {
+    // First: the platform raises some of its own and sets others.
+    let inherited = meridian_platform_linux::limits::inherited().to_vec();
     let mut policy = resolve(&args.sandbox)?;
     if args.trace {
         policy.log = LogLevel::Trace;
@@ -375,7 +377,8 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
     // Read before the platform hardens the process: Landlock then refuses host paths outside
     // the volumes.
     let release = host_release();
-    let platform = LinuxPlatform::new(&volumes)?.allow_jit(policy.jit);
+    let guest_tasks = guest_tasks(&policy, &inherited);
+    let platform = LinuxPlatform::new(&volumes, guest_tasks)?.allow_jit(policy.jit);
     let platform: &'static LinuxPlatform = Box::leak(Box::new(platform));
     let config = meridian_shim::Config {
         trace: policy.log == LogLevel::Trace,
@@ -385,6 +388,7 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
         release,
         memory: meridian_platform_linux::host_memory(),
         limits: policy.limits,
+        inherited_rlimits: inherited,
         uid: policy.uid,
         gid: policy.gid,
     };
@@ -411,6 +415,19 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
     )?;
     platform.lock_down(handler, 1)?;
     platform.run(&ctx)
+}
+
+/// How many tasks the guest may have at once: the policy's process limit (the library OS's
+/// default when it sets none), within the guest's hard RLIMIT_NPROC.
+fn guest_tasks(policy: &Policy, inherited: &[(u64, u64)]) -> u64 {
+    const RLIMIT_NPROC: u32 = 6;
+    let rlimits = meridian_shim::task_calls::rlimits_for(&policy.limits, inherited);
+    let hard = rlimits.get(&RLIMIT_NPROC).map_or(u64::MAX, |l| l.1);
+    policy
+        .limits
+        .processes
+        .unwrap_or(meridian_shim::process::DEFAULT_MAX_PROCESSES)
+        .min(hard)
 }
 
 fn report_boot_error(e: BootError) -> i32 {

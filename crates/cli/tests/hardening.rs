@@ -218,8 +218,9 @@ fn check_descriptors(pid: u32, secret: &Path) {
 
 /// The supervisor (`meridian`'s own process, outside the pid namespace): no_new_privs, its
 /// own filter, one thread, no stdin or stdout and nothing inherited (stderr for its one
-/// message, and the write end of the pipe by which its child learns that it is there); and
-/// the sandbox's process is pid 1 of its namespace.
+/// message, the write end of the pipe by which its child learns that it is there, and
+/// where it made one for the sandbox, the directory holding the pids cgroup); and the
+/// sandbox's process is pid 1 of its namespace.
 fn check_supervisor(supervisor: u32, sandbox: u32) {
     let status = std::fs::read_to_string(format!("/proc/{supervisor}/status")).unwrap();
     assert!(status.contains("NoNewPrivs:\t1\n"), "{status}");
@@ -237,13 +238,18 @@ fn check_supervisor(supervisor: u32, sandbox: u32) {
             )
         })
         .collect();
-    assert_eq!(fds.len(), 2, "{fds:#?}");
+    let cgroup_dir = fds
+        .iter()
+        .filter(|f| f.contains(" -> /sys/fs/cgroup"))
+        .count();
+    assert_eq!(fds.len(), 2 + cgroup_dir, "{fds:#?}");
     assert!(
-        fds.iter().any(|f| f.starts_with("2 -> "))
+        cgroup_dir <= 1
+            && fds.iter().any(|f| f.starts_with("2 -> "))
             && fds
                 .iter()
                 .any(|f| f.contains(" -> pipe:[") && !f.starts_with("2 ")),
-        "the supervisor holds stderr and its pipe only: {fds:#?}"
+        "the supervisor holds stderr, its pipe and the pids cgroup's directory only: {fds:#?}"
     );
     let theirs = std::fs::read_link(format!("/proc/{supervisor}/ns/pid")).unwrap();
     let ours = std::fs::read_link("/proc/self/ns/pid").unwrap();
@@ -269,8 +275,10 @@ fn check_hardened_run(prefix: &[&str], uid: u32, name: &str) {
     assert!(status.contains("Seccomp:\t2\n"), "{status}");
     assert!(status.contains("Threads:\t1\n"), "{status}");
     check_descriptors(pid, &secret.0);
+    let mut task_limit = true;
     if userns {
         check_supervisor(child.id(), pid);
+        task_limit = check_task_limit(pid, child.id(), uid);
     }
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("limits");
     let core: Vec<&str> = limits
@@ -315,6 +323,11 @@ fn check_hardened_run(prefix: &[&str], uid: u32, name: &str) {
     assert_eq!((code, stdout.as_str()), (0, "hello\n"), "stderr:\n{stderr}");
     if userns {
         assert!(!stderr.contains("namespace"), "stderr:\n{stderr}");
+        assert_eq!(
+            !task_limit,
+            stderr.contains("host limit on the sandbox's tasks not available"),
+            "a bound on the sandbox's tasks, or a warning:\n{stderr}"
+        );
     } else {
         assert!(
             stderr.contains("meridian: warning: user namespace not available ("),
@@ -436,7 +449,21 @@ fn missing_namespaces_are_warnings() {
         (0, &b"ran 143\n"[..]),
         "{stderr}"
     );
-    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("namespace")).collect();
+    // Without the user namespace RLIMIT_NPROC cannot bound the sandbox alone, and this
+    // namespace's root may not make a pids cgroup on the host's tree.
+    const NO_TASK_LIMIT: &str =
+        "meridian: warning: host limit on the sandbox's tasks not available (";
+    assert!(
+        stderr.lines().any(|l| l.starts_with(NO_TASK_LIMIT)
+            && l.contains(
+                "RLIMIT_NPROC would count the user's other processes: no user namespace"
+            )),
+        "stderr:\n{stderr}"
+    );
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("namespace") && !l.starts_with(NO_TASK_LIMIT))
+        .collect();
     assert_eq!(
         warnings,
         [
@@ -583,6 +610,9 @@ fn nothing_outlives(victim: Victim) {
         assert!(!status.success(), "the extra process was killed: {status}");
     }
     wait_until_empty(&ns, &format!("{victim:?} killed"));
+    // A supervisor killed by SIGKILL cannot remove the sandbox's pids cgroup (SECURITY.md,
+    // "Resource limits"): the test removes what it left, now empty.
+    let _ = std::fs::remove_dir(format!("/sys/fs/cgroup/pids/meridian-{}", child.id()));
 }
 
 #[test]
@@ -724,4 +754,208 @@ fn children_end_when_the_first_process_exits() {
 #[test]
 fn children_end_on_sigterm_to_meridian() {
     children_end_with_the_sandbox(Ending::Sigterm);
+}
+
+/// Tasks the host allows a sandbox whose guest may have `guest_tasks`: one spare for a vfork
+/// child that execs (crates/platform-linux/src/limits.rs, `SPARE_TASKS`).
+fn host_task_bound(guest_tasks: u64) -> u64 {
+    guest_tasks + 1
+}
+
+/// The library OS's process limit when the policy sets none.
+const DEFAULT_GUEST_TASKS: u64 = 1024;
+
+/// `pids.max` of the pids cgroup that host process `pid` is in, where that is a cgroup of
+/// its own made by Meridian (`meridian-<supervisor pid>`); `None` if it is in none.
+fn meridian_pids_max(pid: u32, supervisor: u32) -> Option<String> {
+    let cgroups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    let name = format!("/meridian-{supervisor}");
+    // v1: "N:pids:PATH"; v2: "0::PATH". The paths are in the test's cgroup namespace.
+    let (dirs, path): (&[&str], &str) = cgroups.lines().find_map(|l| {
+        let mut f = l.splitn(3, ':');
+        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+        if controllers.split(',').any(|c| c == "pids") {
+            Some((&["/sys/fs/cgroup/pids"][..], path))
+        } else if controllers.is_empty() {
+            Some((&["/sys/fs/cgroup", "/sys/fs/cgroup/unified"][..], path))
+        } else {
+            None
+        }
+        .filter(|(_, p)| p.ends_with(&name))
+    })?;
+    dirs.iter()
+        .find_map(|d| std::fs::read_to_string(format!("{d}{path}/pids.max")).ok())
+        .map(|s| s.trim().to_string())
+}
+
+/// The soft and hard "Max processes" of host process `pid`.
+fn max_processes(pid: u32) -> Vec<String> {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("limits");
+    limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max processes"))
+        .expect("a processes limit line")
+        .split_whitespace()
+        .take(2)
+        .map(String::from)
+        .collect()
+}
+
+/// The host bound on the sandbox's tasks, for a run with the default policy (1024
+/// processes): as an ordinary user RLIMIT_NPROC, counted in the sandbox's user namespace,
+/// of the guest's tasks plus the spare plus the supervisor; as root (whom RLIMIT_NPROC does
+/// not bind) a pids cgroup with `pids.max` at the guest's tasks plus the spare. Returns
+/// whether a bound was seen (else the runner must have warned).
+fn check_task_limit(pid: u32, supervisor: u32, uid: u32) -> bool {
+    let bound = host_task_bound(DEFAULT_GUEST_TASKS);
+    let nproc = (bound + 1).to_string();
+    let pids_max = meridian_pids_max(pid, supervisor);
+    if let Some(max) = &pids_max {
+        assert_eq!(*max, bound.to_string(), "pids.max of the sandbox's cgroup");
+    }
+    assert_eq!(
+        max_processes(pid),
+        [nproc.clone(), nproc],
+        "RLIMIT_NPROC of the sandbox's process"
+    );
+    uid != 0 || pids_max.is_some()
+}
+
+/// Build `tests/hardening/<name>.c` statically; returns the directory holding the binary.
+/// One build at a time: the tests of this file run in parallel threads of one process.
+fn build_guest(name: &str) -> PathBuf {
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
+    let gcc = common::find_gcc();
+    let dir = common::scratch_dir("hardening/bin");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../tests/hardening/{name}.c"));
+    let out = dir.join(name);
+    if !common::is_up_to_date(&out, &[&src]) {
+        common::compile_c(&gcc, &src, &out, &["-O1", "-static"]).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
+}
+
+/// Offset from the load address of the first `syscall; ret` (0f 05 c3) in an executable
+/// segment of the ELF file at `path` (a static-pie: its first segment is at address 0).
+fn gadget_offset(path: &Path) -> u64 {
+    let elf = std::fs::read(path).expect("read the meridian binary");
+    let u16_at = |o: usize| u64::from(u16::from_le_bytes([elf[o], elf[o + 1]]));
+    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap());
+    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
+    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
+    const PT_LOAD: u32 = 1;
+    const PF_X: u32 = 1;
+    for i in 0..phnum {
+        let ph = (phoff + i * phentsize) as usize;
+        if u32_at(ph) != PT_LOAD || u32_at(ph + 4) & PF_X == 0 {
+            continue;
+        }
+        let (offset, vaddr, filesz) = (u64_at(ph + 8), u64_at(ph + 16), u64_at(ph + 32));
+        let text = &elf[offset as usize..(offset + filesz) as usize];
+        if let Some(at) = text.windows(3).position(|w| w == [0x0f, 0x05, 0xc3]) {
+            return vaddr + at as u64;
+        }
+    }
+    panic!("no `syscall; ret` in {}", path.display());
+}
+
+/// Where host process `pid` has the meridian binary mapped from its start (its load address),
+/// from `/proc/<pid>/maps`, matched by inode.
+fn load_address(pid: u32, binary: &Path) -> u64 {
+    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(binary).unwrap());
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("read maps");
+    maps.lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 5 && f[2] == "00000000" && f[4] == inode.to_string())
+                .then(|| u64::from_str_radix(f[0].split('-').next()?, 16).ok())?
+        })
+        .unwrap_or_else(|| panic!("meridian's image in the maps of {pid}:\n{maps}"))
+}
+
+/// Guest code that knows the runner's layout calls glibc's fork in Meridian's text directly
+/// (tests/hardening/fork_gadget.c), past the library OS's count, under `--limit
+/// processes=4`: the host refuses past 4 tasks plus the spare (the pids cgroup as root,
+/// RLIMIT_NPROC in the user namespace as anybody else), counted from outside in the
+/// sandbox's pid namespace; the cgroup is gone afterwards.
+fn check_forks_past_the_limit(prefix: &[&str]) {
+    if !user_namespaces_work(prefix) {
+        eprintln!("note: `unshare -U true` fails here: no pid namespace to count in");
+        return;
+    }
+    const GUEST_TASKS: u64 = 4;
+    let bin = build_guest("fork_gadget");
+    let meridian = common::meridian_bin();
+    let mount = format!("{}:/t:ro", bin.display());
+    let limit = format!("processes={GUEST_TASKS}");
+    let argv = [
+        meridian.to_str().unwrap(),
+        "run",
+        "--mount",
+        &mount,
+        "--limit",
+        &limit,
+        "--",
+        "/t/fork_gadget",
+    ];
+    let mut child = command(prefix, &argv)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the runner");
+    let (pid, _) = wait_for_lock_down(&mut child, true);
+    let ns = pid_namespace_of(pid).expect("the sandbox's pid namespace");
+    let gadget = load_address(pid, &meridian) + gadget_offset(&meridian);
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    writeln!(stdin, "{gadget:#x}").expect("pass the gadget");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's report");
+    let processes = processes_in(&ns);
+    let tasks: usize = processes
+        .iter()
+        .map(|p| std::fs::read_dir(format!("/proc/{p}/task")).map_or(0, |d| d.count()))
+        .sum();
+    let cgroup = format!("/sys/fs/cgroup/pids/meridian-{}", child.id());
+    drop(stdin);
+    let status = child.wait().expect("wait for the runner");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .map(|mut e| e.read_to_string(&mut stderr));
+    wait_until_empty(&ns, "the fork attack");
+    eprintln!(
+        "guest: {}host: {} processes, {tasks} tasks",
+        line,
+        processes.len()
+    );
+    assert_eq!(common::exit_code(status), 0, "stderr:\n{stderr}");
+    assert!(
+        !stderr.contains("host limit on the sandbox's tasks not available"),
+        "the host bounds the sandbox's tasks here: {stderr}"
+    );
+    let bound = host_task_bound(GUEST_TASKS);
+    assert!(
+        tasks as u64 <= bound && line.ends_with("then errno 11\n"),
+        "the host let the guest make {tasks} tasks past --limit {limit} (bound {bound}); guest: {line}"
+    );
+    assert!(
+        !Path::new(&cgroup).exists(),
+        "the supervisor removes the sandbox's pids cgroup"
+    );
+}
+
+#[test]
+fn forks_past_the_limit_are_refused_by_the_host() {
+    check_forks_past_the_limit(&[]);
+}
+
+#[test]
+fn forks_past_the_limit_are_refused_by_the_host_as_nobody() {
+    let Some(prefix) = as_nobody() else { return };
+    let prefix: Vec<&str> = prefix.iter().map(String::as_str).collect();
+    check_forks_past_the_limit(&prefix);
 }

@@ -125,6 +125,139 @@ fn processes_limit_bounds_threads() {
     );
 }
 
+/// Every rlimit, then descriptors opened until EMFILE.
+const ALL_RLIMITS: &str = "import resource, os\n\
+     for r in range(16): print(r, resource.getrlimit(r))\n\
+     fds = []\n\
+     try:\n\
+     \x20   while True: fds.append(os.open('/dev/null', os.O_RDONLY))\n\
+     except OSError as e: print('stopped by', e.strerror, 'highest fd', max(fds))\n";
+
+/// The same program natively under `prlimit` and as `prlimit ... meridian run` (no policy
+/// limits): same stdout and status. The guest starts with the rlimits Meridian inherited.
+fn under_prlimit_matches_native(prlimit: &[&str], options: &[&str], script: &str) -> String {
+    let mut native = Command::new("prlimit");
+    native.args(prlimit).args(["--", PYTHON, "-c", script]);
+    let mut sandbox = Command::new("prlimit");
+    sandbox
+        .args(prlimit)
+        .arg("--")
+        .arg(common::meridian_bin())
+        .arg("run")
+        .args(options)
+        .args(["--", PYTHON, "-c", script]);
+    let run = common::native_vs_sandbox(native, sandbox, b"", TIMEOUT);
+    if let Some(m) = run.mismatch() {
+        panic!("meridian run under prlimit {prlimit:?} differs from native:\n{m}");
+    }
+    text(&run.native.stdout)
+}
+
+/// Soft limits below their hard ones and hard ones below unlimited, one per resource the
+/// library OS models or shows: each is what the guest gets, and 256 descriptors stop at 255.
+#[test]
+fn inherited_limits_match_native() {
+    let out = under_prlimit_matches_native(
+        &[
+            "--nofile=256:512",
+            "--stack=4194304:67108864",
+            "--fsize=1073741824:2147483648",
+            "--cpu=100:200",
+            "--core=0:0",
+            "--as=8589934592:unlimited",
+            "--data=8589934592:17179869184",
+            "--memlock=65536:131072",
+            "--nproc=500:600",
+            "--sigpending=1000:2000",
+        ],
+        &[],
+        ALL_RLIMITS,
+    );
+    assert!(
+        out.contains("7 (256, 512)\n") && out.contains("highest fd 255\n"),
+        "{out}"
+    );
+}
+
+/// The policy tightens what Meridian inherited and never loosens it: `open_files=1000`
+/// under an inherited 256 leaves 256 (as `prlimit --nofile=1000` may not raise a hard limit
+/// of 256); `open_files=100` gives 100, soft and hard; `memory` lowers the soft limit below
+/// an inherited hard one.
+#[test]
+fn policy_limits_never_loosen_inherited_ones() {
+    let script = "import resource\n\
+         print(resource.getrlimit(resource.RLIMIT_NOFILE))\n\
+         print(resource.getrlimit(resource.RLIMIT_AS))\n";
+    let run = |prlimit: &[&str], limits: &[&str]| {
+        let mut cmd = Command::new("prlimit");
+        cmd.args(prlimit)
+            .arg("--")
+            .arg(common::meridian_bin())
+            .arg("run");
+        for l in limits {
+            cmd.args(["--limit", l]);
+        }
+        cmd.args(["--", PYTHON, "-c", script]);
+        let out = common::run(cmd, b"", TIMEOUT);
+        assert_eq!(out.status, 0, "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    const GIB4: &str = "4294967296";
+    let as_4g = format!("--as={GIB4}:unlimited");
+    assert_eq!(
+        run(&["--nofile=256:256", &as_4g], &["open_files=1000"]),
+        format!("(256, 256)\n({GIB4}, -1)\n")
+    );
+    assert_eq!(
+        run(
+            &["--nofile=256:256", &as_4g],
+            &["open_files=100", "memory=1G"]
+        ),
+        "(100, 100)\n(1073741824, 1073741824)\n"
+    );
+    assert_eq!(
+        run(
+            &["--nofile=200:300", &as_4g],
+            &["open_files=250", "memory=8G"]
+        ),
+        format!("(200, 250)\n({GIB4}, 8589934592)\n")
+    );
+}
+
+/// Meridian reserves 64 TiB for the guest range and 512 GiB for its kernel heap: under a
+/// hard RLIMIT_AS of 1 GiB it cannot start, and says which limit it needs and what to do
+/// (not, as before, something about address-space randomisation). Under a soft limit of
+/// 1 GiB with an unlimited hard one it runs, and the guest gets the 1 GiB, as natively.
+#[test]
+fn address_space_limit_is_the_guests_or_explained() {
+    let mut cmd = Command::new("prlimit");
+    cmd.args(["--as=1073741824", "--"])
+        .arg(common::meridian_bin())
+        .args(["run", "--", "/bin/true"]);
+    let out = common::run(cmd, b"", TIMEOUT);
+    let err = text(&out.stderr);
+    assert_eq!(out.status, 125, "{err}");
+    assert!(
+        err.contains("the address-space limit (RLIMIT_AS, `ulimit -v`) is 1073741824 bytes")
+            && err.contains("raise the hard limit (`prlimit --as=SOFT:unlimited")
+            && !err.contains("randomisation"),
+        "{err}"
+    );
+    let out = under_prlimit_matches_native(
+        &["--as=1073741824:unlimited"],
+        &[],
+        "import resource\n\
+         print(resource.getrlimit(resource.RLIMIT_AS))\n\
+         small = bytearray(16 << 20)\n\
+         print('16 MiB ok')\n\
+         try:\n\
+         \x20   big = bytearray(2 << 30)\n\
+         \x20   print('2 GiB allocated')\n\
+         except MemoryError: print('2 GiB: MemoryError')\n",
+    );
+    assert_eq!(out, "(1073741824, -1)\n16 MiB ok\n2 GiB: MemoryError\n");
+}
+
 fn build_wx() -> PathBuf {
     let gcc = common::find_gcc();
     let dir = common::scratch_dir("policy/bin");

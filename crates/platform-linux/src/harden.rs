@@ -41,13 +41,12 @@
 //!   sysctl or by a container's seccomp profile): what is missing comes back as
 //!   [`Unavailable`], one line each, and the sandbox runs without it.
 //!
-//! Not applied, and why:
-//! - Other rlimits, until the policy (issue 3) says what a sandbox may use: `RLIMIT_AS` would
-//!   count the 64 TiB reservation of the guest range; `RLIMIT_NPROC` counts every process and
-//!   thread of the user on the whole host, so a fixed value either does nothing or stops the
-//!   runner's threads, while the filter already allows no new process; `RLIMIT_FSIZE` would
-//!   cut a guest's stdout redirected to a file; `RLIMIT_CPU` needs a policy's figure;
-//!   `RLIMIT_NOFILE` is kept as inherited.
+//! Resource limits ([`crate::limits`]): in [`isolate`], a pids cgroup is prepared before the
+//! namespaces and entered by the sandbox's process after the pid namespace's fork, and
+//! `RLIMIT_NPROC` is set there, in the new user namespace, so that the host bounds the
+//! sandbox's tasks; [`limit_resources`], just before the filter, sets the policy's host
+//! rlimits (never above what the runner inherited). `RLIMIT_AS` is not set for the runner:
+//! it counts the 64 TiB reservation of the guest range (the library OS enforces the guest's).
 
 use crate::SetupError;
 use crate::host::HostDir;
@@ -159,6 +158,7 @@ pub(crate) fn close_inherited_fds() -> std::io::Result<()> {
 /// what this host does not offer.
 pub(crate) fn isolate(
     volume_dirs: &[HostDir],
+    guest_tasks: u64,
 ) -> Result<(Vec<HostDir>, Vec<Unavailable>), SetupError> {
     if let Some(threads) = thread_count()
         && threads != 1
@@ -178,20 +178,38 @@ pub(crate) fn isolate(
         return Err(host_error("turning off core dumps (RLIMIT_CORE)"));
     }
     let mut missing = Vec::new();
+    // Before the namespaces: the cgroup tree is reached through the host's paths.
+    let mut tasks = crate::limits::TaskLimit::prepare(guest_tasks);
     let user = enter_user_namespace();
     let user_ok = user.is_ok();
     missing.extend(user.err());
     let (entered, refused) = enter_namespaces();
     let mount_ok = user_ok && entered & libc::CLONE_NEWNS != 0;
     missing.extend(refused);
-    if entered & libc::CLONE_NEWPID != 0 {
+    let supervised = entered & libc::CLONE_NEWPID != 0;
+    if supervised {
         // Returns in the sandbox's first process, pid 1 of the new namespace; the parent
-        // stays outside as the supervisor. Before the jail: the supervisor needs none of it.
-        crate::supervisor::enter().map_err(|source| SetupError::Host {
-            what: "starting the sandbox's first process in its pid namespace",
-            source,
-        })?;
+        // stays outside as the supervisor (and removes the pids cgroup at the end). Before
+        // the jail: the supervisor needs none of it.
+        let cgroup = tasks.cgroup.as_ref().map(|c| c.supervisor_side());
+        if let Err(source) = crate::supervisor::enter(cgroup) {
+            if let Some(c) = tasks.cgroup.take() {
+                c.discard();
+            }
+            return Err(SetupError::Host {
+                what: "starting the sandbox's first process in its pid namespace",
+                source,
+            });
+        }
+    } else if let Some(c) = tasks.cgroup.take() {
+        c.discard();
+        tasks.no_cgroup = Some("it needs the pid namespace, whose supervisor removes it".into());
     }
+    missing.extend(tasks.apply(user_ok, supervised).map(|why| Unavailable {
+        what: "host limit on the sandbox's tasks".into(),
+        why,
+        plural: false,
+    }));
     let dirs = if mount_ok {
         match enter_jail(volume_dirs) {
             Ok(jailed) => jailed,
@@ -843,10 +861,13 @@ pub fn limit_resources(limits: &HostLimits) -> Result<(), SetupError> {
         if unsafe { libc::getrlimit(resource, &mut cur) } != 0 {
             return Err(host_error(what));
         }
-        // An unprivileged process cannot raise its hard limit: stay at or below it.
+        // Tightened, never loosened: the runner started with these (RLIMIT_NOFILE's soft
+        // one was raised to the hard one for the runner's own descriptors:
+        // `limits::make_room`), and an unprivileged process cannot raise its hard limit.
+        let hard = hard.min(cur.rlim_max);
         let lim = libc::rlimit {
-            rlim_cur: soft.min(cur.rlim_max),
-            rlim_max: hard.min(cur.rlim_max),
+            rlim_cur: soft.min(cur.rlim_cur).min(hard),
+            rlim_max: hard,
         };
         // SAFETY: `lim` is a valid rlimit for the call.
         if unsafe { libc::setrlimit(resource, &lim) } != 0 {

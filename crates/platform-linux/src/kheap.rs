@@ -54,7 +54,7 @@ thread_local! {
     static KERNEL_MODE: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Create the kernel heap (once, before the seccomp filter: it needs `memfd_create`).
+/// Create the kernel heap (once, at start-up, before any fork).
 pub fn install() -> Result<(), crate::shared_heap::RegionError> {
     if HEAP.get().is_some() {
         return Ok(());
@@ -127,7 +127,7 @@ pub fn alloc_pages(bytes: usize) -> Option<usize> {
     let addr = block.cast::<u8>().as_ptr() as usize;
     // The span may reuse pages freed without being given back (small frees merged into
     // it): punching them out makes the whole span read as zeros, as fresh pages do.
-    // SAFETY: the span is ours and inside the region, a shared memfd mapping.
+    // SAFETY: the span is ours and inside the region, a shared (shmem) mapping.
     unsafe { libc::madvise(addr as *mut libc::c_void, bytes, libc::MADV_REMOVE) };
     Some(addr)
 }

@@ -20,6 +20,7 @@ pub mod harden;
 pub mod host;
 pub mod intercept;
 pub mod kheap;
+pub mod limits;
 
 /// Unit tests allocate as the runner does (kheap's tests switch heaps).
 #[cfg(test)]
@@ -58,6 +59,16 @@ pub enum SetupError {
         "the runner's own memory overlaps the guest range {GUEST_LOW:#x}-{GUEST_HIGH:#x}; run with address-space randomisation left on"
     )]
     RangeBusy,
+    /// The hard `RLIMIT_AS` is below what Meridian reserves at start.
+    #[error(
+        "the address-space limit (RLIMIT_AS, `ulimit -v`) is {hard} bytes, and Meridian reserves {need} bytes of address space at start: 64 TiB for the guest's range and 512 GiB for its kernel heap, reserved but not allocated (they use no memory until the guest does); raise the hard limit (`prlimit --as=SOFT:unlimited meridian ...`): the guest gets the soft limit as its own RLIMIT_AS, which Meridian enforces, as does `--limit memory=SIZE`"
+    )]
+    AddressSpaceLimit {
+        /// The hard limit, bytes.
+        hard: u64,
+        /// What Meridian needs, bytes ([`limits::reserved_address_space`]).
+        need: u64,
+    },
     /// A host call failed.
     #[error("{what}: {source}")]
     Host {
@@ -183,7 +194,14 @@ impl LinuxPlatform {
     /// (which parses the guest's ELF files) already runs under it, and so that all host
     /// metadata the guest sees, including what the boot caches, is seen from inside the user
     /// namespace: owners that the namespace does not map show as the overflow id throughout.
-    pub fn new(volume_dirs: &[host::HostDir]) -> Result<LinuxPlatform, SetupError> {
+    ///
+    /// `guest_tasks` is how many tasks (threads included) the guest may have at once; the
+    /// host bounds the sandbox's tasks at that plus [`limits::SPARE_TASKS`] where it can
+    /// ([`limits::TaskLimit`]).
+    pub fn new(
+        volume_dirs: &[host::HostDir],
+        guest_tasks: u64,
+    ) -> Result<LinuxPlatform, SetupError> {
         harden::close_inherited_fds().map_err(host_err("closing inherited descriptors"))?;
         const HWCAP2_FSGSBASE: u64 = 1 << 1;
         // SAFETY: getauxval has no preconditions.
@@ -194,6 +212,7 @@ impl LinuxPlatform {
         if text.0 < GUEST_HIGH {
             return Err(SetupError::RangeBusy);
         }
+        limits::make_room()?;
         // SAFETY: reserving address space with MAP_FIXED_NOREPLACE never replaces a mapping.
         let r = unsafe {
             libc::mmap(
@@ -209,14 +228,21 @@ impl LinuxPlatform {
             )
         };
         if r == libc::MAP_FAILED {
-            return Err(SetupError::RangeBusy);
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::EEXIST) {
+                return Err(SetupError::RangeBusy);
+            }
+            return Err(SetupError::Host {
+                what: "reserving the guest's address range",
+                source: e,
+            });
         }
         // Before hardening: it reads cgroup files, which the jail and Landlock then hide.
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
         if cpus > 1 {
             threads::WAIT_SPINS.store(threads::SPINS_BEFORE_SLEEP, Ordering::Relaxed);
         }
-        let (volume_dirs, mut missing) = harden::isolate(volume_dirs)?;
+        let (volume_dirs, mut missing) = harden::isolate(volume_dirs, guest_tasks)?;
         let volumes = if volume_dirs.is_empty() {
             None
         } else {

@@ -5,7 +5,8 @@
 //! kernel's objects after a host fork.
 //!
 //! Key types:
-//! - [`SharedRegion`]: a `memfd` mapped `MAP_SHARED | MAP_NORESERVE` (1 GiB reserved by
+//! - [`SharedRegion`]: an anonymous `MAP_SHARED | MAP_NORESERVE` mapping (shmem, as a
+//!   `memfd` would be, but with no file whose size `RLIMIT_FSIZE` limits; 1 GiB reserved by
 //!   default, pages committed when first touched), placed by the host outside the guest range
 //!   [`GUEST_LOW`](crate::GUEST_LOW)..[`GUEST_HIGH`](crate::GUEST_HIGH). A host fork copies the
 //!   mapping as a shared one, so parent and child see the same pages at the same address.
@@ -28,9 +29,7 @@
 //! not panic or block on anything but another shared lock (see the robustness note on
 //! [`RawProcessMutex`]).
 //!
-//! Host calls: at creation `memfd_create`, `ftruncate`, `mmap` and `close`, so the region must
-//! be created before the seccomp filter is installed (the allowlist does not have
-//! `memfd_create`). At run time only `futex` (`FUTEX_WAIT`/`FUTEX_WAKE` on contended locks)
+//! Host calls: at creation one `mmap`, made before the seccomp filter is installed. At run time only `futex` (`FUTEX_WAIT`/`FUTEX_WAKE` on contended locks)
 //! and `madvise(MADV_REMOVE)` (large frees), both already on the allowlist.
 //!
 //! How it is used: [`crate::kheap`] makes it the runner's heap while a thread serves a trap
@@ -166,7 +165,7 @@ unsafe impl Sync for SharedRegion {}
 
 impl SharedRegion {
     /// Creates a region of `bytes` (rounded up to pages), of which nothing is committed until
-    /// touched. Host calls: `memfd_create`, `ftruncate`, `mmap`, `close` (before the filter).
+    /// touched. Host calls: `mmap` (before the filter).
     pub fn create(bytes: usize) -> Result<SharedRegion, RegionError> {
         let bytes = bytes.next_multiple_of(PAGE_BYTES);
         // Header, boundary tags, and room for at least one chunk.
@@ -175,17 +174,7 @@ impl SharedRegion {
         if bytes < min {
             return Err(RegionError::TooSmall { bytes, min });
         }
-        // SAFETY: the name is a NUL-terminated constant; MFD_CLOEXEC keeps the descriptor out of
-        // exec'd host programs (there are none, but the descriptor is closed below anyway).
-        let fd = unsafe { libc::memfd_create(c"meridian-kernel-heap".as_ptr(), libc::MFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(host_error("creating the shared kernel heap (memfd_create)"));
-        }
-        let mapped =
-            map_memfd(fd, bytes).ok_or_else(|| host_error("mapping the shared kernel heap"));
-        // SAFETY: `fd` is ours; the mapping (if any) keeps its own reference to the file.
-        unsafe { libc::close(fd) };
-        let addr = mapped?;
+        let addr = map_shared(bytes).ok_or_else(|| host_error("mapping the shared kernel heap"))?;
         let end = addr + bytes;
         if addr < crate::GUEST_HIGH as usize && end > crate::GUEST_LOW as usize {
             // SAFETY: the mapping was made just above and nothing refers to it yet.
@@ -199,7 +188,7 @@ impl SharedRegion {
                 magic: MAGIC,
                 end,
                 root: AtomicUsize::new(0),
-                // The tags start zeroed: memfd pages read as zero until written.
+                // The tags start zeroed: shmem pages read as zero until written.
                 pages: ProcessMutex::new(Pages::new(addr + meta, end, addr + HEADER_BYTES)),
                 classes: Default::default(),
             });
@@ -273,21 +262,20 @@ fn host_error(what: &'static str) -> RegionError {
     }
 }
 
-fn map_memfd(fd: libc::c_int, bytes: usize) -> Option<usize> {
-    let len = libc::off_t::try_from(bytes).ok()?;
-    // SAFETY: ftruncate on our own fresh memfd.
-    if unsafe { libc::ftruncate(fd, len) } != 0 {
-        return None;
-    }
+/// `bytes` of shared anonymous memory (shmem: a fork shares it, `MADV_REMOVE` frees its
+/// pages, `mremap` with `old_size` 0 maps its pages a second time, as for a memfd). Not a
+/// memfd: its `ftruncate` to the region's size is a file size, which an inherited
+/// `RLIMIT_FSIZE` below it refuses (SIGXFSZ).
+fn map_shared(bytes: usize) -> Option<usize> {
     // SAFETY: a new shared mapping at an address the host chooses replaces nothing.
-    // MAP_NORESERVE: the gigabyte is address space; pages are committed when first written.
+    // MAP_NORESERVE: the region is address space; pages are committed when first written.
     let addr = unsafe {
         libc::mmap(
             core::ptr::null_mut(),
             bytes,
             libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_NORESERVE,
-            fd,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
             0,
         )
     };

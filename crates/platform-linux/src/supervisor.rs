@@ -11,7 +11,7 @@
 //! The supervisor never touches the guest and parses nothing the guest controls: it waits
 //! for signals and for the child's end, passes on to the child the signals that people and
 //! programs send to `meridian`, and ends as the child ended. It runs under its own seccomp
-//! filter ([`filter`], listed in SECURITY.md from [`ALLOWLIST`]): six calls, each with its
+//! filter ([`filter`], listed in SECURITY.md from [`ALLOWLIST`]): seven calls, each with its
 //! argument checked where it matters.
 //!
 //! What the pid namespace gives: the sandbox's host processes cannot see or signal any
@@ -30,6 +30,10 @@
 //! once. A `kill` to the whole process group (`kill -TERM -PGID`) reaches the guest twice:
 //! once directly and once forwarded (the supervisor cannot tell it from a `kill` to its own
 //! pid).
+//!
+//! The sandbox's pids cgroup (crates/platform-linux/src/limits.rs), where one was made: the
+//! child enters it; the supervisor, outside it, keeps the descriptor of the directory that
+//! holds it and removes it (`unlinkat(dir, name, AT_REMOVEDIR)`) once the child has ended.
 //!
 //! Exit status: the child's exit status; if the child died by signal N, the supervisor
 //! dies by the same signal (it unblocks it and sends it to itself), else exits 128+N, so
@@ -78,6 +82,9 @@ pub enum ArgCheck {
     ChildOrSelf,
     /// Argument 0 equals this constant.
     Equals(u32),
+    /// Argument 0 is the descriptor of the directory holding the sandbox's pids cgroup
+    /// (none: the call is refused).
+    CgroupDir,
 }
 
 /// One call of the supervisor's filter.
@@ -95,7 +102,7 @@ pub struct SupervisorCall {
 
 /// The supervisor's allowlist: everything else kills it (and so, by `PR_SET_PDEATHSIG`,
 /// the sandbox).
-pub const ALLOWLIST: [SupervisorCall; 6] = [
+pub const ALLOWLIST: [SupervisorCall; 7] = [
     SupervisorCall {
         nr: libc::SYS_rt_sigtimedwait as u32,
         name: "rt_sigtimedwait",
@@ -127,6 +134,12 @@ pub const ALLOWLIST: [SupervisorCall; 6] = [
         reason: "one message on stderr if the child's status cannot be read",
     },
     SupervisorCall {
+        nr: libc::SYS_unlinkat as u32,
+        name: "unlinkat",
+        arg0: ArgCheck::CgroupDir,
+        reason: "removing the sandbox's pids cgroup once the sandbox has ended (cgroupfs has no files to unlink, only empty cgroups to remove)",
+    },
+    SupervisorCall {
         nr: libc::SYS_exit_group as u32,
         name: "exit_group",
         arg0: ArgCheck::Any,
@@ -141,8 +154,13 @@ const L_KILL: u32 = 2;
 const L_RULE_BASE: u32 = 100;
 
 /// The supervisor's filter for a child with host pid `child` and a supervisor with pid
-/// `own` (both as the supervisor sees them). Anything not allowed kills the supervisor.
-pub fn filter(child: u32, own: u32) -> Result<Vec<SockFilter>, bpf::AsmError> {
+/// `own` (both as the supervisor sees them), holding the pids cgroup's directory on
+/// descriptor `cgroup_dir`. Anything not allowed kills the supervisor.
+pub fn filter(
+    child: u32,
+    own: u32,
+    cgroup_dir: Option<u32>,
+) -> Result<Vec<SockFilter>, bpf::AsmError> {
     let mut ops = vec![
         Op::Load(data::ARCH),
         Op::Jeq(AUDIT_ARCH_X86_64, To::Next, To::L(L_KILL)),
@@ -160,6 +178,7 @@ pub fn filter(child: u32, own: u32) -> Result<Vec<SockFilter>, bpf::AsmError> {
             ArgCheck::Child => &[child],
             ArgCheck::ChildOrSelf => &[child, own],
             ArgCheck::Equals(v) => &[v],
+            ArgCheck::CgroupDir => cgroup_dir.as_slice(),
         };
         ops.push(Op::Jeq(call.nr, To::L(body), To::L(next)));
         ops.push(Op::Label(body));
@@ -190,6 +209,7 @@ pub fn allowlist_markdown() -> String {
             ArgCheck::Child => "arg0 is the child's pid".into(),
             ArgCheck::ChildOrSelf => "arg0 is the child's pid or the supervisor's".into(),
             ArgCheck::Equals(v) => format!("arg0 is {v}"),
+            ArgCheck::CgroupDir => "arg0 is the directory holding the sandbox's pids cgroup".into(),
         };
         out.push_str(&format!("| `{}` | {constraint} | {} |\n", c.name, c.reason));
     }
@@ -218,10 +238,16 @@ fn supervisor_mask() -> libc::sigset_t {
     sigset(&all)
 }
 
+/// The sandbox's pids cgroup as the supervisor sees it: the descriptor of the directory
+/// holding it, its name there, and the descriptor of its `cgroup.procs` (which the
+/// supervisor closes: only the child enters).
+pub(crate) type Cgroup<'a> = (i32, &'a std::ffi::CStr, i32);
+
 /// Fork the sandbox's first process into the pid namespace that the caller entered with
 /// `unshare(CLONE_NEWPID)`. Returns in the child (pid 1 of the namespace); the parent
-/// becomes the supervisor and never returns. The caller must have one thread.
-pub(crate) fn enter() -> std::io::Result<()> {
+/// becomes the supervisor and never returns, and removes `cgroup` once the child has ended.
+/// The caller must have one thread, and keep `cgroup`'s descriptors and name alive.
+pub(crate) fn enter(cgroup: Option<Cgroup<'_>>) -> std::io::Result<()> {
     let mask = supervisor_mask();
     // SAFETY: sigset_t storage of our own for the old mask.
     let mut old: libc::sigset_t = unsafe { core::mem::zeroed() };
@@ -250,9 +276,15 @@ pub(crate) fn enter() -> std::io::Result<()> {
         return Err(std::io::Error::last_os_error());
     }
     if child > 0 {
-        // SAFETY: closing the read end, which only the child uses.
-        unsafe { libc::close(read_end) };
-        supervise(child as u32);
+        // SAFETY: closing the read end, which only the child uses, and the cgroup's
+        // `cgroup.procs`, which nothing in this process uses any more.
+        unsafe {
+            libc::close(read_end);
+            if let Some((_, _, procs)) = cgroup {
+                libc::close(procs);
+            }
+        }
+        supervise(child as u32, cgroup.map(|(dir, name, _)| (dir, name)));
     }
     // SAFETY: closing the child's copy of the supervisor's end.
     unsafe { libc::close(write_end) };
@@ -299,9 +331,10 @@ pub(crate) fn enter() -> std::io::Result<()> {
     Ok(())
 }
 
-/// The supervisor: lock down, forward signals, end as the child ends. Runs on the only
+/// The supervisor: lock down, forward signals, end as the child ends, after removing the
+/// sandbox's pids cgroup (`cgroup`: its directory's descriptor and name). Runs on the only
 /// thread of the parent, right after the fork, with [`supervisor_mask`] blocked.
-fn supervise(child: u32) -> ! {
+fn supervise(child: u32, cgroup: Option<(i32, &std::ffi::CStr)>) -> ! {
     // SAFETY: getpid has no preconditions.
     let own = unsafe { libc::getpid() } as u32;
     // The supervisor never reads the guest's input nor writes its output: a reader of the
@@ -335,7 +368,7 @@ fn supervise(child: u32) -> ! {
     }
     // Made before the filter: nothing after it may allocate (no brk or mmap).
     let mask = supervisor_mask();
-    let locked = filter(child, own)
+    let locked = filter(child, own, cgroup.map(|(dir, _)| dir as u32))
         .ok()
         .is_some_and(|prog| crate::install_filter(&prog).is_ok());
     if !locked {
@@ -346,7 +379,7 @@ fn supervise(child: u32) -> ! {
     // The child may have ended already (its SIGCHLD is pending then, but a first look costs
     // nothing).
     if let Some(status) = reap(child) {
-        end_like(status, own);
+        end_like(status, own, cgroup);
     }
     loop {
         // SAFETY: a zeroed siginfo_t is valid storage for the kernel to fill.
@@ -365,7 +398,7 @@ fn supervise(child: u32) -> ! {
         } as libc::c_int;
         if sig == libc::SIGCHLD {
             if let Some(status) = reap(child) {
-                end_like(status, own);
+                end_like(status, own, cgroup);
             }
         } else if sig > 0 && FORWARDED.contains(&sig) && info.si_code != libc::SI_KERNEL {
             // SAFETY: kill(2) of our own child.
@@ -408,8 +441,15 @@ fn reap(child: u32) -> Option<libc::c_int> {
 }
 
 /// End as the child did: its exit status, or death by its signal (128+N if that signal
-/// does not kill).
-fn end_like(status: libc::c_int, own: u32) -> ! {
+/// does not kill); first remove the sandbox's pids cgroup. The child was pid 1 of the pid
+/// namespace: its end waited for every other process of the namespace to be reaped
+/// (pid_namespaces(7)), so the cgroup is empty.
+fn end_like(status: libc::c_int, own: u32, cgroup: Option<(i32, &std::ffi::CStr)>) -> ! {
+    if let Some((dir, name)) = cgroup
+        && !crate::limits::remove_cgroup(dir, name)
+    {
+        say(b"meridian: could not remove the sandbox's pids cgroup\n");
+    }
     if libc::WIFEXITED(status) {
         // SAFETY: exit_group.
         unsafe { libc::_exit(libc::WEXITSTATUS(status)) };
@@ -447,7 +487,7 @@ mod tests {
 
     fn call(nr: i64, arg0: u64) -> u32 {
         let d = crate::filter::seccomp_data(nr as u32, 0, [arg0, 0, 0, 0, 0, 0]);
-        bpf::run(&filter(4321, 77).expect("assembles"), &d)
+        bpf::run(&filter(4321, 77, Some(5)).expect("assembles"), &d)
     }
 
     #[test]
@@ -466,6 +506,15 @@ mod tests {
         assert_eq!(call(libc::SYS_rt_sigprocmask, 1), allow);
         assert_eq!(call(libc::SYS_rt_sigprocmask, 2), kill, "SIG_SETMASK");
         assert_eq!(call(libc::SYS_exit_group, 0), allow);
+        assert_eq!(call(libc::SYS_unlinkat, 5), allow);
+        assert_eq!(
+            call(libc::SYS_unlinkat, 4),
+            kill,
+            "unlinkat of another directory"
+        );
+        let no_cgroup = filter(4321, 77, None).expect("assembles");
+        let d = crate::filter::seccomp_data(libc::SYS_unlinkat as u32, 0, [5, 0, 0, 0, 0, 0]);
+        assert_eq!(bpf::run(&no_cgroup, &d), kill, "unlinkat without a cgroup");
         assert_eq!(call(libc::SYS_rt_sigtimedwait, 0), allow);
         for nr in [
             libc::SYS_read,

@@ -151,6 +151,9 @@ pub struct Config {
     pub memory: (u64, u64),
     /// Resource limits from the policy.
     pub limits: Limits,
+    /// The rlimits Meridian was started with, `(soft, hard)` by resource number; the guest
+    /// starts with these, tightened by [`Config::limits`] (empty: a Debian login's).
+    pub inherited_rlimits: Vec<(u64, u64)>,
     /// Do not report unsupported calls and flags on stderr (policy `log = "off"`).
     pub quiet: bool,
     /// User id the guest starts with (real, effective, saved and filesystem); 0: root.
@@ -159,7 +162,8 @@ pub struct Config {
     pub gid: u32,
 }
 
-/// Resource limits from the policy; `None` keeps the default (what a Debian login has).
+/// Resource limits from the policy; `None` keeps the limit `meridian` inherited
+/// ([`Config::inherited_rlimits`]), and a value only ever lowers it.
 /// They are the guest's rlimits (getrlimit shows them, the guest may lower them) and the
 /// library OS enforces them as Linux does.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -261,18 +265,14 @@ impl<P: LinuxPlatform> Kernel<P> {
     ) -> Self {
         let lo = p.guest_range();
         let (sandbox, proc) = process::Sandbox::new(config.uid);
+        let rlimits = task_calls::rlimits_for(&config.limits, &config.inherited_rlimits);
         proc.host_pid
             .store(p.own_host_pid(), core::sync::atomic::Ordering::Release);
         Kernel {
             p,
             vfs: Arc::new(vfs),
             pid: 1,
-            fds: Mutex::new(FdTable::new(
-                config
-                    .limits
-                    .open_files
-                    .unwrap_or(task_calls::DEFAULT_NOFILE) as usize,
-            )),
+            fds: Mutex::new(FdTable::new(task_calls::descriptor_limit(&rlimits))),
             cwd: Mutex::new(alloc::vec![b'/']),
             umask: AtomicU32::new(0o022),
             creds: Mutex::new(cred_calls::Creds::new(config.uid, config.gid)),
@@ -283,7 +283,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             epoch: Arc::new(Epoch::new()),
             image: Mutex::new(loader::ImageInfo::default()),
             reported: Mutex::new(BTreeSet::new()),
-            rlimits: Mutex::new(task_calls::rlimits_for(&config.limits)),
+            rlimits: Mutex::new(rlimits),
             shared_files: Mutex::new(BTreeMap::new()),
             started: p.now(meridian_core::time::ClockKind::Monotonic).0,
             config,

@@ -55,8 +55,9 @@ const PROCESS_FLAGS_ALLOWED: u64 = CLONE_VM
     | 0xff;
 
 /// Processes (live and zombie) a sandbox may hold when its policy sets no `limits.processes`:
-/// a fork bomb meets EAGAIN here (getrlimit still shows RLIMIT_NPROC unlimited, as for root
-/// on Linux, which does not enforce it for root).
+/// a fork bomb meets EAGAIN here (getrlimit still shows the RLIMIT_NPROC that `meridian`
+/// inherited, unenforced for root as on Linux). The host bounds the sandbox's tasks at this
+/// plus one too (SECURITY.md, "Resource limits").
 pub const DEFAULT_MAX_PROCESSES: u64 = 1024;
 
 /// wait4/waitid options (include/uapi/linux/wait.h).

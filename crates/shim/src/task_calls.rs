@@ -16,6 +16,7 @@ const RLIMIT_CPU: u32 = 0;
 /// RLIMIT_FSIZE (include/uapi/asm-generic/resource.h).
 pub(crate) const RLIMIT_FSIZE: u32 = 1;
 const RLIMIT_STACK: u32 = 3;
+const RLIMIT_CORE: u32 = 4;
 pub(crate) const RLIMIT_NPROC: u32 = 6;
 const RLIMIT_NOFILE: u32 = 7;
 const RLIMIT_AS: u32 = 9;
@@ -30,28 +31,49 @@ pub fn default_rlimits() -> BTreeMap<u32, (u64, u64)> {
     }
     m.insert(RLIMIT_STACK, (8 << 20, RLIM_INFINITY));
     m.insert(RLIMIT_NOFILE, (DEFAULT_NOFILE, 4096));
-    m.insert(4, (0, RLIM_INFINITY)); // RLIMIT_CORE: no core dumps
+    m.insert(RLIMIT_CORE, (0, RLIM_INFINITY)); // no core dumps
     m
 }
 
-/// The defaults with the policy's limits applied (soft = hard, so the guest can only lower
-/// them; RLIMIT_CPU's hard limit is a second above, so SIGXCPU comes before SIGKILL).
-pub fn rlimits_for(limits: &crate::Limits) -> BTreeMap<u32, (u64, u64)> {
+/// The guest's rlimits: those Meridian inherited (`inherited`, `(soft, hard)` by resource;
+/// the defaults where it has none), tightened by the policy, never loosened: hard =
+/// min(inherited hard, policy), soft = min(inherited soft, policy, hard). RLIMIT_CPU's
+/// policy hard limit is a second above its soft one, so SIGXCPU comes before SIGKILL. Core
+/// dumps are off (soft 0).
+pub fn rlimits_for(limits: &crate::Limits, inherited: &[(u64, u64)]) -> BTreeMap<u32, (u64, u64)> {
     let mut m = default_rlimits();
-    for (r, v) in [
-        (RLIMIT_AS, limits.memory),
-        (RLIMIT_NPROC, limits.processes),
-        (RLIMIT_NOFILE, limits.open_files),
-        (RLIMIT_FSIZE, limits.file_size),
-    ] {
-        if let Some(v) = v {
-            m.insert(r, (v, v));
-        }
+    for (r, &lim) in (0..RLIMIT_COUNT).zip(inherited) {
+        m.insert(r, lim);
     }
-    if let Some(s) = limits.cpu_seconds {
-        m.insert(RLIMIT_CPU, (s, s.saturating_add(1)));
+    let policy = [
+        (RLIMIT_AS, limits.memory.map(|v| (v, v))),
+        (RLIMIT_NPROC, limits.processes.map(|v| (v, v))),
+        (RLIMIT_NOFILE, limits.open_files.map(|v| (v, v))),
+        (RLIMIT_FSIZE, limits.file_size.map(|v| (v, v))),
+        (
+            RLIMIT_CPU,
+            limits.cpu_seconds.map(|s| (s, s.saturating_add(1))),
+        ),
+        (RLIMIT_CORE, Some((0, RLIM_INFINITY))),
+    ];
+    for (r, lim) in policy {
+        let (Some((soft, hard)), Some(cur)) = (lim, m.get_mut(&r)) else {
+            continue;
+        };
+        let hard = cur.1.min(hard);
+        *cur = (cur.0.min(soft).min(hard), hard);
     }
     m
+}
+
+/// The descriptor table's size for `rlimits`: the soft RLIMIT_NOFILE, at most 2^20 (Linux's
+/// default `fs.nr_open`).
+pub fn descriptor_limit(rlimits: &BTreeMap<u32, (u64, u64)>) -> usize {
+    const NR_OPEN: u64 = 1 << 20;
+    rlimits
+        .get(&RLIMIT_NOFILE)
+        .map_or(DEFAULT_NOFILE, |l| l.0)
+        .min(NR_OPEN) as usize
 }
 
 use crate::process::{
@@ -736,7 +758,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             }
             lim.insert(r, (soft, hard));
             if r == RLIMIT_NOFILE {
-                self.fds.lock().set_limit(soft.min(1 << 20) as usize);
+                self.fds.lock().set_limit(descriptor_limit(&lim));
             }
         }
         Ok(0)
@@ -786,5 +808,47 @@ impl<P: LinuxPlatform> Kernel<P> {
                 Err(Errno::EINVAL.into())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inherited limits pass through; the policy tightens soft and hard, never loosens; core
+    /// dumps stay off.
+    #[test]
+    fn the_policy_tightens_inherited_rlimits() {
+        const INF: u64 = RLIM_INFINITY;
+        let mut inherited = alloc::vec![(INF, INF); RLIMIT_COUNT as usize];
+        inherited[RLIMIT_NOFILE as usize] = (256, 512);
+        inherited[RLIMIT_CPU as usize] = (5, 100);
+        inherited[RLIMIT_STACK as usize] = (4 << 20, 64 << 20);
+        let none = crate::Limits::default();
+        let m = rlimits_for(&none, &inherited);
+        assert_eq!(m[&RLIMIT_NOFILE], (256, 512));
+        assert_eq!(m[&RLIMIT_STACK], (4 << 20, 64 << 20));
+        assert_eq!(m[&RLIMIT_CORE], (0, INF));
+        assert_eq!(descriptor_limit(&m), 256);
+        let loose = crate::Limits {
+            open_files: Some(1000),
+            cpu_seconds: Some(10),
+            memory: Some(1 << 30),
+            ..none
+        };
+        let m = rlimits_for(&loose, &inherited);
+        assert_eq!(m[&RLIMIT_NOFILE], (256, 512), "never loosened");
+        assert_eq!(m[&RLIMIT_CPU], (5, 11));
+        assert_eq!(m[&RLIMIT_AS], (1 << 30, 1 << 30));
+        let tight = crate::Limits {
+            open_files: Some(100),
+            ..none
+        };
+        assert_eq!(rlimits_for(&tight, &inherited)[&RLIMIT_NOFILE], (100, 100));
+        // Without inherited limits (the test platform), the defaults.
+        assert_eq!(
+            rlimits_for(&none, &[])[&RLIMIT_NOFILE],
+            (DEFAULT_NOFILE, 4096)
+        );
     }
 }
