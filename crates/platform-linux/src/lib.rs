@@ -14,6 +14,7 @@
 //! a custom entry, sigaltstack, seccomp, raw clone-free thread entry) is outside rustix.
 
 pub mod bpf;
+pub mod fd_floor;
 pub mod filter;
 pub mod harden;
 pub mod host;
@@ -216,6 +217,10 @@ impl LinuxPlatform {
             threads::WAIT_SPINS.store(threads::SPINS_BEFORE_SLEEP, Ordering::Relaxed);
         }
         let (volume_dirs, mut missing) = harden::isolate(volume_dirs)?;
+        // After the jail (the placeholders are descriptors of its root), before anything the
+        // guest may name is opened: volume descriptors are numbered from the floor up.
+        fd_floor::reserve_below_floor()
+            .map_err(host_err("reserving the descriptors below the floor"))?;
         let volumes = if volume_dirs.is_empty() {
             None
         } else {
@@ -525,6 +530,11 @@ impl HostIo for LinuxPlatform {
     }
 
     fn host_term(&self, fd: HostFd, query: TermQuery, out: &mut [u8]) -> Result<(), Error> {
+        // The filter allows terminal queries on stdio only; a volume's files are not the
+        // sandbox's terminal (a device node in a volume is not treated as one).
+        if !(0..=2).contains(&fd.0) {
+            return Err(host::from_errno(libc::ENOTTY));
+        }
         let (req, need) = match query {
             // The kernel's struct termios: 36 bytes (asm-generic/termbits.h).
             TermQuery::GetAttrs => (libc::TCGETS, 36),
@@ -543,7 +553,8 @@ impl HostIo for LinuxPlatform {
     }
 
     fn host_close(&self, fd: HostFd) {
-        if fd.0 > 2 {
+        // Stdio and the placeholders below the floor are never closed (the filter refuses).
+        if fd.0 >= fd_floor::FD_FLOOR {
             // SAFETY: closing a descriptor the sandbox opened.
             unsafe { libc::close(fd.0) };
         }
