@@ -677,40 +677,47 @@ fn layout_known_attacks_are_contained() {
             jobs.push((who, prefix.clone(), owner, attack, None));
         }
     }
-    let jobs: Vec<_> = jobs
-        .into_iter()
-        .filter(|j| common::selected(j.3))
-        .collect();
-    let results = common::parallel_map(jobs, common::workers(), |(who, prefix, owner, attack, expected)| {
-        let run = known::Run::new(&root.0, &format!("{who}-{attack}"), owner);
-        let before = known::FileStates::of(&run);
-        let ended = known::run_forged(
-            &prefix,
-            &bin,
-            &run,
-            attack,
-            &host.secret,
-            host.bystander.id(),
-            &[],
-            None,
-        );
-        // The kick signal may name another process only inside the sandbox's pid namespace,
-        // where no host process has a pid: there it is let through and finds nobody.
-        let expected = expected.unwrap_or(if ended.pid_namespace {
-            known::Forged::Harmless
-        } else {
-            known::Forged::Refused
-        });
-        let problems = known::problems(&run, &before, &ended, expected, &host.token);
-        (format!("{who}: {attack}"), ended, problems)
-    });
+    let jobs: Vec<_> = jobs.into_iter().filter(|j| common::selected(j.3)).collect();
+    let results = common::parallel_map(
+        jobs,
+        common::workers(),
+        |(who, prefix, owner, attack, expected)| {
+            let run = known::Run::new(&root.0, &format!("{who}-{attack}"), owner);
+            let before = known::FileStates::of(&run);
+            let ended = known::run_forged(
+                &prefix,
+                &bin,
+                &run,
+                attack,
+                &known::Targets {
+                    secret: &host.secret,
+                    bystander: host.bystander.id(),
+                },
+                &[],
+                None,
+            );
+            // The kick signal may name another process only inside the sandbox's pid namespace,
+            // where no host process has a pid: there it is let through and finds nobody.
+            let expected = expected.unwrap_or(if ended.pid_namespace {
+                known::Forged::Harmless
+            } else {
+                known::Forged::Refused
+            });
+            let problems = known::problems(&run, &before, &ended, expected, &host.token);
+            (format!("{who}: {attack}"), ended, problems)
+        },
+    );
     let mut host = host;
     let mut failures = Vec::new();
     for (name, ended, problems) in &results {
         println!(
             "{name:<44} {:>4}  {}",
             ended.status,
-            if problems.is_empty() { "contained" } else { "NOT CONTAINED" }
+            if problems.is_empty() {
+                "contained"
+            } else {
+                "NOT CONTAINED"
+            }
         );
         if !problems.is_empty() {
             failures.push(format!(
@@ -721,8 +728,16 @@ fn layout_known_attacks_are_contained() {
             ));
         }
     }
-    failures.extend(host.damage().into_iter().map(|d| format!("host damage: {d}")));
-    assert!(failures.is_empty(), "not contained:\n{}", failures.join("\n"));
+    failures.extend(
+        host.damage()
+            .into_iter()
+            .map(|d| format!("host damage: {d}")),
+    );
+    assert!(
+        failures.is_empty(),
+        "not contained:\n{}",
+        failures.join("\n")
+    );
     let _ = std::fs::remove_dir_all(&host.root);
 }
 
@@ -746,8 +761,10 @@ fn layout_known_fork_past_the_process_limit() {
             &bin,
             &run,
             "fork_loop",
-            &host.secret,
-            host.bystander.id(),
+            &known::Targets {
+                secret: &host.secret,
+                bystander: host.bystander.id(),
+            },
             &["--limit", "processes=4"],
             Some("forked "),
         );

@@ -238,10 +238,7 @@ pub const ALLOWLIST: &[Allowed] = &[
         Core,
         "fstat of stdio and host-volume files (glibc's fstat is newfstatat(fd, \"\", AT_EMPTY_PATH)); stat of one name in an open host-volume directory, without following links",
         "metadata of stdio, of open volume files, of names beneath volume directories, and (absolute paths) of any path of the runner's root: in the jail only the volumes exist; without it any host path",
-        [
-            ArgRule::Fd(0, STDIO),
-            ArgRule::OneOf(3, STAT_FLAGS)
-        ]
+        [ArgRule::Fd(0, STDIO), ArgRule::OneOf(3, STAT_FLAGS)]
     ),
     allow!(
         SYS_openat2,
@@ -297,10 +294,7 @@ pub const ALLOWLIST: &[Allowed] = &[
         HostVolumesWrite,
         "fallocate of an open file of a read-write volume: allocating only",
         "allocate disk space for a volume file open for writing (bounded by RLIMIT_FSIZE and the disk); no hole punching",
-        [
-            ArgRule::OneOf(1, FALLOCATE_MODES),
-            ArgRule::Fd(0, VOLUME)
-        ]
+        [ArgRule::OneOf(1, FALLOCATE_MODES), ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_fchmod,
@@ -314,20 +308,14 @@ pub const ALLOWLIST: &[Allowed] = &[
         HostVolumesWrite,
         "chmod of one name in an open read-write volume directory, not following a link",
         "as fchmod, for a name beneath a volume directory or an absolute path of the runner's root (in the jail: the volumes only); never through a final link",
-        [
-            ArgRule::OneOf(3, NOFOLLOW_ONLY),
-            ArgRule::Fd(0, VOLUME)
-        ]
+        [ArgRule::OneOf(3, NOFOLLOW_ONLY), ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_utimensat,
         HostVolumesWrite,
         "times of an open file, or of one name in an open directory without following a link, of a read-write volume",
         "set the times of an open volume file, or of a path beneath a volume directory or of the runner's root, following a final link with flags 0 (in the jail: volume files only; read-only volumes refuse)",
-        [
-            ArgRule::OneOf(3, UTIMENS_FLAGS),
-            ArgRule::Fd(0, VOLUME)
-        ]
+        [ArgRule::OneOf(3, UTIMENS_FLAGS), ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_mkdirat,
@@ -348,10 +336,7 @@ pub const ALLOWLIST: &[Allowed] = &[
         HostVolumesWrite,
         "unlink or rmdir of one name in an open read-write volume directory",
         "remove names beneath the read-write volumes (Landlock)",
-        [
-            ArgRule::OneOf(2, UNLINK_FLAGS),
-            ArgRule::Fd(0, VOLUME)
-        ]
+        [ArgRule::OneOf(2, UNLINK_FLAGS), ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_renameat2,
@@ -461,12 +446,7 @@ pub const ALLOWLIST: &[Allowed] = &[
         "each new thread's signal stack",
         "move its thread's signal stack: the next trap may then run on guest memory or fault (the sandbox's own state)"
     ),
-    allow!(
-        SYS_exit,
-        Core,
-        "end of a guest thread",
-        "end its thread"
-    ),
+    allow!(SYS_exit, Core, "end of a guest thread", "end its thread"),
     allow!(
         SYS_exit_group,
         Core,
@@ -515,10 +495,7 @@ pub const ALLOWLIST: &[Allowed] = &[
         Core,
         "terminal queries on stdio",
         "read the terminal attributes, window size, foreground group or unread byte count of stdio; no other request (no TIOCSTI)",
-        [
-            ArgRule::OneOf(0, STDIO),
-            ArgRule::OneOf(1, TERMINAL_IOCTLS)
-        ]
+        [ArgRule::OneOf(0, STDIO), ArgRule::OneOf(1, TERMINAL_IOCTLS)]
     ),
 ];
 
@@ -661,7 +638,7 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
         // The last check, when it is "a volume descriptor", is a jump to a shared tail: most
         // volume calls then cost one instruction here.
         let tail = match checks.last() {
-            Some(&ArgRule::Fd(a, also)) if also.is_empty() => {
+            Some(&ArgRule::Fd(a, [])) => {
                 checks.pop();
                 volume_fd_tails[a as usize] = true;
                 L_VOLUME_FD + a

@@ -5,8 +5,8 @@
 //! [`LinuxPlatform::run`]): close inherited descriptors, check the CPU, reserve the guest
 //! address range, harden the process while it has one thread (no_new_privs, no core dumps,
 //! namespaces: [`harden`]), fork into the pid namespace leaving a supervisor outside
-//! ([`supervisor`]), then, in the child, the filesystem jail, open host volume roots,
-//! Landlock; then, once the shim has
+//! ([`supervisor`]), then, in the child, the filesystem jail, fill the descriptor slots
+//! below the floor ([`fd_floor`]), open host volume roots, Landlock; then, once the shim has
 //! loaded the guest, install the signal handlers and the main thread's signal stack, install
 //! the filter, and jump to the guest. This crate is the only one with host system calls and
 //! nearly all of Meridian's `unsafe`; each block says why it is sound.

@@ -211,6 +211,14 @@ fn processes_in(ns: &Path) -> usize {
         .count()
 }
 
+/// What the attacks aim at outside the sandbox.
+pub struct Targets<'a> {
+    /// The secret file, outside every mount.
+    pub secret: &'a Path,
+    /// The host pid of the test's `sleep`.
+    pub bystander: u32,
+}
+
 /// Run `forge ATTACK` in a sandbox with `extra` options, hand it the gadget, wait for the
 /// end (or, with `until`, for that text on stdout, then kill it), counting the host
 /// processes of its pid namespace meanwhile.
@@ -219,11 +227,11 @@ pub fn run_forged(
     bin: &Path,
     run: &Run,
     attack: &str,
-    secret: &Path,
-    bystander: u32,
+    targets: &Targets<'_>,
     extra: &[&str],
     until: Option<&str>,
 ) -> Ended {
+    let (secret, bystander) = (targets.secret, targets.bystander);
     let meridian = common::meridian_bin();
     let gadget = gadget_vaddr(&meridian);
     let mut argv: Vec<String> = prefix.to_vec();
@@ -302,7 +310,8 @@ pub fn run_forged(
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+    let read =
+        |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
     Ended {
         status: common::exit_code(status),
         stdout: read(&run.stdout),
@@ -358,7 +367,8 @@ pub fn problems(
     }
     for (path, was) in [(&run.stdout, &before.stdout), (&run.stderr, &before.stderr)] {
         let now = state(path);
-        if (now.mode, now.owner) != (was.mode, was.owner) || !now.content.starts_with(LOG_START.as_bytes())
+        if (now.mode, now.owner) != (was.mode, was.owner)
+            || !now.content.starts_with(LOG_START.as_bytes())
         {
             problems.push(format!(
                 "{} changed: mode {:o} owner {:?}, starts {:?}",

@@ -198,7 +198,10 @@ fn read_write_volume_rules() {
     }
     let renameat2 = libc::SYS_renameat2;
     for flags in [0, libc::RENAME_NOREPLACE, libc::RENAME_EXCHANGE] {
-        assert_eq!(call(&rw, renameat2, [V, 0, V + 1, 0, flags as u64, 0]), allow);
+        assert_eq!(
+            call(&rw, renameat2, [V, 0, V + 1, 0, flags as u64, 0]),
+            allow
+        );
     }
     assert_eq!(
         call(
@@ -443,7 +446,11 @@ fn descriptor_calls_name_only_volume_descriptors() {
         (libc::SYS_linkat, 2, [V, 0, 0, 0, 0, 0]),
         (libc::SYS_mmap, 4, [0, 4096, 1, 1, 0, 0]),
         (libc::SYS_read, 0, [0; 6]),
-        (libc::SYS_newfstatat, 0, [0, 0, 0, libc::AT_EMPTY_PATH as u64, 0, 0]),
+        (
+            libc::SYS_newfstatat,
+            0,
+            [0, 0, 0, libc::AT_EMPTY_PATH as u64, 0, 0],
+        ),
     ];
     for &(nr, i, args) in calls {
         let with = |fd: u64| {
@@ -481,8 +488,14 @@ fn descriptor_calls_name_only_volume_descriptors() {
     }
     // utimensat(stdout, NULL, times, 0): the finding's futimens on stdio.
     let utimensat = libc::SYS_utimensat as u32;
-    assert_eq!(run(&p, &seccomp_data(utimensat, ours, [1, 0, 0, 0, 0, 0])), trap);
-    assert_eq!(run(&p, &seccomp_data(utimensat, ours, [V, 0, 0, 0, 0, 0])), allow);
+    assert_eq!(
+        run(&p, &seccomp_data(utimensat, ours, [1, 0, 0, 0, 0, 0])),
+        trap
+    );
+    assert_eq!(
+        run(&p, &seccomp_data(utimensat, ours, [V, 0, 0, 0, 0, 0])),
+        allow
+    );
 }
 
 /// The vDSO may make only the clock_gettime fallback: the runner calls no other vDSO function.
@@ -503,7 +516,10 @@ fn the_vdso_may_only_read_clocks() {
         );
     }
     assert_eq!(
-        run(&p, &seccomp_data(libc::SYS_clock_gettime as u32, vdso, [0; 6])),
+        run(
+            &p,
+            &seccomp_data(libc::SYS_clock_gettime as u32, vdso, [0; 6])
+        ),
         libc::SECCOMP_RET_ALLOW
     );
 }
