@@ -772,7 +772,12 @@ impl Allowed {
 
     /// The constraints that apply under `features`, in words (empty when there is none).
     pub fn constraint_for(&self, features: Features) -> String {
-        let words: Vec<String> = self.rules_for(features).iter().map(|r| r.words()).collect();
+        let words: Vec<String> = self
+            .args
+            .iter()
+            .filter(|r| !matches!(r, ArgRule::Unless(f, _) if features.has(*f)))
+            .map(|r| r.words())
+            .collect();
         words.join("; ")
     }
 }

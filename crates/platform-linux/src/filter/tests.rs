@@ -286,6 +286,11 @@ fn security_md_allowlist_is_current() {
 fn every_rule_has_a_reason() {
     for a in ALLOWLIST {
         assert!(!a.reason.is_empty(), "{} has no reason", a.name);
+        assert!(
+            !a.attacker.is_empty(),
+            "{} does not say what forged arguments can do",
+            a.name
+        );
     }
     // A budget, not a law: raise it with the reason of what was added (14 entries came
     // with read-write volumes).
