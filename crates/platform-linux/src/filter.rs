@@ -230,7 +230,7 @@ pub const ALLOWLIST: &[Allowed] = &[
         SYS_close,
         Core,
         "closing host-volume files",
-        "close volume descriptors, the library OS's cached directories included (its later calls on them fail: the sandbox's own loss); never stdio or the placeholders below the floor, so no later descriptor takes their numbers",
+        "close volume descriptors, the library OS's cached directories included: its later calls on them fail, or reach the volume file or directory that took the number (still within the volumes and Landlock); never stdio or the placeholders below the floor, so no later descriptor takes their numbers",
         [ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
