@@ -32,7 +32,8 @@ const STDIO: [RawFd; 3] = [0, 1, 2];
 ///
 /// A directory as stdio (`meridian run … < /some/dir`) is replaced because `newfstatat`,
 /// which the filter allows on stdio (`fstat`), would otherwise stat any name beneath it,
-/// outside the jail. A program reading such a stdin gets EBADF instead of EISDIR.
+/// outside the jail; the guest still sees a directory there (reads fail with EISDIR). A
+/// closed stdio slot gets a placeholder too (before, the first volume root took its number).
 ///
 /// Call it once, on the only thread, before the volume roots are opened; nothing may own a
 /// descriptor number below the floor that is free now.
@@ -61,8 +62,7 @@ pub(crate) fn reserve_below_floor() -> std::io::Result<()> {
                 return Err(std::io::Error::new(
                     e.kind(),
                     format!(
-                        "reserving descriptors below {FD_FLOOR}: {e} (Meridian needs at least \
-                         {} open descriptors: raise `ulimit -n`)",
+                        "{e}; Meridian needs at least {} open descriptors: raise `ulimit -n`",
                         2 * FD_FLOOR
                     ),
                 ));
