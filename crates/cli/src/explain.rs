@@ -204,10 +204,10 @@ pub fn render(p: &Policy) -> String {
         allowed.len()
     ));
     for a in allowed {
-        let constraint = a
-            .rule_for(features)
-            .map(|_| format!(" [{}]", a.constraint()))
-            .unwrap_or_default();
+        let constraint = match a.constraint_for(features) {
+            c if c.is_empty() => c,
+            c => format!(" [{c}]"),
+        };
         out.push_str(&format!(
             "  {:<18} {:<13} {}{constraint}\n",
             a.short_name(),

@@ -28,6 +28,8 @@ const SIGKILL: i32 = 9;
 const NOBODY: u32 = 65534;
 /// The descriptor on which the runner inherits an open host file.
 const INHERITED_FD: u32 = 7;
+/// The descriptor floor: volume descriptors are numbered from here, placeholders below.
+const FD_FLOOR: u32 = meridian_platform_linux::fd_floor::FD_FLOOR as u32;
 /// Namespaces the sandbox's process is in, other than the test's.
 const NAMESPACES: [&str; 7] = ["user", "mnt", "net", "ipc", "uts", "cgroup", "pid"];
 
@@ -200,6 +202,16 @@ fn check_descriptors(pid: u32, secret: &Path) {
             target, secret,
             "the runner kept the inherited file on fd {fd}"
         );
+        // Below the descriptor floor: placeholders, O_PATH descriptors of the runner's root
+        // (the jail's), which no volume call may name.
+        if fd < FD_FLOOR {
+            assert_eq!(
+                target,
+                Path::new("/"),
+                "fd {fd}, below the floor, is not a placeholder"
+            );
+            continue;
+        }
         // Inside the filesystem jail the volumes are at /volumes/<index>; without it, at
         // their host paths.
         assert!(
@@ -208,11 +220,19 @@ fn check_descriptors(pid: u32, secret: &Path) {
             target.display()
         );
     }
+    // The inherited number is taken again, by a placeholder (checked above).
     assert!(
-        !seen
-            .iter()
-            .any(|s| s.starts_with(&format!("{INHERITED_FD} -> "))),
-        "fd {INHERITED_FD} was inherited and must be closed: {seen:#?}"
+        seen.iter().any(|s| s == &format!("{INHERITED_FD} -> /")),
+        "fd {INHERITED_FD} was inherited and must be a placeholder now: {seen:#?}"
+    );
+    let below = seen
+        .iter()
+        .filter_map(|s| s.split(' ').next()?.parse::<u32>().ok())
+        .filter(|&fd| fd < FD_FLOOR)
+        .count();
+    assert_eq!(
+        below, FD_FLOOR as usize,
+        "every descriptor below the floor is taken: {seen:#?}"
     );
 }
 

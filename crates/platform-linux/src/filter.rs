@@ -36,7 +36,25 @@ pub enum ArgRule {
     /// Argument `.0` is the runner's own pid; or, when the runner is pid 1 of its own pid
     /// namespace (every process it can name is the sandbox's), argument `.1` is signal `.2`.
     OwnPidOrSignal(u32, u32, u64),
+    /// The argument is a descriptor the library OS opened for a volume: at or above
+    /// [`FD_FLOOR`] (and a non-negative int, high word 0), or one of the listed numbers (stdio,
+    /// `-1`), compared on its low 32 bits: the kernel reads a descriptor as a 32-bit int
+    /// (`fget` takes an `unsigned int`), so a high word cannot make it name another one.
+    Fd(u32, &'static [u64]),
+    /// The rule applies unless the policy has the feature (e.g. `jit` lifts W^X).
+    Unless(Feature, &'static ArgRule),
 }
+
+/// The lowest descriptor that the volume calls may name ([`crate::fd_floor`]).
+pub const FD_FLOOR: u32 = crate::fd_floor::FD_FLOOR as u32;
+/// The caller's stdio.
+const STDIO: &[u64] = &[0, 1, 2];
+/// `mmap` without a file: `-1` (the kernel ignores the descriptor of an anonymous mapping).
+const NO_FD: &[u64] = &[0xffff_ffff];
+/// A volume descriptor and nothing else.
+const VOLUME: &[u64] = &[];
+/// The largest descriptor number (an int).
+const FD_MAX: u32 = i32::MAX as u32;
 
 /// One allowed host syscall.
 #[derive(Clone, Copy, Debug)]
@@ -47,12 +65,13 @@ pub struct Allowed {
     pub name: &'static str,
     /// Why the library OS needs it.
     pub reason: &'static str,
-    /// Argument constraint, if seccomp can check one.
-    pub arg: Option<ArgRule>,
+    /// Argument constraints that seccomp can check; all must hold.
+    pub args: &'static [ArgRule],
     /// Policy feature that needs it (`core` = every sandbox).
     pub feature: Feature,
-    /// A policy feature that lifts the argument constraint (e.g. `jit` for W^X).
-    pub waived_by: Option<Feature>,
+    /// What guest code can do with it when it calls the runner's own `syscall` instruction
+    /// with arguments of its choice (the omniscient guest of SECURITY.md).
+    pub attacker: &'static str,
 }
 
 /// Policy features that widen the allowlist.
@@ -154,6 +173,12 @@ const NOFOLLOW_ONLY: &[u64] = &[libc::AT_SYMLINK_NOFOLLOW as u64];
 const UTIMENS_FLAGS: &[u64] = &[0, libc::AT_SYMLINK_NOFOLLOW as u64];
 /// `fallocate` modes: 0 or `FALLOC_FL_KEEP_SIZE` (no hole punching or range collapsing).
 const FALLOCATE_MODES: &[u64] = &[0, libc::FALLOC_FL_KEEP_SIZE as u64];
+/// `newfstatat` flags: `AT_EMPTY_PATH` (glibc's fstat) or `AT_SYMLINK_NOFOLLOW |
+/// AT_NO_AUTOMOUNT` (a name in a volume directory): never following a final link.
+const STAT_FLAGS: &[u64] = &[
+    libc::AT_EMPTY_PATH as u64,
+    (libc::AT_SYMLINK_NOFOLLOW | libc::AT_NO_AUTOMOUNT) as u64,
+];
 const TERMINAL_IOCTLS: &[u64] = &[
     libc::TCGETS,
     libc::TIOCGWINSZ,
@@ -162,227 +187,315 @@ const TERMINAL_IOCTLS: &[u64] = &[
 ];
 
 macro_rules! allow {
-    ($name:ident, $feature:ident, $reason:expr) => {
-        Allowed {
-            nr: libc::$name as u32,
-            name: stringify!($name),
-            reason: $reason,
-            arg: None,
-            feature: Feature::$feature,
-            waived_by: None,
-        }
+    ($name:ident, $feature:ident, $reason:expr, $attacker:expr) => {
+        allow!($name, $feature, $reason, $attacker, [])
     };
-    ($name:ident, $feature:ident, $reason:expr, $arg:expr) => {
+    ($name:ident, $feature:ident, $reason:expr, $attacker:expr, [$($arg:expr),*]) => {
         Allowed {
             nr: libc::$name as u32,
             name: stringify!($name),
             reason: $reason,
-            arg: Some($arg),
+            args: &[$($arg),*],
             feature: Feature::$feature,
-            waived_by: None,
-        }
-    };
-    ($name:ident, $feature:ident, $reason:expr, $arg:expr, unless $waiver:ident) => {
-        Allowed {
-            nr: libc::$name as u32,
-            name: stringify!($name),
-            reason: $reason,
-            arg: Some($arg),
-            feature: Feature::$feature,
-            waived_by: Some(Feature::$waiver),
+            attacker: $attacker,
         }
     };
 }
 
-/// Every host syscall the library OS may make, with its reason.
+/// Every host syscall the library OS may make, with its reason and what guest code that
+/// calls it with arguments of its choice can do with it.
 pub const ALLOWLIST: &[Allowed] = &[
     allow!(
         SYS_read,
         Core,
-        "guest stdin and host-volume files (descriptors opened before or by the runner)"
+        "guest stdin and host-volume files",
+        "read stdin, or a volume file or directory descriptor that is open (what the volumes already let the guest read); nothing else below the floor",
+        [ArgRule::Fd(0, &[0])]
     ),
-    allow!(SYS_write, Core, "guest stdout/stderr, diagnostics"),
+    allow!(
+        SYS_write,
+        Core,
+        "guest stdout/stderr (and /dev/tty, which is stdin), diagnostics",
+        "write to the caller's stdio within the modes it was opened with (a log opened for appending only grows); never a volume or other descriptor",
+        [ArgRule::OneOf(0, STDIO)]
+    ),
     allow!(
         SYS_pread64,
         HostVolumes,
-        "reads of host-volume files at an offset"
+        "reads of host-volume files at an offset",
+        "read an open volume file at any offset: what the volumes already let the guest read",
+        [ArgRule::Fd(0, VOLUME)]
     ),
-    allow!(SYS_close, Core, "closing host-volume files"),
+    allow!(
+        SYS_close,
+        Core,
+        "closing host-volume files",
+        "close volume descriptors, the library OS's cached directories included: its later calls on them fail, or reach the volume file or directory that took the number (still within the volumes and Landlock); never stdio or the placeholders below the floor, so no later descriptor takes their numbers",
+        [ArgRule::Fd(0, VOLUME)]
+    ),
     allow!(
         SYS_newfstatat,
         Core,
-        "fstat of stdio and host-volume files (glibc's fstat is newfstatat(fd, \"\", AT_EMPTY_PATH)); stat of one name in an open host-volume directory, without following links"
+        "fstat of stdio and host-volume files (glibc's fstat is newfstatat(fd, \"\", AT_EMPTY_PATH)); stat of one name in an open host-volume directory, without following links",
+        "metadata of stdio, of open volume files, of names beneath volume directories, and (absolute paths) of any path of the runner's root: in the jail only the volumes exist; without it any host path",
+        [ArgRule::Fd(0, STDIO), ArgRule::OneOf(3, STAT_FLAGS)]
     ),
     allow!(
         SYS_openat2,
         HostVolumes,
-        "opening host-volume files with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS"
+        "opening host-volume files with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS",
+        "open paths relative to a volume directory, or absolute ones, with any flags and resolve rules (they are in memory): Landlock allows reading beneath the volumes and writing beneath the read-write ones only; the jail holds nothing else. Without both: any file the runner's user may open",
+        [ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_getdents64,
         HostVolumes,
-        "listing host-volume directories"
+        "listing host-volume directories",
+        "list an open volume directory",
+        [ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_readlinkat,
         HostVolumes,
-        "symlink targets in host volumes (resolved by the library OS)"
+        "symlink targets in host volumes (resolved by the library OS)",
+        "read link targets beneath volume directories, or at absolute paths of the runner's root (in the jail: the volumes only)",
+        [ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_fstatfs,
         HostVolumes,
-        "statfs of a host volume (of its root's descriptor)"
+        "statfs of a host volume (of its root's descriptor)",
+        "filesystem figures of a volume",
+        [ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_pwrite64,
         HostVolumesWrite,
-        "writes to files of read-write volumes, at the guest's file offset"
+        "writes to files of read-write volumes, at the guest's file offset",
+        "write any volume file open for writing (files of read-only volumes are opened read-only: EBADF), up to RLIMIT_FSIZE",
+        [ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_ftruncate,
         HostVolumesWrite,
-        "truncate of an open file of a read-write volume"
+        "truncate of an open file of a read-write volume",
+        "truncate or extend a volume file open for writing",
+        [ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_fsync,
         HostVolumesWrite,
-        "fsync of an open file of a read-write volume"
+        "fsync of an open file of a read-write volume",
+        "flush a volume file (disk load only)",
+        [ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_fallocate,
         HostVolumesWrite,
         "fallocate of an open file of a read-write volume: allocating only",
-        ArgRule::OneOf(1, FALLOCATE_MODES)
+        "allocate disk space for a volume file open for writing (bounded by RLIMIT_FSIZE and the disk); no hole punching",
+        [ArgRule::OneOf(1, FALLOCATE_MODES), ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_fchmod,
         HostVolumesWrite,
-        "chmod of an open file of a read-write volume"
+        "chmod of an open file of a read-write volume",
+        "set any mode, set-user-ID included, on an open volume file or directory that the runner's user owns; read-only volumes refuse (read-only bind mounts: with the jail only)",
+        [ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_fchmodat2,
         HostVolumesWrite,
         "chmod of one name in an open read-write volume directory, not following a link",
-        ArgRule::OneOf(3, NOFOLLOW_ONLY)
+        "as fchmod, for a name beneath a volume directory or an absolute path of the runner's root (in the jail: the volumes only); never through a final link",
+        [ArgRule::OneOf(3, NOFOLLOW_ONLY), ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_utimensat,
         HostVolumesWrite,
         "times of an open file, or of one name in an open directory without following a link, of a read-write volume",
-        ArgRule::OneOf(3, UTIMENS_FLAGS)
+        "set the times of an open volume file, or of a path beneath a volume directory or of the runner's root, following a final link with flags 0 (in the jail: volume files only; read-only volumes refuse)",
+        [ArgRule::OneOf(3, UTIMENS_FLAGS), ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_mkdirat,
         HostVolumesWrite,
-        "mkdir of one name in an open read-write volume directory"
+        "mkdir of one name in an open read-write volume directory",
+        "make directories beneath the read-write volumes (Landlock)",
+        [ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_symlinkat,
         HostVolumesWrite,
-        "symbolic link as one name in an open read-write volume directory (the target is stored, not followed)"
+        "symbolic link as one name in an open read-write volume directory (the target is stored, not followed)",
+        "make links with any target beneath the read-write volumes (Landlock); the runner never follows them on the host",
+        [ArgRule::Fd(1, VOLUME)]
     ),
     allow!(
         SYS_unlinkat,
         HostVolumesWrite,
         "unlink or rmdir of one name in an open read-write volume directory",
-        ArgRule::OneOf(2, UNLINK_FLAGS)
+        "remove names beneath the read-write volumes (Landlock)",
+        [ArgRule::OneOf(2, UNLINK_FLAGS), ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
         SYS_renameat2,
         HostVolumesWrite,
         "rename between names in open directories of one read-write volume",
-        ArgRule::OneOf(4, RENAME_FLAGS)
+        "move names within and between the read-write volumes (Landlock); no whiteouts",
+        [
+            ArgRule::OneOf(4, RENAME_FLAGS),
+            ArgRule::Fd(0, VOLUME),
+            ArgRule::Fd(2, VOLUME)
+        ]
     ),
     allow!(
         SYS_linkat,
         HostVolumesWrite,
         "hard link between names in open directories of one read-write volume; no AT_EMPTY_PATH, no following",
-        ArgRule::OneOf(4, LINK_FLAGS)
+        "hard-link a file of the volumes under a new name in a read-write volume (Landlock); never an open descriptor (no AT_EMPTY_PATH)",
+        [
+            ArgRule::OneOf(4, LINK_FLAGS),
+            ArgRule::Fd(0, VOLUME),
+            ArgRule::Fd(2, VOLUME)
+        ]
     ),
     allow!(
         SYS_mmap,
         Core,
         "guest memory inside the reserved guest range; the runner's heap",
-        ArgRule::NotAllSet(2, PROT_WX),
-        unless Jit
+        "map memory anywhere, over the runner's own too (the sandbox breaks, nothing else); map an open volume file as reading and writing it would; never writable and executable unless jit; never a descriptor below the floor",
+        [
+            ArgRule::Unless(Feature::Jit, &ArgRule::NotAllSet(2, PROT_WX)),
+            ArgRule::Fd(4, NO_FD)
+        ]
     ),
     allow!(
         SYS_munmap,
         Core,
-        "the runner's heap; the library OS's view of shared file pages"
+        "the runner's heap; the library OS's view of shared file pages",
+        "unmap any memory of the process, the runner's included: the sandbox breaks"
     ),
     allow!(
         SYS_mprotect,
         Core,
         "guest mprotect; thread stack guards",
-        ArgRule::NotAllSet(2, PROT_WX),
-        unless Jit
+        "change the protection of any memory of the process, never to writable and executable unless jit",
+        [ArgRule::Unless(
+            Feature::Jit,
+            &ArgRule::NotAllSet(2, PROT_WX)
+        )]
     ),
     allow!(
         SYS_mremap,
         Core,
-        "guest mremap; second mappings of shared file pages (old_size 0); the runner's heap"
+        "guest mremap; second mappings of shared file pages (old_size 0); the runner's heap",
+        "move, grow or duplicate any mapping of the process, the shared kernel heap included: the sandbox's own state"
     ),
     allow!(
         SYS_madvise,
         Core,
-        "guest MADV_DONTNEED; freeing truncated shared file pages (MADV_REMOVE); the allocator"
+        "guest MADV_DONTNEED; freeing truncated shared file pages (MADV_REMOVE); the allocator",
+        "drop the pages of any mapping, the shared kernel heap's included: the sandbox's own state"
     ),
-    allow!(SYS_brk, Core, "the runner's heap (glibc malloc)"),
-    allow!(SYS_futex, Core, "guest futexes and the library OS's waits"),
+    allow!(
+        SYS_brk,
+        Core,
+        "the runner's heap (glibc malloc)",
+        "move the runner's heap end"
+    ),
+    allow!(
+        SYS_futex,
+        Core,
+        "guest futexes and the library OS's waits",
+        "wait on or wake any address of the process, and shared ones of the kernel heap in the sandbox's other processes: hang or wake the sandbox's threads"
+    ),
     allow!(
         SYS_futex_waitv,
         Core,
-        "waits that a signal for the guest can cut short"
+        "waits that a signal for the guest can cut short",
+        "as futex"
     ),
-    allow!(SYS_clock_gettime, Core, "clocks (vDSO fallback)"),
+    allow!(
+        SYS_clock_gettime,
+        Core,
+        "clocks (vDSO fallback)",
+        "read a clock"
+    ),
     allow!(
         SYS_getrandom,
         Core,
-        "guest getrandom, AT_RANDOM, /dev/urandom"
+        "guest getrandom, AT_RANDOM, /dev/urandom",
+        "read entropy"
     ),
     allow!(
         SYS_rt_sigprocmask,
         Core,
-        "thread creation blocks host signals around clone"
+        "thread creation blocks host signals around clone",
+        "block host signals in its own thread: a blocked SIGSYS makes the next trapped call end the process"
     ),
     allow!(
         SYS_rt_sigreturn,
         Core,
-        "return from the library OS's own signal handlers"
+        "return from the library OS's own signal handlers",
+        "load any registers and signal mask from memory (what it can already do to itself)"
     ),
-    allow!(SYS_sigaltstack, Core, "each new thread's signal stack"),
-    allow!(SYS_exit, Core, "end of a guest thread"),
-    allow!(SYS_exit_group, Core, "end of the sandbox"),
+    allow!(
+        SYS_sigaltstack,
+        Core,
+        "each new thread's signal stack",
+        "move its thread's signal stack: the next trap may then run on guest memory or fault (the sandbox's own state)"
+    ),
+    allow!(SYS_exit, Core, "end of a guest thread", "end its thread"),
+    allow!(
+        SYS_exit_group,
+        Core,
+        "end of the sandbox",
+        "end its process with any status"
+    ),
     allow!(
         SYS_clone,
         Core,
         "guest threads (thread flags, no new namespaces) and guest processes (glibc's fork: exactly its flags)",
-        ArgRule::FlagsOrExactly(
+        "start threads, or copies of the process with glibc's fork flags, each under the same filter, Landlock domain, namespaces and jail; how many processes the host lets it make: Resource limits",
+        [ArgRule::FlagsOrExactly(
             0,
             CLONE_THREAD_FLAGS,
             CLONE_NAMESPACE_FLAGS,
             GLIBC_FORK_FLAGS
-        )
+        )]
     ),
     allow!(
         SYS_rseq,
         Core,
-        "glibc registers each new host thread, and aborts the process if that fails once the main thread has registered"
+        "glibc registers each new host thread, and aborts the process if that fails once the main thread has registered",
+        "register or unregister its thread's restartable-sequence area"
     ),
-    allow!(SYS_gettid, Core, "thread identity for kicks"),
+    allow!(
+        SYS_gettid,
+        Core,
+        "thread identity for kicks",
+        "learn its host thread id"
+    ),
     allow!(
         SYS_tgkill,
         Core,
         "interrupting a blocked guest thread: of this process, or (inside the sandbox's pid namespace) the kick signal to another process of the sandbox",
-        ArgRule::OwnPidOrSignal(0, 2, KICK_SIGNAL)
+        "send any signal to a thread of its own process, or (pid namespace) the kick signal to a process of the sandbox; no host process is named by a pid in the namespace",
+        [ArgRule::OwnPidOrSignal(0, 2, KICK_SIGNAL)]
     ),
-    allow!(SYS_ppoll, Core, "readiness of stdio"),
+    allow!(
+        SYS_ppoll,
+        Core,
+        "readiness of stdio",
+        "wait for the readiness of any descriptor (the array is in memory, unchecked): learn whether one of the runner's is readable or writable, change nothing; its signal mask holds during the wait only"
+    ),
     allow!(
         SYS_ioctl,
         Core,
         "terminal queries on stdio",
-        ArgRule::OneOf(1, TERMINAL_IOCTLS)
+        "read the terminal attributes, window size, foreground group or unread byte count of stdio; no other request (no TIOCSTI)",
+        [ArgRule::OneOf(0, STDIO), ArgRule::OneOf(1, TERMINAL_IOCTLS)]
     ),
 ];
 
@@ -409,14 +522,10 @@ pub const ERRNO_ONLY: &[(u32, &str, &str)] = &[
     ),
 ];
 
-/// Syscalls from the vDSO (its clock fallbacks).
-pub const VDSO_ALLOWLIST: &[u32] = &[
-    libc::SYS_clock_gettime as u32,
-    libc::SYS_gettimeofday as u32,
-    libc::SYS_time as u32,
-    libc::SYS_clock_getres as u32,
-    libc::SYS_getcpu as u32,
-];
+/// Syscalls from the vDSO: the fallback of the one vDSO function the runner calls
+/// (`clock_gettime`, through glibc and std's clocks; clock resolutions are read before the
+/// filter, and the runner calls no `gettimeofday`, `time` or `getcpu`).
+pub const VDSO_ALLOWLIST: &[u32] = &[libc::SYS_clock_gettime as u32];
 
 /// What the filter is built from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -437,12 +546,16 @@ pub fn allowed_for(features: Features) -> impl Iterator<Item = &'static Allowed>
 }
 
 impl Allowed {
-    /// The argument constraint that applies under `features`.
-    pub fn rule_for(&self, features: Features) -> Option<ArgRule> {
-        match self.waived_by {
-            Some(f) if features.has(f) => None,
-            _ => self.arg,
-        }
+    /// The argument constraints that apply under `features` (a waived one left out).
+    pub fn rules_for(&self, features: Features) -> Vec<ArgRule> {
+        self.args
+            .iter()
+            .filter_map(|r| match *r {
+                ArgRule::Unless(f, _) if features.has(f) => None,
+                ArgRule::Unless(_, inner) => Some(*inner),
+                other => Some(other),
+            })
+            .collect()
     }
 }
 
@@ -454,7 +567,11 @@ const L_ALLOW: u32 = 5;
 const L_DENY_OURS: u32 = 6;
 const L_ENOSYS: u32 = 7;
 const L_RANGE_BASE: u32 = 100;
+/// Shared tails "argument `i` is a volume descriptor, then allow": `L_VOLUME_FD + i`.
+const L_VOLUME_FD: u32 = 200;
 const L_RULE_BASE: u32 = 1000;
+/// Labels between the checks of one call: `L_CHAIN_BASE + 8 * call + check`.
+const L_CHAIN_BASE: u32 = 10_000;
 
 /// Emit "if instruction pointer in [start, end) goto `hit`", falling through otherwise.
 fn ip_in_range(ops: &mut Vec<Op>, (start, end): (u64, u64), hit: u32, label: u32) {
@@ -513,18 +630,48 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
         ops.push(Op::Jeq(nr, To::L(L_ENOSYS), To::Next));
     }
     let rules: Vec<&Allowed> = allowed_for(spec.features).collect();
+    let mut volume_fd_tails = [false; 6];
     for (i, rule) in rules.iter().enumerate() {
         let next = L_RULE_BASE + 2 * i as u32;
         let body = next + 1;
-        match rule.rule_for(spec.features) {
-            None => ops.push(Op::Jeq(rule.nr, To::L(L_ALLOW), To::Next)),
-            Some(arg) => {
-                ops.push(Op::Jeq(rule.nr, To::L(body), To::L(next)));
-                ops.push(Op::Label(body));
-                push_arg_check(&mut ops, arg, spec.pid);
+        let mut checks = rule.rules_for(spec.features);
+        // The last check, when it is "a volume descriptor", is a jump to a shared tail: most
+        // volume calls then cost one instruction here.
+        let tail = match checks.last() {
+            Some(&ArgRule::Fd(a, [])) => {
+                checks.pop();
+                volume_fd_tails[a as usize] = true;
+                L_VOLUME_FD + a
+            }
+            _ => L_ALLOW,
+        };
+        if checks.is_empty() {
+            ops.push(Op::Jeq(rule.nr, To::L(tail), To::Next));
+        } else {
+            ops.push(Op::Jeq(rule.nr, To::L(body), To::L(next)));
+            ops.push(Op::Label(body));
+            let n = checks.len();
+            for (j, &check) in checks.iter().enumerate() {
+                let pass = if j + 1 == n {
+                    tail
+                } else {
+                    L_CHAIN_BASE + 8 * i as u32 + j as u32
+                };
+                push_arg_check(&mut ops, check, spec.pid, pass);
+                if pass != tail {
+                    ops.push(Op::Label(pass));
+                }
             }
         }
         ops.push(Op::Label(next));
+    }
+    // Nothing else matched: not allowed.
+    ops.push(Op::Jump(L_DENY_OURS));
+    for (a, used) in volume_fd_tails.iter().enumerate() {
+        if *used {
+            ops.push(Op::Label(L_VOLUME_FD + a as u32));
+            push_arg_check(&mut ops, ArgRule::Fd(a as u32, VOLUME), spec.pid, L_ALLOW);
+        }
     }
     ops.push(Op::Label(L_DENY_OURS));
     // A call from the runner's text that is not allowed: a bug in the library OS, or guest
@@ -542,58 +689,72 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
 /// The runner's pid when it is the first process of its own pid namespace.
 const PID_NAMESPACE_INIT: u32 = 1;
 
-fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32) {
+/// Emit the check of `arg`: on success jump to `pass`, else to [`L_DENY_OURS`].
+fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32, pass: u32) {
+    let (ok, deny) = (To::L(pass), To::L(L_DENY_OURS));
     match arg {
         ArgRule::OwnPid(i) => {
             ops.push(Op::Load(data::arg_hi(i)));
-            ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+            ops.push(Op::Jeq(0, To::Next, deny));
             ops.push(Op::Load(data::arg_lo(i)));
-            ops.push(Op::Jeq(pid, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+            ops.push(Op::Jeq(pid, ok, deny));
         }
         ArgRule::Flags(i, required, forbidden) => {
             ops.push(Op::Load(data::arg_hi(i)));
-            ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+            ops.push(Op::Jeq(0, To::Next, deny));
             ops.push(Op::Load(data::arg_lo(i)));
             ops.push(Op::And((required | forbidden) as u32));
-            ops.push(Op::Jeq(required as u32, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+            ops.push(Op::Jeq(required as u32, ok, deny));
         }
         ArgRule::FlagsOrExactly(i, required, forbidden, exact) => {
             ops.push(Op::Load(data::arg_hi(i)));
-            ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+            ops.push(Op::Jeq(0, To::Next, deny));
             ops.push(Op::Load(data::arg_lo(i)));
-            ops.push(Op::Jeq(exact as u32, To::L(L_ALLOW), To::Next));
+            ops.push(Op::Jeq(exact as u32, ok, To::Next));
             ops.push(Op::And((required | forbidden) as u32));
-            ops.push(Op::Jeq(required as u32, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+            ops.push(Op::Jeq(required as u32, ok, deny));
         }
         ArgRule::OwnPidOrSignal(i, sig_arg, signo) => {
             ops.push(Op::Load(data::arg_hi(i)));
-            ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+            ops.push(Op::Jeq(0, To::Next, deny));
             ops.push(Op::Load(data::arg_lo(i)));
             if pid != PID_NAMESPACE_INIT {
-                ops.push(Op::Jeq(pid, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+                ops.push(Op::Jeq(pid, ok, deny));
             } else {
-                ops.push(Op::Jeq(pid, To::L(L_ALLOW), To::Next));
+                ops.push(Op::Jeq(pid, ok, To::Next));
                 ops.push(Op::Load(data::arg_hi(sig_arg)));
-                ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+                ops.push(Op::Jeq(0, To::Next, deny));
                 ops.push(Op::Load(data::arg_lo(sig_arg)));
-                ops.push(Op::Jeq(signo as u32, To::L(L_ALLOW), To::L(L_DENY_OURS)));
+                ops.push(Op::Jeq(signo as u32, ok, deny));
             }
         }
         ArgRule::NotAllSet(i, mask) => {
             // Only the low 32 bits matter to the kernel for prot (an int).
             ops.push(Op::Load(data::arg_lo(i)));
             ops.push(Op::And(mask as u32));
-            ops.push(Op::Jeq(mask as u32, To::L(L_DENY_OURS), To::L(L_ALLOW)));
+            ops.push(Op::Jeq(mask as u32, deny, ok));
         }
         ArgRule::OneOf(i, values) => {
             ops.push(Op::Load(data::arg_hi(i)));
-            ops.push(Op::Jeq(0, To::Next, To::L(L_DENY_OURS)));
+            ops.push(Op::Jeq(0, To::Next, deny));
             ops.push(Op::Load(data::arg_lo(i)));
             for &v in values {
-                ops.push(Op::Jeq(v as u32, To::L(L_ALLOW), To::Next));
+                ops.push(Op::Jeq(v as u32, ok, To::Next));
             }
             ops.push(Op::Jump(L_DENY_OURS));
         }
+        ArgRule::Fd(i, also) => {
+            ops.push(Op::Load(data::arg_lo(i)));
+            for &v in also {
+                ops.push(Op::Jeq(v as u32, ok, To::Next));
+            }
+            // Unsigned: negative numbers (AT_FDCWD, -1) are above FD_MAX.
+            ops.push(Op::Jge(FD_FLOOR, To::Next, deny));
+            ops.push(Op::Jgt(FD_MAX, deny, To::Next));
+            ops.push(Op::Load(data::arg_hi(i)));
+            ops.push(Op::Jeq(0, ok, deny));
+        }
+        ArgRule::Unless(_, inner) => push_arg_check(ops, *inner, pid, pass),
     }
 }
 
@@ -603,31 +764,62 @@ impl Allowed {
         self.name.trim_start_matches("SYS_")
     }
 
-    /// The argument constraint in words (empty when there is none).
+    /// The argument constraints in words, joined by "; " (empty when there is none).
     pub fn constraint(&self) -> String {
-        match self.arg {
-            None => String::new(),
-            Some(ArgRule::Flags(i, required, forbidden)) => {
+        let words: Vec<String> = self.args.iter().map(|r| r.words()).collect();
+        words.join("; ")
+    }
+
+    /// The constraints that apply under `features`, in words (empty when there is none).
+    pub fn constraint_for(&self, features: Features) -> String {
+        let words: Vec<String> = self
+            .args
+            .iter()
+            .filter(|r| !matches!(r, ArgRule::Unless(f, _) if features.has(*f)))
+            .map(|r| r.words())
+            .collect();
+        words.join("; ")
+    }
+}
+
+impl ArgRule {
+    /// The constraint in words.
+    pub fn words(&self) -> String {
+        match *self {
+            ArgRule::Flags(i, required, forbidden) => {
                 format!("arg{i} has all of {required:#x} and none of {forbidden:#x}")
             }
-            Some(ArgRule::OwnPid(i)) => format!("arg{i} is the runner's pid"),
-            Some(ArgRule::FlagsOrExactly(i, required, forbidden, exact)) => format!(
+            ArgRule::OwnPid(i) => format!("arg{i} is the runner's pid"),
+            ArgRule::FlagsOrExactly(i, required, forbidden, exact) => format!(
                 "arg{i} has all of {required:#x} and none of {forbidden:#x}, or is {exact:#x}"
             ),
-            Some(ArgRule::OwnPidOrSignal(i, sig_arg, signo)) => format!(
+            ArgRule::OwnPidOrSignal(i, sig_arg, signo) => format!(
                 "arg{i} is the runner's pid, or (in the sandbox's pid namespace) arg{sig_arg} is {signo}"
             ),
-            Some(ArgRule::NotAllSet(i, mask)) => {
-                let waiver = self
-                    .waived_by
-                    .map(|f| format!(" unless {}", f.name()))
-                    .unwrap_or_default();
-                format!("arg{i} lacks some of {mask:#x}{waiver}")
-            }
-            Some(ArgRule::OneOf(i, values)) => {
+            ArgRule::NotAllSet(i, mask) => format!("arg{i} lacks some of {mask:#x}"),
+            ArgRule::OneOf(i, values) => {
                 let v: Vec<String> = values.iter().map(|v| format!("{v:#x}")).collect();
                 format!("arg{i} one of {}", v.join(", "))
             }
+            ArgRule::Fd(i, also) => {
+                let v: Vec<String> = also
+                    .iter()
+                    .map(|&v| {
+                        if v == 0xffff_ffff {
+                            "-1".to_string()
+                        } else {
+                            v.to_string()
+                        }
+                    })
+                    .collect();
+                let or = if v.is_empty() {
+                    String::new()
+                } else {
+                    format!(" or {}", v.join(", "))
+                };
+                format!("arg{i} >= {FD_FLOOR}{or}")
+            }
+            ArgRule::Unless(f, inner) => format!("{} unless {}", inner.words(), f.name()),
         }
     }
 }
@@ -647,15 +839,17 @@ pub fn seccomp_data(nr: u32, ip: u64, args: [u64; 6]) -> [u8; 64] {
 
 /// The allowlist as the Markdown table of SECURITY.md.
 pub fn allowlist_markdown() -> String {
-    let mut out =
-        String::from("| syscall | feature | argument constraint | reason |\n|---|---|---|---|\n");
+    let mut out = String::from(
+        "| syscall | feature | argument constraint | reason | what guest code with any arguments can do |\n|---|---|---|---|---|\n",
+    );
     for a in ALLOWLIST {
         let constraint = a.constraint();
         let name = a.short_name();
         out.push_str(&format!(
-            "| `{name}` | {} | {constraint} | {} |\n",
+            "| `{name}` | {} | {constraint} | {} | {} |\n",
             a.feature.name(),
-            a.reason.replace('|', "\\|")
+            a.reason.replace('|', "\\|"),
+            a.attacker.replace('|', "\\|")
         ));
     }
     let default = allowed_for(Features::DEFAULT_POLICY).count();

@@ -5,8 +5,8 @@
 //! [`LinuxPlatform::run`]): close inherited descriptors, check the CPU, reserve the guest
 //! address range, harden the process while it has one thread (no_new_privs, no core dumps,
 //! namespaces: [`harden`]), fork into the pid namespace leaving a supervisor outside
-//! ([`supervisor`]), then, in the child, the filesystem jail, open host volume roots,
-//! Landlock; then, once the shim has
+//! ([`supervisor`]), then, in the child, the filesystem jail, fill the descriptor slots
+//! below the floor ([`fd_floor`]), open host volume roots, Landlock; then, once the shim has
 //! loaded the guest, install the signal handlers and the main thread's signal stack, install
 //! the filter, and jump to the guest. This crate is the only one with host system calls and
 //! nearly all of Meridian's `unsafe`; each block says why it is sound.
@@ -14,6 +14,7 @@
 //! a custom entry, sigaltstack, seccomp, raw clone-free thread entry) is outside rustix.
 
 pub mod bpf;
+pub mod fd_floor;
 pub mod filter;
 pub mod fpu;
 pub mod harden;
@@ -243,6 +244,10 @@ impl LinuxPlatform {
             threads::WAIT_SPINS.store(threads::SPINS_BEFORE_SLEEP, Ordering::Relaxed);
         }
         let (volume_dirs, mut missing) = harden::isolate(volume_dirs, guest_tasks)?;
+        // After the jail (the placeholders are descriptors of its root), before anything the
+        // guest may name is opened: volume descriptors are numbered from the floor up.
+        fd_floor::reserve_below_floor()
+            .map_err(host_err("reserving the descriptors below the floor"))?;
         let volumes = if volume_dirs.is_empty() {
             None
         } else {
@@ -553,6 +558,11 @@ impl HostIo for LinuxPlatform {
     }
 
     fn host_term(&self, fd: HostFd, query: TermQuery, out: &mut [u8]) -> Result<(), Error> {
+        // The filter allows terminal queries on stdio only; a volume's files are not the
+        // sandbox's terminal (a device node in a volume is not treated as one).
+        if !(0..=2).contains(&fd.0) {
+            return Err(host::from_errno(libc::ENOTTY));
+        }
         let (req, need) = match query {
             // The kernel's struct termios: 36 bytes (asm-generic/termbits.h).
             TermQuery::GetAttrs => (libc::TCGETS, 36),
@@ -571,7 +581,8 @@ impl HostIo for LinuxPlatform {
     }
 
     fn host_close(&self, fd: HostFd) {
-        if fd.0 > 2 {
+        // Stdio and the placeholders below the floor are never closed (the filter refuses).
+        if fd.0 >= fd_floor::FD_FLOOR {
             // SAFETY: closing a descriptor the sandbox opened.
             unsafe { libc::close(fd.0) };
         }

@@ -38,10 +38,10 @@ fn check(name: &str, spec: &FilterSpec) {
     let prog = build(spec).expect("the filter assembles");
     let mut listing = String::from("# allowed from the runner's text:\n");
     for a in allowed_for(spec.features) {
-        let c = a
-            .rule_for(spec.features)
-            .map(|_| format!(" [{}]", a.constraint()))
-            .unwrap_or_default();
+        let c = match a.constraint_for(spec.features) {
+            c if c.is_empty() => c,
+            c => format!(" [{c}]"),
+        };
         listing.push_str(&format!(
             "#   {} ({}){c}\n",
             a.name.trim_start_matches("SYS_"),

@@ -1,0 +1,400 @@
+//! "Layout known" attacks (issue 10): the guest is handed the address of a `syscall; ret`
+//! sequence in the runner's own text and makes host calls with forged registers
+//! (`tests/escape/known/forge.c`). SECURITY.md's threat model assumes such a guest: the fast
+//! path gives every guest Meridian's addresses by design.
+//!
+//! The test finds the gadget from outside: the bytes `0f 05 c3` in an executable `PT_LOAD`
+//! segment of the meridian binary, plus the load base of the binary in
+//! `/proc/<sandbox pid>/maps`. It writes "GADGET SUPERVISOR_PID" to the run's read-write
+//! volume, where the guest waits for it. The guest's stdio are host files the test made:
+//! stdin a file, stdout and stderr logs opened with `O_APPEND`. After each run the test checks
+//! from outside that they kept their mode, owner, size (stdin), content (stdin; the logs'
+//! first bytes), times (stdin), that the secret did not leak and that the `sleep` bystander
+//! lives; and that the run ended as expected: the forged call refused by the filter (never
+//! executed: status 125, "not on the allowlist") or let through and harmless.
+
+use super::common;
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// What a forged call must come to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forged {
+    /// The filter refuses it: the sandbox ends with status 125 and the report.
+    Refused,
+    /// The filter lets it through; it must fail harmlessly and the program ends normally.
+    Harmless,
+}
+
+/// The attacks of `forge.c`, each with its expected ending.
+pub const KNOWN_LAYOUT_ATTACKS: &[(&str, Forged)] = &[
+    ("fchmod_stdin", Forged::Refused),
+    ("fchmod_stdout", Forged::Refused),
+    ("fchmod_stdin_high_word", Forged::Refused),
+    ("fchown_stdin", Forged::Refused),
+    ("ftruncate_stdout", Forged::Refused),
+    ("ftruncate_stdin", Forged::Refused),
+    ("fallocate_stderr", Forged::Refused),
+    ("pwrite_stdout", Forged::Refused),
+    ("utimensat_stdin", Forged::Refused),
+    ("utimensat_fdcwd_high_word", Forged::Refused),
+    ("fsync_stdout", Forged::Refused),
+    ("close_stdin", Forged::Refused),
+    ("close_below_floor", Forged::Refused),
+    ("read_below_floor", Forged::Refused),
+    ("mmap_stdin", Forged::Refused),
+    ("mmap_below_floor", Forged::Refused),
+    ("openat2_fdcwd", Forged::Refused),
+    ("openat2_absolute_from_volume", Forged::Harmless),
+    ("newfstatat_fdcwd", Forged::Refused),
+    ("newfstatat_absolute_from_stdin", Forged::Harmless),
+    ("readlinkat_fdcwd", Forged::Refused),
+    ("tgkill_bystander", Forged::Refused),
+    ("kill_supervisor", Forged::Refused),
+];
+
+/// Attacks whose filter outcome depends on the pid namespace: the kick signal to another
+/// process is allowed inside one (where no host process has a pid), refused without.
+pub const KICK_ATTACKS: &[&str] = &["tgkill_bystander_kick", "tgkill_supervisor_kick"];
+
+/// What the report of a refused call says.
+const REFUSED_MESSAGE: &str = "not on the allowlist";
+const STDIN_CONTENT: &str = "the guest's stdin: a host file\n";
+const LOG_START: &str = "log before the run\n";
+/// How long a run may take (a refused call ends it at once).
+const RUN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The runner's executable segments (file offset, virtual address, bytes) and the offset in
+/// the file of the first `syscall; ret` in one of them, as a virtual address.
+fn gadget_vaddr(binary: &Path) -> u64 {
+    let elf = std::fs::read(binary).expect("read the meridian binary");
+    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap());
+    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap());
+    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
+    assert_eq!(&elf[..4], b"\x7fELF", "meridian is an ELF file");
+    let (phoff, phentsize, phnum) = (u64_at(0x20) as usize, u16_at(0x36), u16_at(0x38));
+    const PT_LOAD: u32 = 1;
+    const PF_X: u32 = 1;
+    for i in 0..usize::from(phnum) {
+        let ph = phoff + i * usize::from(phentsize);
+        if u32_at(ph) != PT_LOAD || u32_at(ph + 4) & PF_X == 0 {
+            continue;
+        }
+        let (offset, vaddr, filesz) = (u64_at(ph + 8), u64_at(ph + 16), u64_at(ph + 32));
+        let text = &elf[offset as usize..(offset + filesz) as usize];
+        if let Some(at) = text.windows(3).position(|w| w == [0x0f, 0x05, 0xc3]) {
+            return vaddr + at as u64;
+        }
+    }
+    panic!("no `syscall; ret` in the runner's text");
+}
+
+/// The load base of `binary` in process `pid` (the start of its mapping at file offset 0).
+fn load_base(pid: u32, binary: &Path) -> Option<u64> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    let path = binary.to_str()?;
+    maps.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        (fields.len() >= 6 && fields[5] == path && u64::from_str_radix(fields[2], 16) == Ok(0))
+            .then(|| u64::from_str_radix(fields[0].split('-').next()?, 16).ok())
+            .flatten()
+    })
+}
+
+/// The children of host process `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// The sandbox's process of the run whose `meridian` process is `pid` (its child when it is
+/// a supervisor), once its filter is installed.
+fn locked_down_sandbox(pid: u32) -> Option<u32> {
+    let candidates = match children_of(pid)[..] {
+        [one] => vec![one],
+        _ => vec![pid],
+    };
+    candidates.into_iter().find(|p| {
+        std::fs::read_to_string(format!("/proc/{p}/status"))
+            .is_ok_and(|s| s.contains("Seccomp:\t2\n"))
+    })
+}
+
+/// What must not change about a host file: mode, owner, size, content, times.
+#[derive(Debug, PartialEq, Eq)]
+struct FileState {
+    mode: u32,
+    owner: (u32, u32),
+    size: u64,
+    content: Vec<u8>,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+fn state(path: &Path) -> FileState {
+    let m = std::fs::metadata(path).expect("stat a stdio file");
+    FileState {
+        mode: m.mode(),
+        owner: (m.uid(), m.gid()),
+        size: m.size(),
+        content: std::fs::read(path).expect("read a stdio file"),
+        mtime: (m.mtime(), m.mtime_nsec()),
+        ctime: (m.ctime(), m.ctime_nsec()),
+    }
+}
+
+/// One run's host side: its stdio files and read-write volume.
+pub struct Run {
+    dir: PathBuf,
+    stdin: PathBuf,
+    stdout: PathBuf,
+    stderr: PathBuf,
+    volume: PathBuf,
+}
+
+impl Run {
+    /// Fresh files for attack `name` under `root`, owned by `owner` where given (the runs as
+    /// an unprivileged user: their files are theirs, so only the sandbox stands in the way).
+    pub fn new(root: &Path, name: &str, owner: Option<u32>) -> Run {
+        let dir = root.join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        let volume = dir.join("w");
+        std::fs::create_dir_all(&volume).expect("make the run's volume");
+        let run = Run {
+            stdin: dir.join("stdin.txt"),
+            stdout: dir.join("stdout.log"),
+            stderr: dir.join("stderr.log"),
+            volume,
+            dir,
+        };
+        std::fs::write(&run.stdin, STDIN_CONTENT).expect("write stdin");
+        std::fs::write(&run.stdout, LOG_START).expect("write the stdout log");
+        std::fs::write(&run.stderr, LOG_START).expect("write the stderr log");
+        if let Some(uid) = owner {
+            for p in [&run.dir, &run.volume, &run.stdin, &run.stdout, &run.stderr] {
+                std::os::unix::fs::chown(p, Some(uid), Some(uid)).expect("chown a run's file");
+            }
+        }
+        run
+    }
+}
+
+/// How a run ended and what it left.
+pub struct Ended {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+    /// The most host processes seen at once in the sandbox's pid namespace.
+    pub most_processes: usize,
+    /// Whether the sandbox had a pid namespace of its own.
+    pub pid_namespace: bool,
+}
+
+fn pid_namespace_of(pid: u32) -> Option<PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()
+}
+
+fn processes_in(ns: &Path) -> usize {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&p| pid_namespace_of(p).is_some_and(|n| n == ns))
+        .count()
+}
+
+/// What the attacks aim at outside the sandbox.
+pub struct Targets<'a> {
+    /// The secret file, outside every mount.
+    pub secret: &'a Path,
+    /// The host pid of the test's `sleep`.
+    pub bystander: u32,
+}
+
+/// Run `forge ATTACK` in a sandbox with `extra` options, hand it the gadget, wait for the
+/// end (or, with `until`, for that text on stdout, then kill it), counting the host
+/// processes of its pid namespace meanwhile.
+pub fn run_forged(
+    prefix: &[String],
+    bin: &Path,
+    run: &Run,
+    attack: &str,
+    targets: &Targets<'_>,
+    extra: &[&str],
+    until: Option<&str>,
+) -> Ended {
+    let (secret, bystander) = (targets.secret, targets.bystander);
+    let meridian = common::meridian_bin();
+    let gadget = gadget_vaddr(&meridian);
+    let mut argv: Vec<String> = prefix.to_vec();
+    argv.push(meridian.to_str().expect("UTF-8 path").into());
+    argv.push("run".into());
+    argv.extend(extra.iter().map(|s| s.to_string()));
+    for (host, guest) in [(bin, "/t:ro"), (&run.volume, "/w:rw")] {
+        argv.push("--mount".into());
+        argv.push(format!("{}:{guest}", host.display()));
+    }
+    argv.extend(
+        [
+            "--",
+            "/t/forge",
+            attack,
+            secret.to_str().expect("UTF-8 path"),
+            &bystander.to_string(),
+        ]
+        .map(String::from),
+    );
+    let append = |p: &Path| {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .custom_flags(0)
+            .open(p)
+            .expect("open a log for appending")
+    };
+    let mut child: Child = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(std::fs::File::open(&run.stdin).expect("open stdin"))
+        .stdout(append(&run.stdout))
+        .stderr(append(&run.stderr))
+        .spawn()
+        .expect("start meridian");
+    // With a prefix (setpriv), meridian is the prefix's process after its exec.
+    let meridian_pid = child.id();
+    let deadline = Instant::now() + RUN_TIMEOUT;
+    let mut handed = false;
+    let mut ns = None;
+    let mut most_processes = 0;
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for meridian") {
+            break status;
+        }
+        if !handed
+            && let Some(sandbox) = locked_down_sandbox(meridian_pid)
+            && let Some(base) = load_base(sandbox, &meridian)
+        {
+            let tmp = run.volume.join("gadget.tmp");
+            let mut f = std::fs::File::create(&tmp).expect("write the gadget file");
+            writeln!(f, "{:x} {meridian_pid}", base + gadget).expect("write the gadget");
+            drop(f);
+            std::fs::rename(&tmp, run.volume.join("gadget")).expect("publish the gadget");
+            handed = true;
+            ns = pid_namespace_of(sandbox)
+                .filter(|n| Some(n) != pid_namespace_of(std::process::id()).as_ref());
+        }
+        if let Some(ns) = &ns {
+            most_processes = most_processes.max(processes_in(ns));
+        }
+        let out = std::fs::read_to_string(&run.stdout).unwrap_or_default();
+        if until.is_some_and(|u| out.contains(u)) {
+            // Let the forks settle, counting, then end the sandbox as a whole.
+            for _ in 0..20 {
+                if let Some(ns) = &ns {
+                    most_processes = most_processes.max(processes_in(ns));
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = child.kill();
+        }
+        if Instant::now() >= deadline {
+            timed_out = true;
+            let _ = child.kill();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let read =
+        |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+    Ended {
+        status: common::exit_code(status),
+        stdout: read(&run.stdout),
+        stderr: read(&run.stderr),
+        timed_out,
+        most_processes,
+        pid_namespace: ns.is_some(),
+    }
+}
+
+/// What is wrong with run `run` of `attack` that ended as `ended`, expected `expected`.
+pub fn problems(
+    run: &Run,
+    before: &FileStates,
+    ended: &Ended,
+    expected: Forged,
+    token: &str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if ended.timed_out {
+        problems.push("timed out".into());
+    }
+    if !ended.stdout.contains("gettid through the gadget: ") {
+        problems.push("the guest never called the gadget".into());
+    }
+    match expected {
+        Forged::Refused => {
+            if ended.status != 125 || !ended.stderr.contains(REFUSED_MESSAGE) {
+                problems.push(format!(
+                    "expected the filter to refuse the call (125, {REFUSED_MESSAGE:?}); status {}",
+                    ended.status
+                ));
+            }
+        }
+        Forged::Harmless => {
+            if ended.status != 0 || !ended.stdout.ends_with("CONTAINED\n") {
+                problems.push(format!("expected a normal end; status {}", ended.status));
+            }
+        }
+    }
+    if ended.stdout.contains(token) || ended.stderr.contains(token) {
+        problems.push("the secret leaked".into());
+    }
+    if ended.stdout.lines().any(|l| l.starts_with("ESCAPE")) {
+        problems.push("the program reports an escape".into());
+    }
+    let stdin = state(&run.stdin);
+    if stdin != before.stdin {
+        problems.push(format!(
+            "stdin's host file changed: {stdin:?}, was {:?}",
+            before.stdin
+        ));
+    }
+    for (path, was) in [(&run.stdout, &before.stdout), (&run.stderr, &before.stderr)] {
+        let now = state(path);
+        if (now.mode, now.owner) != (was.mode, was.owner)
+            || !now.content.starts_with(LOG_START.as_bytes())
+        {
+            problems.push(format!(
+                "{} changed: mode {:o} owner {:?}, starts {:?}",
+                path.display(),
+                now.mode,
+                now.owner,
+                String::from_utf8_lossy(&now.content[..now.content.len().min(40)])
+            ));
+        }
+    }
+    problems
+}
+
+/// The stdio files' state before a run.
+pub struct FileStates {
+    stdin: FileState,
+    stdout: FileState,
+    stderr: FileState,
+}
+
+impl FileStates {
+    pub fn of(run: &Run) -> FileStates {
+        FileStates {
+            stdin: state(&run.stdin),
+            stdout: state(&run.stdout),
+            stderr: state(&run.stderr),
+        }
+    }
+}
