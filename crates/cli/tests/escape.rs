@@ -341,11 +341,13 @@ impl Drop for Host {
 fn build_all(names: Vec<&'static str>) -> PathBuf {
     let gcc = common::find_gcc();
     let bin = common::scratch_dir("escape/bin");
+    // The headers the programs include (34 shares tests/c's vector dump).
     let header = sources_dir().join("escape.h");
+    let vector_header = sources_dir().join("../c/vector_state.h");
     let errors: Vec<String> = common::parallel_map(names, common::workers(), |name| {
         let src = sources_dir().join(format!("{name}.c"));
         let out = bin.join(name);
-        if common::is_up_to_date(&out, &[&src, &header]) {
+        if common::is_up_to_date(&out, &[&src, &header, &vector_header]) {
             return None;
         }
         common::compile_c(&gcc, &src, &out, &["-O1", "-static", "-D_GNU_SOURCE"]).err()
@@ -451,6 +453,28 @@ fn verdict(ending: Ending, out: &Outcome, token: &str, extra_stdout: Option<&str
     problems
 }
 
+/// Fails with `failures` and each host's damage, if any; else removes the hosts' scratch dirs.
+fn conclude(mut hosts: Vec<Host>, mut failures: Vec<String>) {
+    for host in &mut hosts {
+        let who = host.identity.name;
+        failures.extend(
+            host.damage()
+                .into_iter()
+                .map(|d| format!("{who}: host damage: {d}")),
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "not contained:\n{}",
+        failures.join("\n")
+    );
+    for host in hosts {
+        let root = host.root.clone();
+        drop(host);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
+
 /// Host processes whose command line mentions `needle` (a run's scratch path), other than ours.
 fn leftover_processes(needle: &str) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -494,7 +518,7 @@ fn every_attack_is_contained() {
 
     let started = Instant::now();
     let bin = build_all(ATTACKS.iter().map(|a| a.name).collect());
-    let mut hosts: Vec<Host> = identity::identities().iter().map(Host::new).collect();
+    let hosts: Vec<Host> = identity::identities().iter().map(Host::new).collect();
     let jobs: Vec<(&Host, &Attack)> = ATTACKS
         .iter()
         .filter(|a| common::selected(a.name))
@@ -509,19 +533,14 @@ fn every_attack_is_contained() {
     });
 
     let mut failures = Vec::new();
-    for host in &mut hosts {
-        let who = host.identity.name;
-        let run_dir = host.root.to_str().expect("UTF-8 path").to_owned();
-        failures.extend(
-            leftover_processes(&run_dir)
-                .into_iter()
-                .map(|p| format!("{who}: process left over after the runs: {p}")),
-        );
-        failures.extend(
-            host.damage()
-                .into_iter()
-                .map(|d| format!("{who}: host damage: {d}")),
-        );
+    for host in &hosts {
+        let run_dir = host.root.to_str().expect("UTF-8 path");
+        failures.extend(leftover_processes(run_dir).into_iter().map(|p| {
+            format!(
+                "{}: process left over after the runs: {p}",
+                host.identity.name
+            )
+        }));
     }
 
     println!(
@@ -555,16 +574,7 @@ fn every_attack_is_contained() {
         results.len(),
         started.elapsed().as_secs_f32()
     );
-    assert!(
-        failures.is_empty(),
-        "not contained:\n{}",
-        failures.join("\n")
-    );
-    for host in hosts {
-        let root = host.root.clone();
-        drop(host);
-        let _ = std::fs::remove_dir_all(&root);
-    }
+    conclude(hosts, failures);
 }
 
 /// Each check of [`verdict`] fires on the outcome it is there to catch.
@@ -674,7 +684,7 @@ impl Drop for KnownRoot {
 fn layout_known_attacks_are_contained() {
     let root = KnownRoot::new("escape-known");
     let bin = build_known(&root.0);
-    let mut hosts: Vec<Host> = identity::identities().iter().map(Host::new).collect();
+    let hosts: Vec<Host> = identity::identities().iter().map(Host::new).collect();
     let mut jobs = Vec::new();
     for host in &hosts {
         for &(attack, expected) in known::KNOWN_LAYOUT_ATTACKS {
@@ -729,22 +739,5 @@ fn layout_known_attacks_are_contained() {
             ));
         }
     }
-    for host in &mut hosts {
-        let who = host.identity.name;
-        failures.extend(
-            host.damage()
-                .into_iter()
-                .map(|d| format!("{who}: host damage: {d}")),
-        );
-    }
-    assert!(
-        failures.is_empty(),
-        "not contained:\n{}",
-        failures.join("\n")
-    );
-    for host in hosts {
-        let root = host.root.clone();
-        drop(host);
-        let _ = std::fs::remove_dir_all(&root);
-    }
+    conclude(hosts, failures);
 }
