@@ -34,9 +34,8 @@
 // The flags at the first instruction: interrupts on (always in user mode) and bit 1.
 unsigned long entry_flags;
 #define FLAGS_INIT 0x202
-struct dump entry_dump, pattern, child_dump, handler_dump, after_signal_dump;
+struct dump entry_dump, handler_dump;
 static unsigned char child_stack[16384] __attribute__((aligned(16)));
-static volatile int child_done;
 
 __asm__(".text\n"
         ".globl _start\n"
@@ -50,54 +49,6 @@ __asm__(".text\n"
         "    and $-16, %rsp\n"
         "    call c_main\n"
         "    hlt\n"
-        // long clone_with_pattern(void *stack_top): the pattern in every register, then a raw
-        // clone; the child saves its registers into child_dump, says so and ends.
-        ".globl clone_with_pattern\n"
-        "clone_with_pattern:\n"
-        "    mov %rdi, %rsi\n"
-        "    lea pattern(%rip), %rdi\n"
-        "    call load_state\n"
-        "    mov $0x50f00, %edi\n"
-        "    xor %edx, %edx\n"
-        "    xor %r10d, %r10d\n"
-        "    xor %r8d, %r8d\n"
-        "    mov $56, %eax\n"
-        "    syscall\n"
-        "    test %rax, %rax\n"
-        "    jz 1f\n"
-        "    push %rax\n"
-        "    call reset_controls\n"
-        "    pop %rax\n"
-        "    ret\n"
-        "1:\n"
-        "    lea child_dump(%rip), %rdi\n"
-        "    call save_state\n"
-        "    movl $1, child_done(%rip)\n"
-        "    lea child_done(%rip), %rdi\n"
-        "    mov $1, %esi\n" // FUTEX_WAKE
-        "    mov $1, %edx\n"
-        "    mov $202, %eax\n"
-        "    syscall\n"
-        "    xor %edi, %edi\n"
-        "    mov $60, %eax\n"
-        "    syscall\n"
-        "    hlt\n"
-        // void signal_with_pattern(void): the pattern in every register, SIGUSR1 to itself,
-        // then the registers as the interrupted code has them into after_signal_dump.
-        ".globl signal_with_pattern\n"
-        "signal_with_pattern:\n"
-        "    lea pattern(%rip), %rdi\n"
-        "    call load_state\n"
-        "    mov $39, %eax\n"
-        "    syscall\n"
-        "    mov %rax, %rdi\n"
-        "    mov $10, %esi\n"
-        "    mov $62, %eax\n"
-        "    syscall\n"
-        "    lea after_signal_dump(%rip), %rdi\n"
-        "    call save_state\n"
-        "    call reset_controls\n"
-        "    ret\n"
         ".globl on_signal\n"
         "on_signal:\n"
         "    lea handler_dump(%rip), %rdi\n"
@@ -125,8 +76,6 @@ __asm__(".text\n"
         "    call reset_controls\n"
         "    ret\n");
 
-long clone_with_pattern(void *stack_top);
-void signal_with_pattern(void);
 void on_signal(void);
 void restorer(void);
 long exec_with_pattern(const char *path, char *const *argv, char *const *envp);
@@ -284,7 +233,7 @@ void c_main(long *sp) {
     int bad = entry_check("first instruction");
     make_pattern(&pattern);
 
-    long tid = clone_with_pattern(child_stack + sizeof child_stack);
+    long tid = clone_with_pattern(THREAD_FLAGS, child_stack + sizeof child_stack);
     if (tid <= 0) {
         put("clone failed\n");
         sys3(SYS_exit_group, 2, 0, 0);

@@ -9,6 +9,12 @@
 // ymm upper halves, then the zmm upper halves: a VEX.256 write zeroes bits 511:256); call it
 // after a save_state. reset_controls: back to the ABI's control words (callee-saved) after a
 // pattern was loaded. The three are for the includer's own assembly; C calls save_state only.
+//
+// Two probes both programs make, on the globals below: clone_with_pattern(flags, stack_top)
+// loads `pattern` into every register and makes a raw clone, whose child saves its registers
+// into `child_dump` at its first instruction, sets `child_done` (with a futex wake) and ends;
+// signal_with_pattern() loads `pattern`, sends SIGUSR1 to itself (the includer's handler
+// runs) and saves the registers the interrupted code gets back into `after_signal_dump`.
 #ifndef VECTOR_STATE_H
 #define VECTOR_STATE_H
 
@@ -38,6 +44,11 @@ struct dump {
 unsigned char have_avx, have_avx512, have_avx512bw;
 
 void save_state(struct dump *d);
+long clone_with_pattern(unsigned long flags, void *stack_top);
+void signal_with_pattern(void);
+
+struct dump pattern, child_dump, after_signal_dump;
+volatile int child_done;
 
 __asm__(".text\n"
         ".globl save_state\n"
@@ -126,6 +137,52 @@ __asm__(".text\n"
         "    movw $0x37f, (%rsp)\n"
         "    fldcw (%rsp)\n"
         "    add $8, %rsp\n"
+        "    ret\n"
+        ".globl clone_with_pattern\n"
+        "clone_with_pattern:\n"
+        "    push %rdi\n"
+        "    push %rsi\n"
+        "    lea pattern(%rip), %rdi\n"
+        "    call load_state\n"
+        "    pop %rsi\n"
+        "    pop %rdi\n"
+        "    xor %edx, %edx\n"
+        "    xor %r10d, %r10d\n"
+        "    xor %r8d, %r8d\n"
+        "    mov $56, %eax\n" // clone
+        "    syscall\n"
+        "    test %rax, %rax\n"
+        "    jz 1f\n"
+        "    push %rax\n"
+        "    call reset_controls\n"
+        "    pop %rax\n"
+        "    ret\n"
+        "1:\n"
+        "    lea child_dump(%rip), %rdi\n"
+        "    call save_state\n"
+        "    movl $1, child_done(%rip)\n"
+        "    lea child_done(%rip), %rdi\n"
+        "    mov $1, %esi\n" // FUTEX_WAKE
+        "    mov $1, %edx\n"
+        "    mov $202, %eax\n" // futex
+        "    syscall\n"
+        "    xor %edi, %edi\n"
+        "    mov $60, %eax\n" // exit
+        "    syscall\n"
+        "    hlt\n"
+        ".globl signal_with_pattern\n"
+        "signal_with_pattern:\n"
+        "    lea pattern(%rip), %rdi\n"
+        "    call load_state\n"
+        "    mov $39, %eax\n" // getpid
+        "    syscall\n"
+        "    mov %rax, %rdi\n"
+        "    mov $10, %esi\n" // SIGUSR1
+        "    mov $62, %eax\n" // kill
+        "    syscall\n"
+        "    lea after_signal_dump(%rip), %rdi\n"
+        "    call save_state\n"
+        "    call reset_controls\n"
         "    ret\n");
 
 // Whether byte `at` of a dump holds register state this CPU has (fxsave's MXCSR_MASK and its

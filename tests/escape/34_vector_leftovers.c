@@ -18,7 +18,7 @@
 #define THREAD_FLAGS                                                                          \
     (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
 
-struct dump pattern, child_dump, after_traps_dump, handler_dump, after_signal_dump;
+struct dump after_traps_dump, handler_dump;
 struct dump after_init_traps_dump;
 // An XSAVE image whose header says every component is in its init state (MXCSR 0x1f80 is
 // read from it all the same), and the components to load (x87 to Hi16_ZMM, as XCR0 has them).
@@ -27,43 +27,9 @@ struct {
 } __attribute__((aligned(64))) init_image;
 unsigned xcr0_low;
 static unsigned char child_stack[65536] __attribute__((aligned(16)));
-volatile int child_done;
 long trap_nr, trap_arg;
 
 __asm__(".text\n"
-        // long clone_with_pattern(unsigned long flags, void *stack_top)
-        ".globl clone_with_pattern\n"
-        "clone_with_pattern:\n"
-        "    push %rdi\n"
-        "    push %rsi\n"
-        "    lea pattern(%rip), %rdi\n"
-        "    call load_state\n"
-        "    pop %rsi\n"
-        "    pop %rdi\n"
-        "    xor %edx, %edx\n"
-        "    xor %r10d, %r10d\n"
-        "    xor %r8d, %r8d\n"
-        "    mov $56, %eax\n"
-        "    syscall\n"
-        "    test %rax, %rax\n"
-        "    jz 1f\n"
-        "    push %rax\n"
-        "    call reset_controls\n"
-        "    pop %rax\n"
-        "    ret\n"
-        "1:\n"
-        "    lea child_dump(%rip), %rdi\n"
-        "    call save_state\n"
-        "    movl $1, child_done(%rip)\n"
-        "    lea child_done(%rip), %rdi\n"
-        "    mov $1, %esi\n"
-        "    mov $1, %edx\n"
-        "    mov $202, %eax\n"
-        "    syscall\n"
-        "    xor %edi, %edi\n"
-        "    mov $60, %eax\n"
-        "    syscall\n"
-        "    hlt\n"
         // three_traps: getpid, sched_yield and openat(AT_FDCWD, trap_arg, 0).
         ".macro three_traps\n"
         "    mov $39, %eax\n"
@@ -100,22 +66,6 @@ __asm__(".text\n"
         "    lea after_init_traps_dump(%rip), %rdi\n"
         "    call save_state\n"
         "    ret\n"
-        // void signal_with_pattern(void): the pattern, SIGUSR1 to itself, then the registers
-        // into after_signal_dump.
-        ".globl signal_with_pattern\n"
-        "signal_with_pattern:\n"
-        "    lea pattern(%rip), %rdi\n"
-        "    call load_state\n"
-        "    mov $39, %eax\n"
-        "    syscall\n"
-        "    mov %rax, %rdi\n"
-        "    mov $10, %esi\n"
-        "    mov $62, %eax\n"
-        "    syscall\n"
-        "    lea after_signal_dump(%rip), %rdi\n"
-        "    call save_state\n"
-        "    call reset_controls\n"
-        "    ret\n"
         // The handler's first instructions save its registers, then C looks at the frame.
         ".globl on_usr1\n"
         "on_usr1:\n"
@@ -129,10 +79,8 @@ __asm__(".text\n"
         "    pop %rdi\n"
         "    jmp look_at_frame\n");
 
-long clone_with_pattern(unsigned long flags, void *stack_top);
 void traps_with_pattern(void);
 void traps_from_init(void);
-void signal_with_pattern(void);
 void on_usr1(int, siginfo_t *, void *);
 
 static int is_high(unsigned long v) { return v >= GUEST_RANGE_END && v < 0x800000000000UL; }
