@@ -29,39 +29,14 @@
 // CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM
 #define THREAD_FLAGS 0x50f00UL
 
-// The layout `save_state` and `load_state` use (offsets in bytes).
-#define FX_BYTES 512
-#define YMM_HI_AT 512   // 16 × 16: bits 255:128 of ymm0-15
-#define ZMM_HI_AT 768   // 16 × 32: bits 511:256 of zmm0-15
-#define ZMM16_AT 1280   // 16 × 64: zmm16-31
-#define K_AT 2304       // 8 × 8: k0-7
-#define DUMP_BYTES 2368
-// In the FXSAVE image: x87 control word, MXCSR, MXCSR_MASK (the CPU's, not state), the XMM
-// registers, and the bytes from 416 on (reserved or free for software).
-#define FX_FCW 0
-#define FX_MXCSR 24
-#define FX_MXCSR_MASK 28
-#define FX_XMM 160
-#define FX_STATE_END 416
-#define FCW_INIT 0x37f
-#define MXCSR_INIT 0x1f80
+#include "vector_state.h"
 
-struct dump {
-    unsigned char b[DUMP_BYTES];
-} __attribute__((aligned(64)));
-
-// Set by `save_state` from cpuid and xgetbv: the CPU has the part and the OS enabled it.
-unsigned char have_avx, have_avx512, have_avx512bw;
 // The flags at the first instruction: interrupts on (always in user mode) and bit 1.
 unsigned long entry_flags;
 #define FLAGS_INIT 0x202
-struct dump entry_dump, pattern, child_dump, handler_dump, after_signal_dump;
+struct dump entry_dump, handler_dump;
 static unsigned char child_stack[16384] __attribute__((aligned(16)));
-static volatile int child_done;
 
-// save_state(rdi = struct dump *): every register into the dump; clobbers rax, rcx, rdx, rsi,
-// r8, r9 and nothing of the vector state. load_state(rdi): the reverse (fxrstor first, then
-// the ymm upper halves, then the zmm upper halves: a VEX.256 write zeroes bits 511:256).
 __asm__(".text\n"
         ".globl _start\n"
         "_start:\n"
@@ -74,141 +49,6 @@ __asm__(".text\n"
         "    and $-16, %rsp\n"
         "    call c_main\n"
         "    hlt\n"
-        "save_state:\n"
-        "    push %rbx\n"
-        "    mov %rdi, %r8\n"
-        "    fxsave64 (%r8)\n"
-        "    mov $1, %eax\n"
-        "    xor %ecx, %ecx\n"
-        "    cpuid\n"
-        "    bt $27, %ecx\n" // OSXSAVE
-        "    jnc 9f\n"
-        "    mov %ecx, %esi\n"
-        "    xor %ecx, %ecx\n"
-        "    xgetbv\n"
-        "    mov %eax, %r9d\n"
-        "    bt $28, %esi\n" // AVX
-        "    jnc 9f\n"
-        "    and $6, %eax\n"
-        "    cmp $6, %eax\n"
-        "    jne 9f\n"
-        "    movb $1, have_avx(%rip)\n"
-        "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
-        "    vextractf128 $1, %ymm\\i, 512+16*\\i(%r8)\n"
-        "    .endr\n"
-        "    mov $7, %eax\n"
-        "    xor %ecx, %ecx\n"
-        "    cpuid\n"
-        "    bt $16, %ebx\n" // AVX512F
-        "    jnc 9f\n"
-        "    mov %r9d, %eax\n"
-        "    and $0xe6, %eax\n"
-        "    cmp $0xe6, %eax\n"
-        "    jne 9f\n"
-        "    movb $1, have_avx512(%rip)\n"
-        "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
-        "    vextractf64x4 $1, %zmm\\i, 768+32*\\i(%r8)\n"
-        "    .endr\n"
-        "    .irp i,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
-        "    vmovdqu64 %zmm\\i, 1280+64*(\\i-16)(%r8)\n"
-        "    .endr\n"
-        "    bt $30, %ebx\n" // AVX512BW: 64-bit opmasks
-        "    jnc 8f\n"
-        "    movb $1, have_avx512bw(%rip)\n"
-        "    .irp i,0,1,2,3,4,5,6,7\n"
-        "    kmovq %k\\i, 2304+8*\\i(%r8)\n"
-        "    .endr\n"
-        "    jmp 9f\n"
-        "8:\n"
-        "    .irp i,0,1,2,3,4,5,6,7\n"
-        "    kmovw %k\\i, 2304+8*\\i(%r8)\n"
-        "    .endr\n"
-        "9:\n"
-        "    pop %rbx\n"
-        "    ret\n"
-        "load_state:\n"
-        "    fxrstor64 (%rdi)\n"
-        "    cmpb $0, have_avx(%rip)\n"
-        "    je 9f\n"
-        "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
-        "    vinsertf128 $1, 512+16*\\i(%rdi), %ymm\\i, %ymm\\i\n"
-        "    .endr\n"
-        "    cmpb $0, have_avx512(%rip)\n"
-        "    je 9f\n"
-        "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
-        "    vinsertf64x4 $1, 768+32*\\i(%rdi), %zmm\\i, %zmm\\i\n"
-        "    .endr\n"
-        "    .irp i,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
-        "    vmovdqu64 1280+64*(\\i-16)(%rdi), %zmm\\i\n"
-        "    .endr\n"
-        "    cmpb $0, have_avx512bw(%rip)\n"
-        "    je 8f\n"
-        "    .irp i,0,1,2,3,4,5,6,7\n"
-        "    kmovq 2304+8*\\i(%rdi), %k\\i\n"
-        "    .endr\n"
-        "    jmp 9f\n"
-        "8:\n"
-        "    .irp i,0,1,2,3,4,5,6,7\n"
-        "    kmovw 2304+8*\\i(%rdi), %k\\i\n"
-        "    .endr\n"
-        "9:\n"
-        "    ret\n"
-        // Back to the ABI's control words (callee-saved) after a pattern was loaded.
-        "reset_controls:\n"
-        "    push $0x1f80\n"
-        "    ldmxcsr (%rsp)\n"
-        "    movw $0x37f, (%rsp)\n"
-        "    fldcw (%rsp)\n"
-        "    add $8, %rsp\n"
-        "    ret\n"
-        // long clone_with_pattern(void *stack_top): the pattern in every register, then a raw
-        // clone; the child saves its registers into child_dump, says so and ends.
-        ".globl clone_with_pattern\n"
-        "clone_with_pattern:\n"
-        "    mov %rdi, %rsi\n"
-        "    lea pattern(%rip), %rdi\n"
-        "    call load_state\n"
-        "    mov $0x50f00, %edi\n"
-        "    xor %edx, %edx\n"
-        "    xor %r10d, %r10d\n"
-        "    xor %r8d, %r8d\n"
-        "    mov $56, %eax\n"
-        "    syscall\n"
-        "    test %rax, %rax\n"
-        "    jz 1f\n"
-        "    push %rax\n"
-        "    call reset_controls\n"
-        "    pop %rax\n"
-        "    ret\n"
-        "1:\n"
-        "    lea child_dump(%rip), %rdi\n"
-        "    call save_state\n"
-        "    movl $1, child_done(%rip)\n"
-        "    lea child_done(%rip), %rdi\n"
-        "    mov $1, %esi\n" // FUTEX_WAKE
-        "    mov $1, %edx\n"
-        "    mov $202, %eax\n"
-        "    syscall\n"
-        "    xor %edi, %edi\n"
-        "    mov $60, %eax\n"
-        "    syscall\n"
-        "    hlt\n"
-        // void signal_with_pattern(void): the pattern in every register, SIGUSR1 to itself,
-        // then the registers as the interrupted code has them into after_signal_dump.
-        ".globl signal_with_pattern\n"
-        "signal_with_pattern:\n"
-        "    lea pattern(%rip), %rdi\n"
-        "    call load_state\n"
-        "    mov $39, %eax\n"
-        "    syscall\n"
-        "    mov %rax, %rdi\n"
-        "    mov $10, %esi\n"
-        "    mov $62, %eax\n"
-        "    syscall\n"
-        "    lea after_signal_dump(%rip), %rdi\n"
-        "    call save_state\n"
-        "    call reset_controls\n"
-        "    ret\n"
         ".globl on_signal\n"
         "on_signal:\n"
         "    lea handler_dump(%rip), %rdi\n"
@@ -236,8 +76,6 @@ __asm__(".text\n"
         "    call reset_controls\n"
         "    ret\n");
 
-long clone_with_pattern(void *stack_top);
-void signal_with_pattern(void);
 void on_signal(void);
 void restorer(void);
 long exec_with_pattern(const char *path, char *const *argv, char *const *envp);
@@ -317,17 +155,6 @@ static void put_register(unsigned at) {
     }
 }
 
-// Whether byte `at` holds register state this CPU has (fxsave's MXCSR_MASK and its unused
-// tail are not state).
-static int is_state(unsigned at) {
-    if (at >= FX_MXCSR_MASK && at < FX_MXCSR_MASK + 4) return 0;
-    if (at >= FX_STATE_END && at < FX_BYTES) return 0;
-    if (at >= YMM_HI_AT && at < ZMM_HI_AT) return have_avx;
-    if (at >= ZMM_HI_AT && at < K_AT) return have_avx512;
-    if (at >= K_AT) return have_avx512;
-    return 1;
-}
-
 // Prints `what` and either `good` or each register that differs from `want`; returns the
 // number of registers that differ.
 static int compare(const char *what, const struct dump *got, const struct dump *want,
@@ -370,25 +197,6 @@ static int compare(const char *what, const struct dump *got, const struct dump *
     return bad;
 }
 
-static void clean_state(struct dump *d) {
-    for (unsigned i = 0; i < DUMP_BYTES; i++) d->b[i] = 0;
-    d->b[FX_FCW] = FCW_INIT & 0xff;
-    d->b[FX_FCW + 1] = FCW_INIT >> 8;
-    d->b[FX_MXCSR] = MXCSR_INIT & 0xff;
-    d->b[FX_MXCSR + 1] = MXCSR_INIT >> 8;
-}
-
-// A register pattern: x87 control word 0x27f (53-bit precision), MXCSR with flush-to-zero
-// and round-up, a distinct nonzero byte everywhere in the vector and opmask registers.
-static void make_pattern(struct dump *d) {
-    for (unsigned i = 0; i < DUMP_BYTES; i++) d->b[i] = (unsigned char)(i * 7 + 0x5b) | 1;
-    for (unsigned i = 0; i < FX_XMM; i++) d->b[i] = 0;
-    d->b[FX_FCW] = 0x7f;
-    d->b[FX_FCW + 1] = 0x02;
-    d->b[FX_MXCSR] = 0x80;
-    d->b[FX_MXCSR + 1] = 0xdf;
-}
-
 struct kernel_sigaction {
     void (*handler)(void);
     unsigned long flags;
@@ -425,7 +233,7 @@ void c_main(long *sp) {
     int bad = entry_check("first instruction");
     make_pattern(&pattern);
 
-    long tid = clone_with_pattern(child_stack + sizeof child_stack);
+    long tid = clone_with_pattern(THREAD_FLAGS, child_stack + sizeof child_stack);
     if (tid <= 0) {
         put("clone failed\n");
         sys3(SYS_exit_group, 2, 0, 0);

@@ -283,7 +283,21 @@ fn run_job(gcc: &Path, bin_dir: &Path, job: &Job, timeout: Duration) -> Verdict 
 /// Compiles the job's binary unless an up-to-date one exists.
 fn build(gcc: &Path, job: &Job, binary: &Path) -> Result<(), String> {
     let harness = std::env::current_exe().map_err(|err| format!("current_exe: {err}"))?;
-    if common::is_up_to_date(binary, &[&job.program.source, &harness]) {
+    // The headers beside the program (shared code such as vector_state.h) count too.
+    let headers: Vec<PathBuf> = job
+        .program
+        .source
+        .parent()
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "h"))
+        .collect();
+    let mut inputs: Vec<&Path> = vec![&job.program.source, &harness];
+    inputs.extend(headers.iter().map(PathBuf::as_path));
+    if common::is_up_to_date(binary, &inputs) {
         return Ok(());
     }
     let mut flags = C_FLAGS.to_vec();

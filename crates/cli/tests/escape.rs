@@ -2,8 +2,10 @@
 //!
 //! Every program in `tests/escape/*.c` (compiled `-static`, mounted read-only at `/t`) attacks
 //! the boundary one way; its header comment names the attack and the expected containment, and
-//! `docs/escape-tests.md` lists them. The test does not trust what a program says about itself.
-//! For every run it checks, from the host:
+//! `docs/escape-tests.md` lists them. Every attack runs as the test's user and, when the test
+//! is root and `setpriv` is there, as `nobody` with host files of its own (`common::identity`),
+//! both through one pool. The test does not trust what a program says about itself. For every
+//! run it checks, from the host:
 //!
 //! - meridian's exit status and signal are the expected ones (a designed kill, or the program's
 //!   own exit 0), within a timeout;
@@ -34,6 +36,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::Outcome;
+use common::identity::{self, Identity};
 
 /// Bound on one attack's run; a contained attack ends in well under a second or two.
 const RUN_TIMEOUT: Duration = Duration::from_secs(20);
@@ -141,8 +144,12 @@ fn random_token() -> String {
     format!("MERIDIAN-SECRET-{hex}")
 }
 
-/// The host side of the suite: the scratch layout and the process to protect.
+/// The host side of the suite for one identity: the scratch layout and the process to
+/// protect, all the identity's own (so that for `nobody` only the sandbox keeps the guest from
+/// them, not the host's permissions).
 struct Host {
+    /// Who the attacks run as.
+    identity: Identity,
     /// Fresh per run of the suite; removed at the end when everything was contained.
     root: PathBuf,
     /// The secret file (outside every mount) and its token.
@@ -174,12 +181,15 @@ fn file_meta(path: &Path) -> (u32, i64, i64) {
 }
 
 impl Host {
-    fn new() -> Host {
+    fn new(identity: &Identity) -> Host {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let root =
-            common::scratch_dir("escape").join(format!("run-{}-{nanos}", std::process::id()));
+        let root = common::scratch_dir("escape").join(format!(
+            "run-{}-{nanos}-{}",
+            std::process::id(),
+            identity.name
+        ));
         let outside = root.join("outside");
         let volume = root.join("vol");
         std::fs::create_dir_all(&outside).expect("create the outside dir");
@@ -218,16 +228,20 @@ impl Host {
 
         let rw_volumes = root.join("rw");
         std::fs::create_dir_all(&rw_volumes).expect("create the rw volumes' dir");
+        identity.own_tree(&root);
         let victim_meta = file_meta(&victim);
 
-        let bystander = Command::new("sleep")
-            .arg("60")
+        let mut sleep = Command::new("sleep");
+        sleep.arg("60");
+        let bystander = identity
+            .command(&sleep)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start `sleep 60`");
         Host {
+            identity: identity.clone(),
             root,
             secret,
             token,
@@ -253,6 +267,7 @@ impl Host {
         link(&self.victim, "abs_victim");
         link(self.victim.parent().expect("a directory"), "dir_link");
         link(Path::new("../../outside"), "up_link");
+        self.identity.own_tree(&dir);
         dir
     }
 
@@ -326,11 +341,13 @@ impl Drop for Host {
 fn build_all(names: Vec<&'static str>) -> PathBuf {
     let gcc = common::find_gcc();
     let bin = common::scratch_dir("escape/bin");
+    // The headers the programs include (34 shares tests/c's vector dump).
     let header = sources_dir().join("escape.h");
+    let vector_header = sources_dir().join("../c/vector_state.h");
     let errors: Vec<String> = common::parallel_map(names, common::workers(), |name| {
         let src = sources_dir().join(format!("{name}.c"));
         let out = bin.join(name);
-        if common::is_up_to_date(&out, &[&src, &header]) {
+        if common::is_up_to_date(&out, &[&src, &header, &vector_header]) {
             return None;
         }
         common::compile_c(&gcc, &src, &out, &["-O1", "-static", "-D_GNU_SOURCE"]).err()
@@ -342,9 +359,9 @@ fn build_all(names: Vec<&'static str>) -> PathBuf {
     bin
 }
 
-/// Runs one attack in the sandbox.
+/// Runs one attack in the sandbox, as the host's identity.
 fn run_attack(attack: &Attack, bin: &Path, host: &Host) -> Outcome {
-    let cmd = common::Sandbox::new()
+    let sandbox = common::Sandbox::new()
         .mount(bin, "/t", true)
         .mount(&host.volume, "/v", true)
         .mount(&host.rw_volume(attack.name), "/w", false)
@@ -356,6 +373,7 @@ fn run_attack(attack: &Attack, bin: &Path, host: &Host) -> Outcome {
                 host.victim.to_str().expect("UTF-8 path"),
             ],
         );
+    let cmd = host.identity.command(&sandbox);
     let timeout = match attack.ending {
         Ending::KilledFromOutside(_) => HOG_RUNS_FOR,
         _ => RUN_TIMEOUT,
@@ -435,6 +453,28 @@ fn verdict(ending: Ending, out: &Outcome, token: &str, extra_stdout: Option<&str
     problems
 }
 
+/// Fails with `failures` and each host's damage, if any; else removes the hosts' scratch dirs.
+fn conclude(mut hosts: Vec<Host>, mut failures: Vec<String>) {
+    for host in &mut hosts {
+        let who = host.identity.name;
+        failures.extend(
+            host.damage()
+                .into_iter()
+                .map(|d| format!("{who}: host damage: {d}")),
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "not contained:\n{}",
+        failures.join("\n")
+    );
+    for host in hosts {
+        let root = host.root.clone();
+        drop(host);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
+
 /// Host processes whose command line mentions `needle` (a run's scratch path), other than ours.
 fn leftover_processes(needle: &str) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -464,6 +504,8 @@ fn programs_on_disk() -> BTreeSet<String> {
         .collect()
 }
 
+/// Every attack, as the test's user and as `nobody` (when the test is root), through one
+/// pool; then, per identity, its host files, bystander and leftover processes.
 #[test]
 fn every_attack_is_contained() {
     let listed: BTreeSet<String> = ATTACKS.iter().map(|a| a.name.to_owned()).collect();
@@ -476,40 +518,50 @@ fn every_attack_is_contained() {
 
     let started = Instant::now();
     let bin = build_all(ATTACKS.iter().map(|a| a.name).collect());
-    let mut host = Host::new();
-    let selected: Vec<&Attack> = ATTACKS
+    let hosts: Vec<Host> = identity::identities().iter().map(Host::new).collect();
+    let jobs: Vec<(&Host, &Attack)> = ATTACKS
         .iter()
         .filter(|a| common::selected(a.name))
+        .flat_map(|attack| hosts.iter().map(move |host| (host, attack)))
         .collect();
-    let results = common::parallel_map(selected, common::workers(), |attack| {
+    let results = common::parallel_map(jobs, common::workers(), |(host, attack)| {
         let began = Instant::now();
-        let out = run_attack(attack, &bin, &host);
+        let out = run_attack(attack, &bin, host);
         let extra = (attack.name == "05_hardlink" && host.hard_link).then_some(HARDLINK_CONTENT);
         let problems = verdict(attack.ending, &out, &host.token, extra);
-        (attack, out, problems, began.elapsed())
+        (host.identity.name, attack, out, problems, began.elapsed())
     });
 
-    let run_dir = host.root.to_str().expect("UTF-8 path").to_owned();
-    let leftovers = leftover_processes(&run_dir);
-    let damage = host.damage();
-
-    println!("{:<24} {:>6} {:>7}  verdict", "attack", "status", "secs");
     let mut failures = Vec::new();
-    for (attack, out, problems, took) in &results {
+    for host in &hosts {
+        let run_dir = host.root.to_str().expect("UTF-8 path");
+        failures.extend(leftover_processes(run_dir).into_iter().map(|p| {
+            format!(
+                "{}: process left over after the runs: {p}",
+                host.identity.name
+            )
+        }));
+    }
+
+    println!(
+        "{:<8} {:<24} {:>6} {:>7}  verdict",
+        "as", "attack", "status", "secs"
+    );
+    for (who, attack, out, problems, took) in &results {
         let verdict = if problems.is_empty() {
             "contained"
         } else {
             "NOT CONTAINED"
         };
         println!(
-            "{:<24} {:>6} {:>7.2}  {verdict}",
+            "{who:<8} {:<24} {:>6} {:>7.2}  {verdict}",
             attack.name,
             out.status,
             took.as_secs_f32()
         );
         if !problems.is_empty() {
             failures.push(format!(
-                "{}:\n  - {}\n  stdout:\n{}  stderr:\n{}",
+                "{who}: {}:\n  - {}\n  stdout:\n{}  stderr:\n{}",
                 attack.name,
                 problems.join("\n  - "),
                 common::indented_tail(&out.stdout, common::STDERR_TAIL_LINES),
@@ -518,23 +570,11 @@ fn every_attack_is_contained() {
         }
     }
     println!(
-        "{} attacks in {:.1} s",
+        "{} runs in {:.1} s",
         results.len(),
         started.elapsed().as_secs_f32()
     );
-    failures.extend(damage.into_iter().map(|d| format!("host damage: {d}")));
-    failures.extend(
-        leftovers
-            .into_iter()
-            .map(|p| format!("process left over after the runs: {p}")),
-    );
-    assert!(
-        failures.is_empty(),
-        "not contained:\n{}",
-        failures.join("\n")
-    );
-    drop(host);
-    let _ = std::fs::remove_dir_all(&run_dir);
+    conclude(hosts, failures);
 }
 
 /// Each check of [`verdict`] fires on the outcome it is there to catch.
@@ -636,80 +676,49 @@ impl Drop for KnownRoot {
     }
 }
 
-/// The identities the known-layout attacks run as: the test's own, and `nobody` (with files
-/// of its own) when the test is root and `setpriv` is there.
-fn identities() -> Vec<(&'static str, Vec<String>, Option<u32>)> {
-    const NOBODY: u32 = 65534;
-    let mut ids = vec![("self", Vec::new(), None)];
-    let setpriv = Command::new("setpriv")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if common::own_uid() == 0 && setpriv {
-        let prefix = [
-            "setpriv".to_string(),
-            format!("--reuid={NOBODY}"),
-            format!("--regid={NOBODY}"),
-            "--clear-groups".into(),
-            "--".into(),
-        ];
-        ids.push(("nobody", prefix.into(), Some(NOBODY)));
-    } else {
-        println!("note: not root (or no setpriv): the known-layout attacks ran as this user only");
-    }
-    ids
-}
-
 /// Issue 10: the guest knows the runner's layout and calls the runner's own `syscall; ret`
 /// with forged registers (stdio and runner descriptors, paths outside the jail, host pids),
 /// with a read-write volume mounted. Each forged call is refused by the filter or harmless;
 /// the host files of the guest's stdio keep their mode, owner, size, content and times.
 #[test]
 fn layout_known_attacks_are_contained() {
-    let host = Host::new();
     let root = KnownRoot::new("escape-known");
     let bin = build_known(&root.0);
+    let hosts: Vec<Host> = identity::identities().iter().map(Host::new).collect();
     let mut jobs = Vec::new();
-    for (who, prefix, owner) in identities() {
+    for host in &hosts {
         for &(attack, expected) in known::KNOWN_LAYOUT_ATTACKS {
-            jobs.push((who, prefix.clone(), owner, attack, Some(expected)));
+            jobs.push((host, attack, Some(expected)));
         }
         for &attack in known::KICK_ATTACKS {
-            jobs.push((who, prefix.clone(), owner, attack, None));
+            jobs.push((host, attack, None));
         }
     }
-    let jobs: Vec<_> = jobs.into_iter().filter(|j| common::selected(j.3)).collect();
-    let results = common::parallel_map(
-        jobs,
-        common::workers(),
-        |(who, prefix, owner, attack, expected)| {
-            let run = known::Run::new(&root.0, &format!("{who}-{attack}"), owner);
-            let before = known::FileStates::of(&run);
-            let ended = known::run_forged(
-                &prefix,
-                &bin,
-                &run,
-                attack,
-                &known::Targets {
-                    secret: &host.secret,
-                    bystander: host.bystander.id(),
-                },
-                &[],
-                None,
-            );
-            // The kick signal may name another process only inside the sandbox's pid namespace,
-            // where no host process has a pid: there it is let through and finds nobody.
-            let expected = expected.unwrap_or(if ended.pid_namespace {
-                known::Forged::Harmless
-            } else {
-                known::Forged::Refused
-            });
-            let problems = known::problems(&run, &before, &ended, expected, &host.token);
-            (format!("{who}: {attack}"), ended, problems)
-        },
-    );
-    let mut host = host;
+    let jobs: Vec<_> = jobs.into_iter().filter(|j| common::selected(j.1)).collect();
+    let results = common::parallel_map(jobs, common::workers(), |(host, attack, expected)| {
+        let who = &host.identity;
+        let run = known::Run::new(&root.0, &format!("{}-{attack}", who.name), who.uid);
+        let before = known::FileStates::of(&run);
+        let ended = known::run_forged(
+            who,
+            &bin,
+            &run,
+            attack,
+            &known::Targets {
+                secret: &host.secret,
+                bystander: host.bystander.id(),
+            },
+        );
+        // The kick signal may name another process only inside the sandbox's pid namespace,
+        // where no host process has a pid: there it is let through and finds nobody.
+        let expected = expected.unwrap_or(if ended.pid_namespace {
+            known::Forged::Harmless
+        } else {
+            known::Forged::Refused
+        });
+        let problems = known::problems(&run, &before, &ended, expected, &host.token);
+        (format!("{}: {attack}", who.name), ended, problems)
+    });
     let mut failures = Vec::new();
     for (name, ended, problems) in &results {
         println!(
@@ -730,61 +739,5 @@ fn layout_known_attacks_are_contained() {
             ));
         }
     }
-    failures.extend(
-        host.damage()
-            .into_iter()
-            .map(|d| format!("host damage: {d}")),
-    );
-    assert!(
-        failures.is_empty(),
-        "not contained:\n{}",
-        failures.join("\n")
-    );
-    let _ = std::fs::remove_dir_all(&host.root);
-}
-
-/// Issue 10, finding 4: glibc's fork flags through the runner's own `clone`, in a loop past
-/// `--limit processes=4`. The library OS's count does not see these processes; the host
-/// bounds them (a pids cgroup as root, RLIMIT_NPROC in the user namespace otherwise). Checked from outside: the
-/// host processes of the sandbox's pid namespace never exceed the limit plus a small margin
-/// (the runner's own helper processes).
-#[test]
-fn layout_known_fork_past_the_process_limit() {
-    const LIMIT: usize = 4;
-    const MARGIN: usize = 2;
-    let host = Host::new();
-    let root = KnownRoot::new("escape-known-fork");
-    let bin = build_known(&root.0);
-    for (who, prefix, owner) in identities() {
-        let run = known::Run::new(&root.0, &format!("{who}-fork_loop"), owner);
-        let ended = known::run_forged(
-            &prefix,
-            &bin,
-            &run,
-            "fork_loop",
-            &known::Targets {
-                secret: &host.secret,
-                bystander: host.bystander.id(),
-            },
-            &["--limit", "processes=4"],
-            Some("forked "),
-        );
-        assert!(
-            ended.stdout.contains("forked "),
-            "{who}: the loop did not finish:\n{}\n{}",
-            ended.stdout,
-            ended.stderr
-        );
-        assert!(
-            ended.pid_namespace,
-            "{who}: the count needs the sandbox's pid namespace"
-        );
-        assert!(
-            ended.most_processes <= LIMIT + MARGIN,
-            "{who}: {} host processes in the sandbox under a limit of {LIMIT}:\n{}",
-            ended.most_processes,
-            ended.stdout
-        );
-    }
-    let _ = std::fs::remove_dir_all(&host.root);
+    conclude(hosts, failures);
 }

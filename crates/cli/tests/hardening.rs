@@ -13,6 +13,9 @@
 
 mod common;
 
+use common::identity::{self, Identity, NOBODY};
+use common::layout::{children_of, pid_namespace_of, processes_in};
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,8 +27,6 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 const RUN_TIMEOUT: Duration = Duration::from_secs(20);
 /// The signal the tests kill with.
 const SIGKILL: i32 = 9;
-/// The uid and gid of `nobody`.
-const NOBODY: u32 = 65534;
 /// The descriptor on which the runner inherits an open host file.
 const INHERITED_FD: u32 = 7;
 /// The descriptor floor: volume descriptors are numbered from here, placeholders below.
@@ -92,23 +93,6 @@ fn start(prefix: &[&str], secret: &Path) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the runner")
-}
-
-/// The children of host process `pid`, from the `PPid` lines of `/proc/*/status`.
-fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|p| {
-            std::fs::read_to_string(format!("/proc/{p}/status")).is_ok_and(|s| {
-                s.lines()
-                    .any(|l| l.strip_prefix("PPid:").map(str::trim) == Some(&pid.to_string()))
-            })
-        })
-        .collect()
 }
 
 /// The host pid of the sandbox's process of the run whose `meridian` process is `child`:
@@ -298,7 +282,7 @@ fn check_hardened_run(prefix: &[&str], uid: u32, name: &str) {
     let mut task_limit = true;
     if userns {
         check_supervisor(child.id(), pid);
-        task_limit = check_task_limit(pid, child.id(), uid);
+        task_limit = check_task_limit(pid, child.id(), uid, DEFAULT_GUEST_TASKS);
     }
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("limits");
     let core: Vec<&str> = limits
@@ -364,34 +348,7 @@ fn runner_is_hardened() {
 /// `setpriv` prefix that runs a command as `nobody`, or `None` (with a note) where this test
 /// cannot switch users or `nobody` cannot run the runner.
 fn as_nobody() -> Option<Vec<String>> {
-    if common::own_uid() != 0 {
-        eprintln!("note: not root, so the runs as nobody were skipped");
-        return None;
-    }
-    let prefix: Vec<String> = [
-        "setpriv".to_string(),
-        format!("--reuid={NOBODY}"),
-        format!("--regid={NOBODY}"),
-        "--clear-groups".into(),
-        "--".into(),
-    ]
-    .into();
-    let meridian = common::meridian_bin();
-    let can_run = Command::new(&prefix[0])
-        .args(&prefix[1..])
-        .arg("test")
-        .arg("-x")
-        .arg(&meridian)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !can_run {
-        eprintln!(
-            "note: setpriv is missing or nobody cannot run {}; the runs as nobody were skipped",
-            meridian.display()
-        );
-        return None;
-    }
-    Some(prefix)
+    identity::nobody().map(|n| n.prefix)
 }
 
 #[test]
@@ -500,23 +457,6 @@ const THREADED_GUEST: &str = "import threading, time\n\
     for _ in range(3): threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n\
     print('ready', flush=True)\n\
     time.sleep(60)\n";
-
-/// The pid namespace of host process `pid` (`pid:[inode]`), if it is alive and not a zombie.
-fn pid_namespace_of(pid: u32) -> Option<PathBuf> {
-    std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()
-}
-
-/// Host processes in pid namespace `ns`.
-fn processes_in(ns: &Path) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&p| pid_namespace_of(p).is_some_and(|n| n == ns))
-        .collect()
-}
 
 /// Start `meridian run -- ARGV` with piped stdio and wait for the guest's first line, which
 /// must be `ready`. Returns the runner and the sandbox's pid namespace.
@@ -785,9 +725,9 @@ fn host_task_bound(guest_tasks: u64) -> u64 {
 /// The library OS's process limit when the policy sets none.
 const DEFAULT_GUEST_TASKS: u64 = 1024;
 
-/// `pids.max` of the pids cgroup that host process `pid` is in, where that is a cgroup of
+/// The directory of the pids cgroup that host process `pid` is in, where that is a cgroup of
 /// its own made by Meridian (`meridian-<supervisor pid>`); `None` if it is in none.
-fn meridian_pids_max(pid: u32, supervisor: u32) -> Option<String> {
+fn meridian_pids_cgroup(pid: u32, supervisor: u32) -> Option<PathBuf> {
     let cgroups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
     let name = format!("/meridian-{supervisor}");
     // v1: "N:pids:PATH"; v2: "0::PATH". The paths are in the test's cgroup namespace.
@@ -804,8 +744,15 @@ fn meridian_pids_max(pid: u32, supervisor: u32) -> Option<String> {
         .filter(|(_, p)| p.ends_with(&name))
     })?;
     dirs.iter()
-        .find_map(|d| std::fs::read_to_string(format!("{d}{path}/pids.max")).ok())
-        .map(|s| s.trim().to_string())
+        .map(|d| PathBuf::from(format!("{d}{path}")))
+        .find(|dir| dir.join("pids.max").exists())
+}
+
+/// `pids.max` of [`meridian_pids_cgroup`].
+fn meridian_pids_max(pid: u32, supervisor: u32) -> Option<String> {
+    let dir = meridian_pids_cgroup(pid, supervisor)?;
+    let max = std::fs::read_to_string(dir.join("pids.max")).ok()?;
+    Some(max.trim().to_string())
 }
 
 /// The soft and hard "Max processes" of host process `pid`.
@@ -821,13 +768,13 @@ fn max_processes(pid: u32) -> Vec<String> {
         .collect()
 }
 
-/// The host bound on the sandbox's tasks, for a run with the default policy (1024
-/// processes): as an ordinary user RLIMIT_NPROC, counted in the sandbox's user namespace,
+/// The host bound on the sandbox's tasks, for a run whose guest may have `guest_tasks`
+/// processes: as an ordinary user RLIMIT_NPROC, counted in the sandbox's user namespace,
 /// of the guest's tasks plus the spare plus the supervisor; as root (whom RLIMIT_NPROC does
 /// not bind) a pids cgroup with `pids.max` at the guest's tasks plus the spare. Returns
 /// whether a bound was seen (else the runner must have warned).
-fn check_task_limit(pid: u32, supervisor: u32, uid: u32) -> bool {
-    let bound = host_task_bound(DEFAULT_GUEST_TASKS);
+fn check_task_limit(pid: u32, supervisor: u32, uid: u32, guest_tasks: u64) -> bool {
+    let bound = host_task_bound(guest_tasks);
     let nproc = (bound + 1).to_string();
     let pids_max = meridian_pids_max(pid, supervisor);
     if let Some(max) = &pids_max {
@@ -856,51 +803,15 @@ fn build_guest(name: &str) -> PathBuf {
     dir
 }
 
-/// Offset from the load address of the first `syscall; ret` (0f 05 c3) in an executable
-/// segment of the ELF file at `path` (a static-pie: its first segment is at address 0).
-fn gadget_offset(path: &Path) -> u64 {
-    let elf = std::fs::read(path).expect("read the meridian binary");
-    let u16_at = |o: usize| u64::from(u16::from_le_bytes([elf[o], elf[o + 1]]));
-    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap());
-    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
-    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
-    const PT_LOAD: u32 = 1;
-    const PF_X: u32 = 1;
-    for i in 0..phnum {
-        let ph = (phoff + i * phentsize) as usize;
-        if u32_at(ph) != PT_LOAD || u32_at(ph + 4) & PF_X == 0 {
-            continue;
-        }
-        let (offset, vaddr, filesz) = (u64_at(ph + 8), u64_at(ph + 16), u64_at(ph + 32));
-        let text = &elf[offset as usize..(offset + filesz) as usize];
-        if let Some(at) = text.windows(3).position(|w| w == [0x0f, 0x05, 0xc3]) {
-            return vaddr + at as u64;
-        }
-    }
-    panic!("no `syscall; ret` in {}", path.display());
-}
-
-/// Where host process `pid` has the meridian binary mapped from its start (its load address),
-/// from `/proc/<pid>/maps`, matched by inode.
-fn load_address(pid: u32, binary: &Path) -> u64 {
-    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(binary).unwrap());
-    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("read maps");
-    maps.lines()
-        .find_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (f.len() >= 5 && f[2] == "00000000" && f[4] == inode.to_string())
-                .then(|| u64::from_str_radix(f[0].split('-').next()?, 16).ok())?
-        })
-        .unwrap_or_else(|| panic!("meridian's image in the maps of {pid}:\n{maps}"))
-}
-
 /// Guest code that knows the runner's layout calls glibc's fork in Meridian's text directly
-/// (tests/hardening/fork_gadget.c), past the library OS's count, under `--limit
-/// processes=4`: the host refuses past 4 tasks plus the spare (the pids cgroup as root,
-/// RLIMIT_NPROC in the user namespace as anybody else), counted from outside in the
-/// sandbox's pid namespace; the cgroup is gone afterwards.
-fn check_forks_past_the_limit(prefix: &[&str]) {
-    if !user_namespaces_work(prefix) {
+/// (tests/hardening/fork_gadget.c, issue 10 finding 4), past the library OS's count, under
+/// `--limit processes=4`: the host refuses past 4 tasks plus the spare (the pids cgroup as
+/// root, RLIMIT_NPROC in the user namespace as anybody else: both read from outside), the
+/// guest sees EAGAIN, the tasks counted from outside in the sandbox's pid namespace stay
+/// within the bound, and the cgroup is gone afterwards.
+fn check_forks_past_the_limit(who: &Identity) {
+    let prefix = who.prefix();
+    if !user_namespaces_work(&prefix) {
         eprintln!("note: `unshare -U true` fails here: no pid namespace to count in");
         return;
     }
@@ -919,7 +830,7 @@ fn check_forks_past_the_limit(prefix: &[&str]) {
         "--",
         "/t/fork_gadget",
     ];
-    let mut child = command(prefix, &argv)
+    let mut child = command(&prefix, &argv)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -927,18 +838,26 @@ fn check_forks_past_the_limit(prefix: &[&str]) {
         .expect("start the runner");
     let (pid, _) = wait_for_lock_down(&mut child, true);
     let ns = pid_namespace_of(pid).expect("the sandbox's pid namespace");
-    let gadget = load_address(pid, &meridian) + gadget_offset(&meridian);
+    assert_ne!(
+        Some(&ns),
+        pid_namespace_of(std::process::id()).as_ref(),
+        "the count needs the sandbox's own pid namespace"
+    );
+    let uid = who.uid.unwrap_or_else(common::own_uid);
+    let bounded = check_task_limit(pid, child.id(), uid, GUEST_TASKS);
+    let cgroup = meridian_pids_cgroup(pid, child.id());
+    let gadget = common::layout::gadget_in(pid, &meridian).expect("meridian's image in its maps");
     let mut stdin = child.stdin.take().expect("piped stdin");
     writeln!(stdin, "{gadget:#x}").expect("pass the gadget");
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
     let mut line = String::new();
     std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's report");
+    // Every child the guest made blocks until the sandbox ends: all are there now.
     let processes = processes_in(&ns);
     let tasks: usize = processes
         .iter()
         .map(|p| std::fs::read_dir(format!("/proc/{p}/task")).map_or(0, |d| d.count()))
         .sum();
-    let cgroup = format!("/sys/fs/cgroup/pids/meridian-{}", child.id());
     drop(stdin);
     let status = child.wait().expect("wait for the runner");
     let mut stderr = String::new();
@@ -948,13 +867,14 @@ fn check_forks_past_the_limit(prefix: &[&str]) {
         .map(|mut e| e.read_to_string(&mut stderr));
     wait_until_empty(&ns, "the fork attack");
     eprintln!(
-        "guest: {}host: {} processes, {tasks} tasks",
+        "{}: guest: {}host: {} processes, {tasks} tasks",
+        who.name,
         line,
         processes.len()
     );
     assert_eq!(common::exit_code(status), 0, "stderr:\n{stderr}");
     assert!(
-        !stderr.contains("host limit on the sandbox's tasks not available"),
+        bounded && !stderr.contains("host limit on the sandbox's tasks not available"),
         "the host bounds the sandbox's tasks here: {stderr}"
     );
     let bound = host_task_bound(GUEST_TASKS);
@@ -962,20 +882,24 @@ fn check_forks_past_the_limit(prefix: &[&str]) {
         tasks as u64 <= bound && line.ends_with("then errno 11\n"),
         "the host let the guest make {tasks} tasks past --limit {limit} (bound {bound}); guest: {line}"
     );
-    assert!(
-        !Path::new(&cgroup).exists(),
-        "the supervisor removes the sandbox's pids cgroup"
-    );
+    if let Some(cgroup) = cgroup {
+        assert!(
+            !cgroup.exists(),
+            "the supervisor removes the sandbox's pids cgroup {}",
+            cgroup.display()
+        );
+    }
 }
 
 #[test]
 fn forks_past_the_limit_are_refused_by_the_host() {
-    check_forks_past_the_limit(&[]);
+    check_forks_past_the_limit(&Identity::own());
 }
 
 #[test]
 fn forks_past_the_limit_are_refused_by_the_host_as_nobody() {
-    let Some(prefix) = as_nobody() else { return };
-    let prefix: Vec<&str> = prefix.iter().map(String::as_str).collect();
-    check_forks_past_the_limit(&prefix);
+    let Some(nobody) = identity::nobody() else {
+        return;
+    };
+    check_forks_past_the_limit(&nobody);
 }

@@ -394,32 +394,15 @@ fn fsynced_file_is_on_the_host_before_exit() {
     assert!(status.success(), "{status:?}");
 }
 
-/// `setpriv` prefix running a command as `nobody`, if this test runs as root.
-fn as_nobody() -> Option<Vec<String>> {
-    if common::own_uid() != 0 {
-        eprintln!("note: not root, so the runs as nobody were skipped");
-        return None;
-    }
-    Some(
-        [
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--",
-        ]
-        .map(String::from)
-        .to_vec(),
-    )
-}
-
 /// Host permission errors: files of another user keep the host's rules and are refused with
 /// EACCES (not ENOENT or EROFS); the runner's own files with mode 0 are the guest's (root's)
 /// to read and change, as natively for root. See the module documentation.
 #[test]
 fn host_permission_errors() {
     let bin = build("write_paths");
-    let Some(nobody) = as_nobody() else { return };
+    let Some(nobody) = common::identity::nobody() else {
+        return;
+    };
     // Root's files in a directory nobody may enter, and one nobody may list but not change.
     let dir = fresh_dir("perm");
     for sub in ["closed", "open"] {
@@ -447,25 +430,17 @@ fn host_permission_errors() {
     mode(&bin, 0o755);
     let before = tree(&dir, &[]);
     for sub in ["closed", "open"] {
-        let mut native = Command::new(&nobody[0]);
-        native
-            .args(&nobody[1..])
-            .arg(bin.join("write_paths"))
-            .arg(dir.join(sub));
-        let native = common::run(native, b"", common::timeout_or(TIMEOUT));
-        let mut sandboxed = Command::new(&nobody[0]);
-        let inner = common::Sandbox::new()
+        let mut native = Command::new(bin.join("write_paths"));
+        native.arg(dir.join(sub));
+        let native = common::run(nobody.command(&native), b"", common::timeout_or(TIMEOUT));
+        let sandboxed = common::Sandbox::new()
             .mount(&bin, GUEST_BIN, true)
             .mount(&dir, GUEST_OUT, false)
             .command(
                 &format!("{GUEST_BIN}/write_paths"),
                 &[&format!("{GUEST_OUT}/{sub}")],
             );
-        sandboxed
-            .args(&nobody[1..])
-            .arg(inner.get_program())
-            .args(inner.get_args());
-        let sandbox = common::run(sandboxed, b"", common::timeout_or(TIMEOUT));
+        let sandbox = common::run(nobody.command(&sandboxed), b"", common::timeout_or(TIMEOUT));
         let (n, s) = (text(&native.stdout), text(&sandbox.stdout));
         // Lines that differ for reasons of their own: no FIFOs in volumes (EPERM first), and
         // the errno of the ftruncate line is left over from the line before when the file
@@ -517,32 +492,26 @@ fn host_permission_errors() {
     let own = |name: &str| {
         let dir = fresh_dir(name);
         mode(&dir, 0o777);
-        let mut make = Command::new(&nobody[0]);
-        make.args(&nobody[1..]).args([
-            "sh",
+        let mut make = Command::new("sh");
+        make.args([
             "-c",
             &format!(
                 "cd {} && mkdir dir && echo mine > file && ln -s file link && chmod 0 file dir",
                 dir.display()
             ),
         ]);
-        assert_eq!(common::run(make, b"", TIMEOUT).status, 0);
+        assert_eq!(common::run(nobody.command(&make), b"", TIMEOUT).status, 0);
         dir
     };
     let (native_dir, sandbox_dir) = (own("perm-own-native"), own("perm-own-sandbox"));
     let mut native_root = Command::new(bin.join("write_paths"));
     native_root.arg(&native_dir);
     let native = common::run(native_root, b"", TIMEOUT);
-    let mut sandboxed = Command::new(&nobody[0]);
-    let inner = common::Sandbox::new()
+    let sandboxed = common::Sandbox::new()
         .mount(&bin, GUEST_BIN, true)
         .mount(&sandbox_dir, GUEST_OUT, false)
         .command(&format!("{GUEST_BIN}/write_paths"), &[GUEST_OUT]);
-    sandboxed
-        .args(&nobody[1..])
-        .arg(inner.get_program())
-        .args(inner.get_args());
-    let sandbox = common::run(sandboxed, b"", TIMEOUT);
+    let sandbox = common::run(nobody.command(&sandboxed), b"", TIMEOUT);
     let without_fifo = |out: &[u8]| {
         text(out)
             .lines()

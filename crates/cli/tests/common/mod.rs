@@ -14,6 +14,8 @@
 //! - [`find_gcc`], [`compile_c`]: build C test programs.
 //! - [`parallel_map`], [`workers`]: a small thread pool; [`native_only`], [`selected`]: the
 //!   environment switches all dual-run tests honour.
+//! - [`identity`]: running `meridian` as the test's user and as `nobody`; [`layout`]: the
+//!   runner's `syscall; ret` for "layout known" attacks, and a sandbox's host processes.
 //!
 //! Environment switches:
 //! - `MERIDIAN_DUAL_NATIVE_ONLY=1` (or `MERIDIAN_NATIVE_ONLY=1`): run only the native side, to
@@ -28,6 +30,9 @@
     dead_code,
     reason = "each test crate uses a different subset of these helpers"
 )]
+
+pub mod identity;
+pub mod layout;
 
 use std::borrow::BorrowMut;
 use std::ffi::OsString;

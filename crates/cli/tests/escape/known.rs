@@ -3,8 +3,8 @@
 //! (`tests/escape/known/forge.c`). SECURITY.md's threat model assumes such a guest: the fast
 //! path gives every guest Meridian's addresses by design.
 //!
-//! The test finds the gadget from outside: the bytes `0f 05 c3` in an executable `PT_LOAD`
-//! segment of the meridian binary, plus the load base of the binary in
+//! The test finds the gadget from outside (`common::layout`): the bytes `0f 05 c3` in an
+//! executable `PT_LOAD` segment of the meridian binary, plus the load base of the binary in
 //! `/proc/<sandbox pid>/maps`. It writes "GADGET SUPERVISOR_PID" to the run's read-write
 //! volume, where the guest waits for it. The guest's stdio are host files the test made:
 //! stdin a file, stdout and stderr logs opened with `O_APPEND`. After each run the test checks
@@ -14,10 +14,12 @@
 //! executed: status 125, "not on the allowlist") or let through and harmless.
 
 use super::common;
+use super::common::identity::Identity;
+use super::common::layout;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// What a forged call must come to.
@@ -67,56 +69,10 @@ const LOG_START: &str = "log before the run\n";
 /// How long a run may take (a refused call ends it at once).
 const RUN_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The runner's executable segments (file offset, virtual address, bytes) and the offset in
-/// the file of the first `syscall; ret` in one of them, as a virtual address.
-fn gadget_vaddr(binary: &Path) -> u64 {
-    let elf = std::fs::read(binary).expect("read the meridian binary");
-    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap());
-    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap());
-    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
-    assert_eq!(&elf[..4], b"\x7fELF", "meridian is an ELF file");
-    let (phoff, phentsize, phnum) = (u64_at(0x20) as usize, u16_at(0x36), u16_at(0x38));
-    const PT_LOAD: u32 = 1;
-    const PF_X: u32 = 1;
-    for i in 0..usize::from(phnum) {
-        let ph = phoff + i * usize::from(phentsize);
-        if u32_at(ph) != PT_LOAD || u32_at(ph + 4) & PF_X == 0 {
-            continue;
-        }
-        let (offset, vaddr, filesz) = (u64_at(ph + 8), u64_at(ph + 16), u64_at(ph + 32));
-        let text = &elf[offset as usize..(offset + filesz) as usize];
-        if let Some(at) = text.windows(3).position(|w| w == [0x0f, 0x05, 0xc3]) {
-            return vaddr + at as u64;
-        }
-    }
-    panic!("no `syscall; ret` in the runner's text");
-}
-
-/// The load base of `binary` in process `pid` (the start of its mapping at file offset 0).
-fn load_base(pid: u32, binary: &Path) -> Option<u64> {
-    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
-    let path = binary.to_str()?;
-    maps.lines().find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        (fields.len() >= 6 && fields[5] == path && u64::from_str_radix(fields[2], 16) == Ok(0))
-            .then(|| u64::from_str_radix(fields[0].split('-').next()?, 16).ok())
-            .flatten()
-    })
-}
-
-/// The children of host process `pid`.
-fn children_of(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
 /// The sandbox's process of the run whose `meridian` process is `pid` (its child when it is
 /// a supervisor), once its filter is installed.
 fn locked_down_sandbox(pid: u32) -> Option<u32> {
-    let candidates = match children_of(pid)[..] {
+    let candidates = match layout::children_of(pid)[..] {
         [one] => vec![one],
         _ => vec![pid],
     };
@@ -191,24 +147,8 @@ pub struct Ended {
     pub stdout: String,
     pub stderr: String,
     pub timed_out: bool,
-    /// The most host processes seen at once in the sandbox's pid namespace.
-    pub most_processes: usize,
     /// Whether the sandbox had a pid namespace of its own.
     pub pid_namespace: bool,
-}
-
-fn pid_namespace_of(pid: u32) -> Option<PathBuf> {
-    std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()
-}
-
-fn processes_in(ns: &Path) -> usize {
-    std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&p| pid_namespace_of(p).is_some_and(|n| n == ns))
-        .count()
 }
 
 /// What the attacks aim at outside the sandbox.
@@ -219,39 +159,27 @@ pub struct Targets<'a> {
     pub bystander: u32,
 }
 
-/// Run `forge ATTACK` in a sandbox with `extra` options, hand it the gadget, wait for the
-/// end (or, with `until`, for that text on stdout, then kill it), counting the host
-/// processes of its pid namespace meanwhile.
+/// Run `forge ATTACK` in a sandbox as `identity`, hand it the gadget and wait for the end.
 pub fn run_forged(
-    prefix: &[String],
+    identity: &Identity,
     bin: &Path,
     run: &Run,
     attack: &str,
     targets: &Targets<'_>,
-    extra: &[&str],
-    until: Option<&str>,
 ) -> Ended {
     let (secret, bystander) = (targets.secret, targets.bystander);
     let meridian = common::meridian_bin();
-    let gadget = gadget_vaddr(&meridian);
-    let mut argv: Vec<String> = prefix.to_vec();
-    argv.push(meridian.to_str().expect("UTF-8 path").into());
-    argv.push("run".into());
-    argv.extend(extra.iter().map(|s| s.to_string()));
-    for (host, guest) in [(bin, "/t:ro"), (&run.volume, "/w:rw")] {
-        argv.push("--mount".into());
-        argv.push(format!("{}:{guest}", host.display()));
-    }
-    argv.extend(
-        [
-            "--",
+    let sandbox = common::Sandbox::new()
+        .mount(bin, "/t", true)
+        .mount(&run.volume, "/w", false)
+        .command(
             "/t/forge",
-            attack,
-            secret.to_str().expect("UTF-8 path"),
-            &bystander.to_string(),
-        ]
-        .map(String::from),
-    );
+            &[
+                attack,
+                secret.to_str().expect("UTF-8 path"),
+                &bystander.to_string(),
+            ],
+        );
     let append = |p: &Path| {
         std::fs::OpenOptions::new()
             .append(true)
@@ -259,8 +187,8 @@ pub fn run_forged(
             .open(p)
             .expect("open a log for appending")
     };
-    let mut child: Child = Command::new(&argv[0])
-        .args(&argv[1..])
+    let mut child: Child = identity
+        .command(&sandbox)
         .stdin(std::fs::File::open(&run.stdin).expect("open stdin"))
         .stdout(append(&run.stdout))
         .stderr(append(&run.stderr))
@@ -270,8 +198,7 @@ pub fn run_forged(
     let meridian_pid = child.id();
     let deadline = Instant::now() + RUN_TIMEOUT;
     let mut handed = false;
-    let mut ns = None;
-    let mut most_processes = 0;
+    let mut pid_namespace = false;
     let mut timed_out = false;
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for meridian") {
@@ -279,30 +206,16 @@ pub fn run_forged(
         }
         if !handed
             && let Some(sandbox) = locked_down_sandbox(meridian_pid)
-            && let Some(base) = load_base(sandbox, &meridian)
+            && let Some(gadget) = layout::gadget_in(sandbox, &meridian)
         {
             let tmp = run.volume.join("gadget.tmp");
             let mut f = std::fs::File::create(&tmp).expect("write the gadget file");
-            writeln!(f, "{:x} {meridian_pid}", base + gadget).expect("write the gadget");
+            writeln!(f, "{gadget:x} {meridian_pid}").expect("write the gadget");
             drop(f);
             std::fs::rename(&tmp, run.volume.join("gadget")).expect("publish the gadget");
             handed = true;
-            ns = pid_namespace_of(sandbox)
-                .filter(|n| Some(n) != pid_namespace_of(std::process::id()).as_ref());
-        }
-        if let Some(ns) = &ns {
-            most_processes = most_processes.max(processes_in(ns));
-        }
-        let out = std::fs::read_to_string(&run.stdout).unwrap_or_default();
-        if until.is_some_and(|u| out.contains(u)) {
-            // Let the forks settle, counting, then end the sandbox as a whole.
-            for _ in 0..20 {
-                if let Some(ns) = &ns {
-                    most_processes = most_processes.max(processes_in(ns));
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            let _ = child.kill();
+            pid_namespace = layout::pid_namespace_of(sandbox)
+                .is_some_and(|n| Some(n) != layout::pid_namespace_of(std::process::id()));
         }
         if Instant::now() >= deadline {
             timed_out = true;
@@ -317,8 +230,7 @@ pub fn run_forged(
         stdout: read(&run.stdout),
         stderr: read(&run.stderr),
         timed_out,
-        most_processes,
-        pid_namespace: ns.is_some(),
+        pid_namespace,
     }
 }
 
