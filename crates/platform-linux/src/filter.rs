@@ -172,6 +172,15 @@ const NOFOLLOW_ONLY: &[u64] = &[libc::AT_SYMLINK_NOFOLLOW as u64];
 /// `utimensat` flags: 0 (`futimens` on an open file, path NULL) or `AT_SYMLINK_NOFOLLOW`.
 const UTIMENS_FLAGS: &[u64] = &[0, libc::AT_SYMLINK_NOFOLLOW as u64];
 /// `fallocate` modes: 0 or `FALLOC_FL_KEEP_SIZE` (no hole punching or range collapsing).
+/// `madvise` advice: what the library OS, glibc and the allocator ask for. Not
+/// `MADV_HWPOISON` or `MADV_SOFT_OFFLINE` (they act on the physical page, a host page-cache
+/// page for a mapped volume file, and need only `CAP_SYS_ADMIN`, which a root runner without
+/// a user namespace has), nor advice that changes what a fork copies.
+const MADVISE_ADVICE: &[u64] = &[
+    libc::MADV_DONTNEED as u64,
+    libc::MADV_FREE as u64,
+    libc::MADV_REMOVE as u64,
+];
 const FALLOCATE_MODES: &[u64] = &[0, libc::FALLOC_FL_KEEP_SIZE as u64];
 /// `newfstatat` flags: `AT_EMPTY_PATH` (glibc's fstat) or `AT_SYMLINK_NOFOLLOW |
 /// AT_NO_AUTOMOUNT` (a name in a volume directory): never following a final link.
@@ -395,8 +404,9 @@ pub const ALLOWLIST: &[Allowed] = &[
     allow!(
         SYS_madvise,
         Core,
-        "guest MADV_DONTNEED; freeing truncated shared file pages (MADV_REMOVE); the allocator",
-        "drop the pages of any mapping, the shared kernel heap's included: the sandbox's own state"
+        "guest MADV_DONTNEED and MADV_FREE; freeing truncated shared file pages (MADV_REMOVE); the allocator and glibc's thread stacks (MADV_DONTNEED)",
+        "drop the pages of any mapping, the shared kernel heap's included: the sandbox's own state; no other advice (MADV_HWPOISON and MADV_SOFT_OFFLINE would reach the host's page cache where the runner holds CAP_SYS_ADMIN, as root without a user namespace)",
+        [ArgRule::OneOf(2, MADVISE_ADVICE)]
     ),
     allow!(
         SYS_brk,

@@ -528,3 +528,25 @@ fn the_vdso_may_only_read_clocks() {
         libc::SECCOMP_RET_ALLOW
     );
 }
+
+/// madvise from the runner's text: the advice the library OS and its allocators give, never
+/// one that acts on physical (host page-cache) pages or on what a fork copies.
+#[test]
+fn madvise_takes_only_the_advice_the_runner_gives() {
+    let ours = 0x7f00_0015_0000;
+    let p = build(&spec()).unwrap();
+    let nr = libc::SYS_madvise as u32;
+    let with = |advice: u64| run(&p, &seccomp_data(nr, ours, [0x1000, 4096, advice, 0, 0, 0]));
+    for advice in [libc::MADV_DONTNEED, libc::MADV_FREE, libc::MADV_REMOVE] {
+        assert_eq!(with(advice as u64), libc::SECCOMP_RET_ALLOW, "{advice}");
+    }
+    for advice in [
+        libc::MADV_HWPOISON as u64,
+        libc::MADV_SOFT_OFFLINE as u64,
+        libc::MADV_DONTFORK as u64,
+        libc::MADV_WIPEONFORK as u64,
+        1 << 32 | libc::MADV_DONTNEED as u64,
+    ] {
+        assert_eq!(with(advice), libc::SECCOMP_RET_TRAP, "{advice:#x}");
+    }
+}
