@@ -326,11 +326,7 @@ impl Frame {
 }
 
 fn report_and_exit(msg: &str) -> ! {
-    // SAFETY: write(2) of a valid buffer to stderr, then exit_group: both allowlisted.
-    unsafe {
-        libc::write(2, msg.as_ptr().cast(), msg.len());
-        libc::_exit(125)
-    }
+    crate::fatal::write_and_exit(msg.as_bytes())
 }
 
 fn finish(resume: Resume) {

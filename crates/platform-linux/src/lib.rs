@@ -14,6 +14,7 @@
 //! a custom entry, sigaltstack, seccomp, raw clone-free thread entry) is outside rustix.
 
 pub mod bpf;
+pub mod fatal;
 pub mod filter;
 pub mod harden;
 pub mod host;
@@ -183,6 +184,9 @@ impl LinuxPlatform {
     /// metadata the guest sees, including what the boot caches, is seen from inside the user
     /// namespace: owners that the namespace does not map show as the overflow id throughout.
     pub fn new(volume_dirs: &[host::HostDir]) -> Result<LinuxPlatform, SetupError> {
+        // SAFETY: the caller starts the platform while the process has one thread (`harden`
+        // checks it a few lines below, before anything else relies on it).
+        unsafe { fatal::install() };
         harden::close_inherited_fds().map_err(host_err("closing inherited descriptors"))?;
         const HWCAP2_FSGSBASE: u64 = 1 << 1;
         // SAFETY: getauxval has no preconditions.
