@@ -1,6 +1,6 @@
-//! Link the runner's `abort` to the platform's (`meridian_platform_linux::fatal`): glibc's
-//! makes a host call the seccomp filter refuses before it raises SIGABRT.
+//! Link the tests' `abort` to the platform's (`fatal::__wrap_abort`), as the runner's binary
+//! is (crates/cli/build.rs), so `tests/fatal.rs` checks what the runner does.
 
 fn main() {
-    println!("cargo:rustc-link-arg=-Wl,--wrap=abort");
+    println!("cargo:rustc-link-arg-tests=-Wl,--wrap=abort");
 }
