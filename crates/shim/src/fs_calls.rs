@@ -385,6 +385,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         count: u64,
     ) -> SysResult {
         let (input, output) = (self.file(in_fd)?, self.file(out_fd)?);
+        // fs/splice.c do_splice_from: a file without splice_write is EINVAL, before anything
+        // is read.
+        if !output.node.takes_vectored_writes() {
+            return Err(Errno::EINVAL.into());
+        }
         let read_at = if in_off != 0 {
             Some(self.read_u64(in_off)?)
         } else {
@@ -442,8 +447,36 @@ impl<P: LinuxPlatform> Kernel<P> {
         let f = self.file(fd)?;
         let segs = self.read_iovec(iov, cnt)?;
         check_pos(pos, crate::mem::iov_total(&segs))?;
+        if !f.node.takes_vectored_writes() {
+            return self.write_each(t, &f, &segs);
+        }
         let data = self.gather(&segs, MAX_WRITEV_BYTES)?;
         Ok(self.write_node(t, &f, &data, pos)? as u64)
+    }
+
+    /// fs/read_write.c `do_loop_readv_writev`: one write per segment, until one is short or
+    /// fails (its error is the call's only if nothing was written).
+    fn write_each(&self, t: &Thread, f: &OpenFile, segs: &[crate::mem::IoSeg]) -> SysResult {
+        let mut total = 0u64;
+        for seg in segs {
+            let r = self
+                .read_mem(
+                    seg.base,
+                    (seg.len as usize).min(crate::mem::MAX_IO_CHUNK_BYTES),
+                )
+                .and_then(|data| Ok(self.write_node(t, f, &data, None)?));
+            match r {
+                Ok(n) => {
+                    total += n as u64;
+                    if (n as u64) < seg.len {
+                        break;
+                    }
+                }
+                Err(e) if total == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(total)
     }
 
     /// lseek(2).
