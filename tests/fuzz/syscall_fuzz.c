@@ -20,7 +20,7 @@
 // trampoline they only raise SIGILL (335) or return ENXIO (336), natively as under Meridian.
 //
 // The first process prints `fuzz: seed S` first and `fuzz: done ...` with the number of
-// calls last; the test (crates/cli/tests/syscall_fuzz.rs) checks from outside that Meridian
+// calls last, each on a line of its own (workers write random bytes to stdout too); the test (crates/cli/tests/syscall_fuzz.rs) checks from outside that Meridian
 // never failed itself (status 125, "internal error") and that a host file outside every
 // mount is unchanged.
 #include <errno.h>
@@ -438,11 +438,11 @@ int main(int argc, char **argv) {
     }
     if (WIFSIGNALED(status)) {
       ended_by_signal++;
-      snprintf(line, sizeof line, "fuzz: worker %d ended by signal %d\n", p, WTERMSIG(status));
+      snprintf(line, sizeof line, "\nfuzz: worker %d ended by signal %d\n", p, WTERMSIG(status));
       say(line);
       for (int t = 0; t < nthreads; t++) {
         struct last_call *l = &totals->last[p][t];
-        snprintf(line, sizeof line, "fuzz:   thread %d last call %ld(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx)\n",
+        snprintf(line, sizeof line, "\nfuzz:   thread %d last call %ld(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx)\n",
                  t, l->nr, (unsigned long long)l->a[0], (unsigned long long)l->a[1],
                  (unsigned long long)l->a[2], (unsigned long long)l->a[3],
                  (unsigned long long)l->a[4], (unsigned long long)l->a[5]);
@@ -451,7 +451,7 @@ int main(int argc, char **argv) {
     }
   }
   snprintf(line, sizeof line,
-           "fuzz: done: %lu calls in %.1f s, seed %llu, %lu of %d workers reached the end\n",
+           "\nfuzz: done: %lu calls in %.1f s, seed %llu, %lu of %d workers reached the end\n",
            totals->calls, (double)(now_ns() - start) / 1e9, (unsigned long long)seed,
            totals->per_worker_done, procs);
   say(line);

@@ -94,7 +94,12 @@ fn fuzz_once(bin: &Path, seed: u64, seconds: u64) {
     let out = common::run(&mut cmd, b"", Duration::from_secs(seconds) + GRACE);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let summary: Vec<&str> = stdout.lines().filter(|l| l.starts_with("fuzz: ")).collect();
+    // The workers write random bytes to stdout too: the fuzzer's own lines start on a line
+    // of their own, but a line may have such bytes before it.
+    let summary: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.find("fuzz: ").map(|at| &l[at..]))
+        .collect();
     let report = format!(
         "seed {seed} ({seconds} s): status {}, signal {:?}, timed out {}\nfuzzer: {summary:#?}\nstderr (tail):\n{}",
         out.status,
