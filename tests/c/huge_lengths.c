@@ -74,6 +74,13 @@ int main(void) {
   short_or_efault("writev huge total to a file", pwritev(fd, past, 2, 0));
   short_or_efault("preadv huge total, small file", preadv(fd, past, 2, 0));
   short_or_efault("writev past user space", writev(fd, far, 1));
+  // A read into a buffer that ends one byte before a fault: one byte, the position moves by
+  // one (nothing read past the fault is lost).
+  lseek(fd, 0, SEEK_SET);
+  show("read 100 bytes into the last byte", read(fd, page + 4095, 100));
+  show("position after it", lseek(fd, 0, SEEK_CUR));
+  show("read 100 bytes into the guard page", read(fd, page + 4096, 100));
+  show("position after it", lseek(fd, 0, SEEK_CUR));
 
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)

@@ -325,8 +325,15 @@ impl<P: LinuxPlatform> Kernel<P> {
         let len = (count as usize).min(crate::mem::MAX_IO_CHUNK_BYTES);
         let mut data = crate::mem::zeroed(len)?;
         let n = self.read_node(t, &f, &mut data, pos)?;
-        self.write_mem(buf, data.get(..n).unwrap_or_default())?;
-        Ok(n as u64)
+        // As Linux, bytes are copied out up to the first fault, and a file's position
+        // moves by what was copied (a buffer shorter than its count loses nothing).
+        let copied = self.write_mem_prefix(buf, data.get(..n).unwrap_or_default());
+        let kept = *copied.as_ref().unwrap_or(&0);
+        if kept < n && pos.is_none() && f.node.seekable() {
+            let mut off = f.offset.lock();
+            *off = off.saturating_sub((n - kept) as u64);
+        }
+        Ok(copied? as u64)
     }
 
     /// write(2) / pwrite64(2).
