@@ -24,6 +24,12 @@
 // never failed itself (status 125, "internal error") and that a host file outside every
 // mount is unchanged.
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -361,9 +367,39 @@ static void setup_memory(uint64_t seed) {
   brk_base = (uintptr_t)sbrk(0);
 }
 
+// Descriptors of every kind the library OS serves, so that random descriptor numbers (mostly
+// 0..23) name real objects: files in memory and on a host volume, directories, pipes, a FIFO,
+// socket pairs, an eventfd, an epoll instance, a signalfd, a memfd, devices, /proc files.
+static void open_objects(void) {
+  int p[2], sv[2];
+  open("/tmp/fz/a", O_RDWR | O_CREAT, 0644);
+  open("/w/f", O_RDWR);
+  open("/w", O_RDONLY | O_DIRECTORY);
+  open("/tmp", O_RDONLY | O_DIRECTORY);
+  pipe(p);
+  pipe2(p, O_NONBLOCK);
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+  eventfd(3, 0);
+  epoll_create1(0);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR2);
+  signalfd(-1, &set, 0);
+  memfd_create("fz", 0);
+  open("/dev/null", O_RDWR);
+  open("/dev/zero", O_RDONLY);
+  open("/proc/self/status", O_RDONLY);
+  mkfifo("/tmp/fz/fifo", 0644);
+  open("/tmp/fz/fifo", O_RDWR | O_NONBLOCK);
+  symlink("a", "/tmp/fz/link");
+}
+
 static void worker(uint64_t seed) {
   setup_memory(seed);
   raw6(SYS_mkdir, (long)"/tmp/fz", 0755, 0, 0, 0, 0);
+  open_objects();
   struct sigaction sa = {.sa_handler = on_usr1};
   sigaction(SIGUSR1, &sa, NULL);
   for (int i = 0; i < nthreads; i++) {
