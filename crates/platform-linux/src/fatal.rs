@@ -7,7 +7,11 @@
 //! a backtrace, which calls `getcwd` (to shorten paths) and opens the executable (to read its
 //! symbols); and glibc's `abort`, which `panic = "abort"` and the allocation-failure path end
 //! in, calls `getpid` before raising SIGABRT. Each of those is refused, so the real message
-//! was followed by a misleading "host system call … is not on the allowlist". The allocation
+//! was followed by a misleading "host system call … is not on the allowlist".
+//!
+//! A failure in any process of the sandbox ends the whole sandbox with 125: the failing
+//! process marks the shared kernel heap and kicks the first process, and every process that
+//! traps or is kicked after that ends too ([`crate::kheap::sandbox_failed`]). The allocation
 //! failure path also prints a backtrace when `RUST_BACKTRACE` is set, which the runner
 //! therefore forgets at start-up.
 
@@ -43,11 +47,20 @@ impl core::fmt::Write for Line {
 /// Write `bytes` to stderr and end the process with status 125: `write` and `exit_group`
 /// only (async-signal-safe; callable from the signal handlers).
 pub fn write_and_exit(bytes: &[u8]) -> ! {
-    // SAFETY: write(2) of a valid buffer to stderr, then exit_group: both allowlisted.
-    unsafe {
-        libc::write(2, bytes.as_ptr().cast(), bytes.len());
-        libc::_exit(EXIT_INTERNAL_ERROR)
+    // SAFETY: write(2) of a valid buffer to stderr: allowlisted.
+    unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
+    // The sandbox ends as a whole: the other processes see the mark at their next trap, and
+    // the first one (pid 1 of the sandbox's namespace, whose end ends them all) is kicked
+    // now. Without a pid namespace the filter refuses the kick; the mark is enough there.
+    // After the message: the kicked first process may end this one at once.
+    crate::kheap::mark_failed();
+    if crate::threads::OWN_PID_NAMESPACE.load(std::sync::atomic::Ordering::Relaxed)
+        && crate::host_pid() != 1
+    {
+        crate::threads::kick_process(1);
     }
+    // SAFETY: exit_group: allowlisted.
+    unsafe { libc::_exit(EXIT_INTERNAL_ERROR) }
 }
 
 /// Make the runner's failures filter-safe: forget `RUST_BACKTRACE` (std's allocation-failure

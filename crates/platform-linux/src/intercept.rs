@@ -350,6 +350,9 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
     };
     let frame = Frame { uc: uc.cast() };
     let tid = block.tid.load(Ordering::Relaxed);
+    if kheap::sandbox_failed() {
+        report_and_exit("meridian: another process of the sandbox failed: ending\n");
+    }
     match signo {
         libc::SIGSYS => {
             // SAFETY: SIGSYS from seccomp carries si_call_addr (offset 16) and si_syscall
