@@ -470,16 +470,28 @@ int main(int argc, char **argv) {
   int ended_by_signal = 0;
   for (int p = 0; p < procs; p++) {
     int status = 0;
-    // A worker ends itself at the deadline; give it a second more.
-    while (waitpid(pids[p], &status, WNOHANG) == 0) {
-      if (now_ns() > deadline_ns + 1000000000UL) {
+    // A worker ends itself at the deadline; give it 5 s more, then SIGKILL, which takes
+    // effect when it leaves the library OS; after 10 s, report it and go on (the end of the
+    // first process ends the sandbox's other processes).
+    int reaped = 0, killed = 0;
+    while (!reaped) {
+      reaped = waitpid(pids[p], &status, WNOHANG) == pids[p];
+      unsigned long late = now_ns() > deadline_ns ? now_ns() - deadline_ns : 0;
+      if (!reaped && !killed && late > 5000000000UL) {
         kill(pids[p], SIGKILL);
-        waitpid(pids[p], &status, 0);
+        killed = 1;
+      }
+      if (!reaped && late > 10000000000UL) {
+        snprintf(line, sizeof line, "\nfuzz: worker %d did not end 10 s after the deadline\n", p);
+        say(line);
         break;
       }
       struct timespec d = {0, WATCH_NS};
-      nanosleep(&d, NULL);
+      if (!reaped)
+        nanosleep(&d, NULL);
     }
+    if (!reaped)
+      continue;
     if (WIFSIGNALED(status)) {
       ended_by_signal++;
       snprintf(line, sizeof line, "\nfuzz: worker %d ended by signal %d\n", p, WTERMSIG(status));
