@@ -41,8 +41,8 @@ pub fn check_user_range(addr: u64, len: u64) -> Result<(), SysError> {
     }
 }
 
-/// One segment of a guest iovec array, checked: `len` fits `ssize_t`, the segment lies in the
-/// user range, and the array's lengths add up to at most [`MAX_RW_COUNT`].
+/// One segment of a guest iovec array, checked: `len` fits `ssize_t`, and the array's lengths
+/// add up to at most [`MAX_RW_COUNT`] (the copies check the addresses).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IoSeg {
     /// Guest address.
