@@ -1,8 +1,8 @@
-// eventfd writes as fs/eventfd.c serves them: fewer than 8 bytes is EINVAL; 8 or more adds
-// the first 8-byte word only and returns 8. sendfile and copy_file_range into an eventfd
-// are refused (it has no splice_write; copy_file_range needs regular files) instead of
-// blocking. The counts follow current Linux (6.18 here: a write of any count but 8 is
-// EINVAL); kernels before the strict check took the first word of a longer write.
+// eventfd writes as fs/eventfd.c serves them in current Linux (6.18 here): a write of exactly
+// 8 bytes adds the word, any other count is EINVAL (kernels before the strict check took the
+// first word of a longer write); writev writes each segment on its own (eventfd has no
+// write_iter). sendfile and copy_file_range into an eventfd are refused (no splice_write;
+// copy_file_range needs regular files) instead of blocking.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
