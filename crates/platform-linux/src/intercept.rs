@@ -379,11 +379,7 @@ impl Frame {
 }
 
 fn report_and_exit(msg: &str) -> ! {
-    // SAFETY: write(2) of a valid buffer to stderr, then exit_group: both allowlisted.
-    unsafe {
-        libc::write(2, msg.as_ptr().cast(), msg.len());
-        libc::_exit(125)
-    }
+    crate::fatal::write_and_exit(msg.as_bytes())
 }
 
 fn finish(resume: Resume) {
@@ -407,6 +403,9 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
     };
     let frame = Frame { uc: uc.cast() };
     let tid = block.tid.load(Ordering::Relaxed);
+    if kheap::sandbox_failed() {
+        report_and_exit("meridian: another process of the sandbox failed: ending\n");
+    }
     match signo {
         libc::SIGSYS => {
             // SAFETY: SIGSYS from seccomp carries si_call_addr (offset 16) and si_syscall

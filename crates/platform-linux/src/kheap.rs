@@ -30,7 +30,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr::NonNull;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// Address space reserved for the kernel heap: pages are committed only when touched. Files of
 /// in-memory mounts live here, and each in-memory file mapped `MAP_SHARED` reserves a span of
@@ -49,6 +49,10 @@ static HEAP: OnceLock<SharedAlloc> = OnceLock::new();
 /// same for every process of the sandbox), found through its address.
 static SPANS_RESERVED: OnceLock<usize> = OnceLock::new();
 
+/// Address of a word in the kernel heap that every process of the sandbox sees: set when one
+/// of them failed itself ([`mark_failed`]), so that the others end too.
+static FAILED: OnceLock<usize> = OnceLock::new();
+
 thread_local! {
     /// Whether new blocks on this thread come from the kernel heap.
     static KERNEL_MODE: Cell<bool> = const { Cell::new(false) };
@@ -61,7 +65,6 @@ pub fn install() -> Result<(), crate::shared_heap::RegionError> {
     }
     let region = SharedRegion::create(KERNEL_HEAP_BYTES)?;
     let heap = region.alloc();
-    let _ = HEAP.set(heap);
     // Never freed: the counter lives as long as the heap.
     if let Ok(block) = heap.allocate(Layout::new::<AtomicUsize>()) {
         let counter = block.cast::<AtomicUsize>().as_ptr();
@@ -69,6 +72,14 @@ pub fn install() -> Result<(), crate::shared_heap::RegionError> {
         unsafe { counter.write(AtomicUsize::new(0)) };
         let _ = SPANS_RESERVED.set(counter as usize);
     }
+    if let Ok(word) = heap.allocate(Layout::new::<AtomicU32>()) {
+        let word = word.cast::<AtomicU32>();
+        // SAFETY: a fresh, aligned block of the heap, ours; the heap lives as long as the
+        // sandbox and a fork keeps it at the same address.
+        unsafe { word.as_ptr().write(AtomicU32::new(0)) };
+        let _ = FAILED.set(word.as_ptr() as usize);
+    }
+    let _ = HEAP.set(heap);
     Ok(())
 }
 
@@ -77,6 +88,24 @@ fn spans_reserved() -> Option<&'static AtomicUsize> {
     // SAFETY: written by `install` in the kernel heap, which is never unmapped; an atomic,
     // so shared use from every thread and process of the sandbox is sound.
     Some(unsafe { &*(addr as *const AtomicUsize) })
+}
+
+fn failed_word() -> Option<&'static AtomicU32> {
+    // SAFETY: set once by `install` to an initialised AtomicU32 that is never freed.
+    FAILED.get().map(|&a| unsafe { &*(a as *const AtomicU32) })
+}
+
+/// Record that a process of the sandbox failed itself (a panic or an abort in the library
+/// OS): the others end at their next trap or kick (`intercept`).
+pub fn mark_failed() {
+    if let Some(w) = failed_word() {
+        w.store(1, Ordering::Release);
+    }
+}
+
+/// Whether a process of the sandbox failed itself.
+pub fn sandbox_failed() -> bool {
+    failed_word().is_some_and(|w| w.load(Ordering::Acquire) != 0)
 }
 
 /// Whether the kernel heap exists.

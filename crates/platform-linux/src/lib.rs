@@ -14,6 +14,7 @@
 //! a custom entry, sigaltstack, seccomp, raw clone-free thread entry) is outside rustix.
 
 pub mod bpf;
+pub mod fatal;
 pub mod fd_floor;
 pub mod filter;
 pub mod fpu;
@@ -203,6 +204,9 @@ impl LinuxPlatform {
         volume_dirs: &[host::HostDir],
         guest_tasks: u64,
     ) -> Result<LinuxPlatform, SetupError> {
+        // SAFETY: the caller starts the platform while the process has one thread (`harden`
+        // checks it a few lines below, before anything else relies on it).
+        unsafe { fatal::install() };
         harden::close_inherited_fds().map_err(host_err("closing inherited descriptors"))?;
         const HWCAP2_FSGSBASE: u64 = 1 << 1;
         // SAFETY: getauxval has no preconditions.

@@ -38,6 +38,8 @@ const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
 /// Ceiling on the argument area whatever the stack limit (fs/exec.c `bprm_stack_limits`:
 /// three quarters of `_STK_LIM`, 8 MiB).
 const MAX_ARG_AREA_BYTES: u64 = 6 << 20;
+/// Bytes of one argv or envp pointer.
+const POINTER_BYTES: u64 = 8;
 const RLIMIT_STACK: u32 = 3;
 /// How long the exec'ing thread waits between kicks of the threads it ends (a kick can
 /// arrive just before a thread blocks in a host call; the next one gets it out).
@@ -115,8 +117,11 @@ impl<P: LinuxPlatform> Kernel<P> {
             return Err(Errno::EACCES.into());
         }
         let name = self.exec_name(dirfd, &given, &r.path);
-        let mut argv = self.read_exec_strings(argv)?;
-        let envp = self.read_exec_strings(envp)?;
+        // The area's limit bounds what is read, not only what is kept: one long string named
+        // a million times must not fill the kernel heap before the check below.
+        let mut budget = self.arg_area_limit();
+        let mut argv = self.read_exec_strings(argv, &mut budget)?;
+        let envp = self.read_exec_strings(envp, &mut budget)?;
         self.check_arg_area(&name.filename, &argv, &envp)?;
         // Linux 5.18 and later run a program given no argv with one empty argument
         // (fs/exec.c `do_execveat_common`) so that argv[0] is never NULL.
@@ -169,8 +174,9 @@ impl<P: LinuxPlatform> Kernel<P> {
     }
 
     /// Read an argv or envp array for execve: EFAULT for a bad pointer, E2BIG for a string
-    /// longer than `MAX_ARG_STRLEN` or too many strings. A null array is an empty one.
-    fn read_exec_strings(&self, addr: u64) -> Result<Vec<Vec<u8>>, SysError> {
+    /// longer than `MAX_ARG_STRLEN`, too many strings, or more bytes (strings and pointers)
+    /// than are left in `budget`. A null array is an empty one.
+    fn read_exec_strings(&self, addr: u64, budget: &mut u64) -> Result<Vec<Vec<u8>>, SysError> {
         let mut out = Vec::new();
         if addr == 0 {
             return Ok(out);
@@ -190,9 +196,17 @@ impl<P: LinuxPlatform> Kernel<P> {
                     Errno::ENAMETOOLONG => SysError(Errno::E2BIG),
                     _ => e,
                 })?;
+            let cost = s.len() as u64 + 1 + POINTER_BYTES;
+            *budget = budget.checked_sub(cost).ok_or(SysError(Errno::E2BIG))?;
             out.push(s);
             at = at.checked_add(8).ok_or(SysError(Errno::EFAULT))?;
         }
+    }
+
+    /// Bytes the strings and their pointers may take: a quarter of the stack limit, at most
+    /// [`MAX_ARG_AREA_BYTES`].
+    fn arg_area_limit(&self) -> u64 {
+        (self.rlimit(RLIMIT_STACK).0 / 4).min(MAX_ARG_AREA_BYTES)
     }
 
     /// E2BIG when the strings and their pointers take more than a quarter of the stack
@@ -204,7 +218,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         argv: &[Vec<u8>],
         envp: &[Vec<u8>],
     ) -> Result<(), SysError> {
-        let limit = (self.rlimit(RLIMIT_STACK).0 / 4).min(MAX_ARG_AREA_BYTES);
+        let limit = self.arg_area_limit();
         let pointers = ((argv.len() + envp.len()) as u64).saturating_mul(8);
         let strings: u64 = argv
             .iter()

@@ -77,6 +77,20 @@ pub fn stat_of(m: &Metadata) -> Stat {
     }
 }
 
+/// Most bytes one writev stages (a longer array is a short write).
+pub const MAX_WRITEV_BYTES: usize = crate::mem::MAX_IO_CHUNK_BYTES * 16;
+
+/// fs/read_write.c `rw_verify_area`: an explicit position must be non-negative and stay
+/// representable as a `loff_t` after `count` bytes (EINVAL).
+fn check_pos(pos: Option<u64>, count: u64) -> Result<(), SysError> {
+    match pos {
+        Some(p) if p.checked_add(count).is_none_or(|end| end > i64::MAX as u64) => {
+            Err(Errno::EINVAL.into())
+        }
+        _ => Ok(()),
+    }
+}
+
 fn fd_arg(fd: u64) -> Result<u32, SysError> {
     u32::try_from(fd as i64).map_err(|_| SysError(Errno::EBADF))
 }
@@ -306,14 +320,20 @@ impl<P: LinuxPlatform> Kernel<P> {
         pos: Option<u64>,
     ) -> SysResult {
         let f = self.file(fd)?;
-        if pos.is_some_and(|p| (p as i64) < 0) {
-            return Err(Errno::EINVAL.into());
-        }
+        crate::mem::check_user_range(buf, count)?;
+        check_pos(pos, count)?;
         let len = (count as usize).min(crate::mem::MAX_IO_CHUNK_BYTES);
-        let mut data = vec![0u8; len];
+        let mut data = crate::mem::zeroed(len)?;
         let n = self.read_node(t, &f, &mut data, pos)?;
-        self.write_mem(buf, data.get(..n).unwrap_or_default())?;
-        Ok(n as u64)
+        // As Linux, bytes are copied out up to the first fault, and a file's position
+        // moves by what was copied (a buffer shorter than its count loses nothing).
+        let copied = self.write_mem_prefix(buf, data.get(..n).unwrap_or_default());
+        let kept = *copied.as_ref().unwrap_or(&0);
+        if kept < n && pos.is_none() && f.node.seekable() {
+            let mut off = f.offset.lock();
+            *off = off.saturating_sub((n - kept) as u64);
+        }
+        Ok(copied? as u64)
     }
 
     /// write(2) / pwrite64(2).
@@ -326,16 +346,21 @@ impl<P: LinuxPlatform> Kernel<P> {
         pos: Option<u64>,
     ) -> SysResult {
         let f = self.file(fd)?;
+        crate::mem::check_user_range(buf, count)?;
+        check_pos(pos, count)?;
         let mut total = 0usize;
-        let mut left = count as usize;
+        let mut left = count.min(crate::mem::MAX_RW_COUNT) as usize;
         let mut at = buf;
         while left > 0 {
             let chunk = left.min(crate::mem::MAX_IO_CHUNK_BYTES);
-            let data = match self.read_mem(at, chunk) {
+            // A fault part-way is a short write of what was readable (as Linux copies up to
+            // the fault).
+            let data = match self.read_mem_prefix(at, chunk) {
                 Ok(d) => d,
                 Err(e) if total == 0 => return Err(e),
                 Err(_) => break,
             };
+            // check_pos: the position stays below 2^63, `total` below MAX_RW_COUNT.
             let n = match self.write_node(t, &f, &data, pos.map(|p| p + total as u64)) {
                 Ok(n) => n,
                 Err(e) if total == 0 => return Err(e.into()),
@@ -367,6 +392,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         count: u64,
     ) -> SysResult {
         let (input, output) = (self.file(in_fd)?, self.file(out_fd)?);
+        // fs/splice.c do_splice_from: a file without splice_write is EINVAL, before anything
+        // is read.
+        if !output.node.takes_vectored_writes() {
+            return Err(Errno::EINVAL.into());
+        }
         let read_at = if in_off != 0 {
             Some(self.read_u64(in_off)?)
         } else {
@@ -380,7 +410,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         if read_at.is_some_and(|p| (p as i64) < 0) || write_at.is_some_and(|p| (p as i64) < 0) {
             return Err(Errno::EINVAL.into());
         }
-        let mut data = vec![0u8; (count as usize).min(crate::mem::MAX_IO_CHUNK_BYTES)];
+        let mut data = crate::mem::zeroed((count as usize).min(crate::mem::MAX_IO_CHUNK_BYTES))?;
         let n = self.read_node(t, &input, &mut data, read_at)?;
         let written = self.write_node(t, &output, data.get(..n).unwrap_or_default(), write_at)?;
         if let Some(p) = read_at {
@@ -402,23 +432,17 @@ impl<P: LinuxPlatform> Kernel<P> {
         pos: Option<u64>,
     ) -> SysResult {
         let f = self.file(fd)?;
-        let vecs = self.read_iovec(iov, cnt)?;
-        let total: u64 = vecs.iter().map(|v| v.1).sum();
-        let mut data = vec![0u8; (total as usize).min(crate::mem::MAX_IO_CHUNK_BYTES)];
+        let segs = self.read_iovec(iov, cnt)?;
+        check_pos(pos, crate::mem::iov_total(&segs))?;
+        let total = crate::mem::iov_total(&segs) as usize;
+        let mut data = crate::mem::zeroed(total.min(crate::mem::MAX_IO_CHUNK_BYTES))?;
         let n = self.read_node(t, &f, &mut data, pos)?;
-        let mut off = 0usize;
-        for (base, len) in vecs {
-            if off >= n {
-                break;
-            }
-            let take = (len as usize).min(n - off);
-            self.write_mem(base, data.get(off..off + take).unwrap_or_default())?;
-            off += take;
-        }
+        self.scatter(&segs, data.get(..n).unwrap_or_default())?;
         Ok(n as u64)
     }
 
-    /// writev(2) / pwritev(2): gathered, then written as one write (atomic for pipes).
+    /// writev(2) / pwritev(2): gathered, then written as one write (atomic for pipes). At
+    /// most [`MAX_WRITEV_BYTES`] are staged: a longer array is a short write.
     pub fn sys_writev(
         &self,
         t: &Thread,
@@ -428,15 +452,38 @@ impl<P: LinuxPlatform> Kernel<P> {
         pos: Option<u64>,
     ) -> SysResult {
         let f = self.file(fd)?;
-        let vecs = self.read_iovec(iov, cnt)?;
-        let mut data = Vec::new();
-        for (base, len) in vecs {
-            if data.len() + len as usize > crate::mem::MAX_IO_CHUNK_BYTES * 16 {
-                return Err(Errno::EINVAL.into());
-            }
-            data.extend_from_slice(&self.read_mem(base, len as usize)?);
+        let segs = self.read_iovec(iov, cnt)?;
+        check_pos(pos, crate::mem::iov_total(&segs))?;
+        if !f.node.takes_vectored_writes() {
+            return self.write_each(t, &f, &segs);
         }
+        let data = self.gather(&segs, MAX_WRITEV_BYTES)?;
         Ok(self.write_node(t, &f, &data, pos)? as u64)
+    }
+
+    /// fs/read_write.c `do_loop_readv_writev`: one write per segment, until one is short or
+    /// fails (its error is the call's only if nothing was written).
+    fn write_each(&self, t: &Thread, f: &OpenFile, segs: &[crate::mem::IoSeg]) -> SysResult {
+        let mut total = 0u64;
+        for seg in segs {
+            let r = self
+                .read_mem(
+                    seg.base,
+                    (seg.len as usize).min(crate::mem::MAX_IO_CHUNK_BYTES),
+                )
+                .and_then(|data| Ok(self.write_node(t, f, &data, None)?));
+            match r {
+                Ok(n) => {
+                    total += n as u64;
+                    if (n as u64) < seg.len {
+                        break;
+                    }
+                }
+                Err(e) if total == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(total)
     }
 
     /// lseek(2).
@@ -542,6 +589,8 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// getdents64(2).
     pub fn sys_getdents64(&self, fd: u64, buf: u64, count: u64) -> SysResult {
+        // The count is an `unsigned int` (fs/readdir.c).
+        let count = u64::from(count as u32);
         let f = self.file_not_path(fd)?;
         if f.node.file_type() != FileType::Directory {
             return Err(Errno::ENOTDIR.into());
@@ -571,7 +620,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             *snap = Some(all);
         }
         let entries = snap.as_ref().map_or(&[][..], |v| v.as_slice());
-        let mut out = vec![0u8; (count as usize).min(1 << 20)];
+        let mut out = crate::mem::zeroed((count as usize).min(crate::mem::MAX_IO_CHUNK_BYTES))?;
         let mut used = 0;
         let mut i = *off as usize;
         while let Some(e) = entries.get(i) {
@@ -597,7 +646,9 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// readlinkat(2).
     pub fn sys_readlinkat(&self, dirfd: u64, path: u64, buf: u64, size: u64) -> SysResult {
-        if (size as i64) <= 0 {
+        // The size is an `int` (fs/stat.c do_readlinkat).
+        let size = u64::from(size as i32 as u32);
+        if (size as i32) <= 0 {
             return Err(Errno::EINVAL.into());
         }
         let p = self.read_path(path)?;

@@ -181,6 +181,10 @@ pub struct Limits {
     pub file_size: Option<u64>,
 }
 
+/// Most different unsupported-feature reports a process prints (their keys are guest
+/// values, so they are bounded).
+pub const MAX_REPORTS: usize = 256;
+
 /// The library OS instance for one sandboxed process.
 pub struct Kernel<P: LinuxPlatform> {
     /// The platform.
@@ -313,14 +317,33 @@ impl<P: LinuxPlatform> Kernel<P> {
         self.threads.lock().get(&tid).cloned()
     }
 
-    /// Report an unsupported feature once on stderr (keyed by `key`).
+    /// Report an unsupported feature once on stderr (keyed by `key`), at most
+    /// [`MAX_REPORTS`] different ones.
     pub fn report_once(&self, key: u64, what: core::fmt::Arguments<'_>) {
-        if !self.config.quiet && self.reported.lock().insert(key) {
-            let msg = alloc::format!("meridian: {what}\n");
-            let _ = self
-                .p
-                .host_write(meridian_core::platform::HostFd(2), msg.as_bytes(), None);
+        if self.config.quiet {
+            return;
         }
+        let msg = {
+            let mut reported = self.reported.lock();
+            // Keys hold guest values (a call number, an option): a guest that makes up a new
+            // one each time must not grow the kernel's memory without bound.
+            if reported.len() >= MAX_REPORTS {
+                return;
+            }
+            if !reported.insert(key) {
+                return;
+            }
+            if reported.len() == MAX_REPORTS {
+                alloc::format!(
+                    "meridian: {what}\nmeridian: {MAX_REPORTS} kinds of unsupported calls reported: no more are\n"
+                )
+            } else {
+                alloc::format!("meridian: {what}\n")
+            }
+        };
+        let _ = self
+            .p
+            .host_write(meridian_core::platform::HostFd(2), msg.as_bytes(), None);
     }
 
     /// The process ends here if `r` says so: record its exit for its parent first.

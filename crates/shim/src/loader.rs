@@ -529,9 +529,13 @@ impl<P: LinuxPlatform> Kernel<P> {
         let host = node.host_fd();
         for p in &loads {
             let prot = prot_of(p.flags);
-            let start = base + (p.vaddr & !(PAGE_BYTES - 1));
-            let file_end = base + p.vaddr + p.filesz;
-            let mem_end = page_up(base + p.vaddr + p.memsz).ok_or(LoadError::NoMemory)?;
+            // `base` is the distance from the lowest segment to where it is placed, taken
+            // modulo 2^64 (a segment may lie above its place): addresses add it the same way.
+            // parse_elf checked that vaddr + memsz does not overflow.
+            let start = base.wrapping_add(p.vaddr & !(PAGE_BYTES - 1));
+            let file_end = base.wrapping_add(p.vaddr + p.filesz);
+            let mem_end =
+                page_up(base.wrapping_add(p.vaddr + p.memsz)).ok_or(LoadError::NoMemory)?;
             let off = p.offset & !(PAGE_BYTES - 1);
             let file_pages_end = page_up(file_end).ok_or(LoadError::NoMemory)?;
             if p.filesz > 0 {
@@ -593,18 +597,18 @@ impl<P: LinuxPlatform> Kernel<P> {
             }
         }
         let phdr = match elf.phdrs.iter().find(|p| p.kind == PT_PHDR) {
-            Some(p) => base + p.vaddr,
+            Some(p) => base.wrapping_add(p.vaddr),
             None => loads
                 .iter()
                 .find(|p| p.offset <= elf.phoff && elf.phoff < p.offset + p.filesz)
-                .map_or(0, |p| base + p.vaddr + (elf.phoff - p.offset)),
+                .map_or(0, |p| base.wrapping_add(p.vaddr + (elf.phoff - p.offset))),
         };
         Ok(Loaded {
             base,
-            entry: base + elf.entry,
+            entry: base.wrapping_add(elf.entry),
             phdr,
             phnum: elf.phdrs.len() as u64,
-            end: base + hi,
+            end: base.wrapping_add(hi),
         })
     }
 

@@ -137,8 +137,10 @@ impl Node for EventFd {
         buf[..8].copy_from_slice(&v.to_le_bytes());
         Ok(8)
     }
+    /// fs/eventfd.c `eventfd_write`: exactly one 8-byte word, as current Linux checks it
+    /// (older kernels took the first word of a longer write; 6.18 refuses it).
     fn write_at(&self, _pos: u64, data: &[u8]) -> meridian_core::error::Result<usize> {
-        if data.len() < 8 {
+        if data.len() != 8 {
             return Err(Error::Invalid);
         }
         let v = get_u64(data, 0);
@@ -170,6 +172,10 @@ impl Node for EventFd {
         self.changes.load(core::sync::atomic::Ordering::Relaxed)
     }
     fn seekable(&self) -> bool {
+        false
+    }
+    /// eventfd_fops has `.write` only: writev writes each segment, sendfile cannot splice.
+    fn takes_vectored_writes(&self) -> bool {
         false
     }
     fn anon_name(&self) -> Option<Vec<u8>> {

@@ -463,14 +463,11 @@ impl<P: LinuxPlatform> Kernel<P> {
         let s = sock_of(&f)?;
         let m = MsgHdr::decode(&self.read_mem(msg_ptr, MSGHDR_BYTES)?);
         self.check_destination(s, m.name != 0 && m.namelen != 0)?;
-        let vecs = self.read_iovec(m.iov, m.iovlen)?;
-        let mut data = Vec::new();
-        for (base, len) in vecs {
-            if data.len() + len as usize > crate::mem::MAX_IO_CHUNK_BYTES * 16 {
-                return Err(Errno::EMSGSIZE.into());
-            }
-            data.extend_from_slice(&self.read_mem(base, len as usize)?);
+        let segs = self.read_iovec(m.iov, m.iovlen)?;
+        if crate::mem::iov_total(&segs) > crate::fs_calls::MAX_WRITEV_BYTES as u64 {
+            return Err(Errno::EMSGSIZE.into());
         }
+        let data = self.gather(&segs, crate::fs_calls::MAX_WRITEV_BYTES)?;
         let rights = self.read_rights(m.control, m.controllen)?;
         Ok(self.sock_send(t, &f, &data, rights, flags)? as u64)
     }
@@ -481,19 +478,10 @@ impl<P: LinuxPlatform> Kernel<P> {
         let f = self.file(fd)?;
         let raw = self.read_mem(msg_ptr, MSGHDR_BYTES)?;
         let m = MsgHdr::decode(&raw);
-        let vecs = self.read_iovec(m.iov, m.iovlen)?;
-        let total: u64 = vecs.iter().map(|v| v.1).sum();
-        let len = (total as usize).min(crate::mem::MAX_IO_CHUNK_BYTES);
+        let segs = self.read_iovec(m.iov, m.iovlen)?;
+        let len = (crate::mem::iov_total(&segs) as usize).min(crate::mem::MAX_IO_CHUNK_BYTES);
         let got = self.sock_recv(t, &f, len, flags)?;
-        let mut off = 0usize;
-        for (base, vlen) in vecs {
-            if off >= got.data.len() {
-                break;
-            }
-            let take = (vlen as usize).min(got.data.len() - off);
-            self.write_mem(base, got.data.get(off..off + take).unwrap_or_default())?;
-            off += take;
-        }
+        self.scatter(&segs, &got.data)?;
         let mut out_flags = if got.truncated { msg::TRUNC as u32 } else { 0 };
         let (control, ctrunc) = self.build_control(&got, m.controllen as usize, flags)?;
         if ctrunc {

@@ -769,11 +769,26 @@ impl<P: LinuxPlatform> Kernel<P> {
         if flags & !7 != 0 {
             return Err(Errno::EINVAL.into());
         }
-        let n = (len as usize).min(33_554_431);
-        let mut b = alloc::vec![0u8; n];
-        self.p.fill_random(&mut b);
-        self.write_mem(buf, &b)?;
-        Ok(n as u64)
+        // drivers/char/random.c: the length is cut to MAX_RW_COUNT, the buffer must lie in
+        // user space, and the bytes are copied until the first fault.
+        let len = len.min(crate::mem::MAX_RW_COUNT);
+        crate::mem::check_user_range(buf, len)?;
+        let mut done = 0usize;
+        while done < len as usize {
+            let chunk = (len as usize - done).min(crate::mem::MAX_IO_CHUNK_BYTES);
+            let mut b = crate::mem::zeroed(chunk)?;
+            self.p.fill_random(&mut b);
+            match self.write_mem_prefix(buf + done as u64, &b) {
+                Ok(n) if n == chunk => done += n,
+                Ok(n) => {
+                    done += n;
+                    break;
+                }
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(done as u64)
     }
 
     /// prctl(2).

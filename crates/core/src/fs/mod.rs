@@ -325,6 +325,13 @@ pub trait Node: Send + Sync + Any {
     fn change_count(&self) -> u64 {
         0
     }
+    /// Whether a vector write is one write of the gathered bytes and sendfile(2) can write
+    /// into the node (Linux: the file has `write_iter` and `splice_write`). A node without
+    /// them (an eventfd: every write(2) is one 8-byte record) takes each segment of a
+    /// writev(2) as its own write, and sendfile and copy_file_range into it are EINVAL.
+    fn takes_vectored_writes(&self) -> bool {
+        true
+    }
     /// Whether lseek(2) applies.
     fn seekable(&self) -> bool {
         matches!(
