@@ -31,7 +31,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use meridian_abi::signal::{SigInfo, si_code, sig};
 use meridian_abi::{CpuContext, Errno};
-use meridian_core::platform::{Forked, WaitOutcome};
+use meridian_core::platform::{Forked, HostEnd, WaitOutcome};
 use spin::Mutex;
 
 /// clone(2) flags (include/uapi/linux/sched.h).
@@ -517,35 +517,44 @@ impl<P: LinuxPlatform> Kernel<P> {
         if self.pid == 1 {
             return;
         }
-        // Children go to the first process (there is no subreaper in the sandbox).
+        self.record_end(&self.proc, status);
+    }
+
+    /// `dead` (this process, or one whose host process ended without coming here) has ended
+    /// with wait status `status`: its children go to the first process (there is no
+    /// subreaper in the sandbox), it becomes a zombie or is reaped at once, and its parent
+    /// gets its exit signal.
+    fn record_end(&self, dead: &Process, status: u32) {
         let orphans = self
             .sandbox
-            .select(|p| p.ppid.load(Ordering::Acquire) == self.pid);
+            .select(|p| p.ppid.load(Ordering::Acquire) == dead.pid);
         let mut orphan_zombie = false;
         for o in &orphans {
             o.ppid.store(1, Ordering::Release);
             orphan_zombie |= o.is_zombie();
         }
-        let parent_pid = self.proc.ppid.load(Ordering::Acquire);
+        let parent_pid = dead.ppid.load(Ordering::Acquire);
         let parent = self.sandbox.get(parent_pid);
         let reap_now = parent
             .as_ref()
             .is_none_or(|p| p.auto_reap.load(Ordering::Acquire));
         if reap_now {
-            self.sandbox.table.lock().remove(&self.pid);
+            self.sandbox.table.lock().remove(&dead.pid);
         } else {
-            self.proc.life.lock().zombie = Some(status);
+            dead.life.lock().zombie = Some(status);
         }
-        self.release_vfork();
+        if dead.vfork_done.swap(1, Ordering::AcqRel) == 0 {
+            self.p.wake(&dead.vfork_done, u32::MAX);
+        }
         let (code, si_status) = child_code(status);
-        let uid = self.proc.uid.load(Ordering::Acquire);
-        let exit_signal = self.proc.exit_signal.load(Ordering::Acquire);
+        let uid = dead.uid.load(Ordering::Acquire);
+        let exit_signal = dead.exit_signal.load(Ordering::Acquire);
         if let Some(parent) = parent
             && exit_signal != 0
         {
             self.post_to(
                 &parent,
-                SigInfo::child(exit_signal, code, self.pid, uid, si_status),
+                SigInfo::child(exit_signal, code, dead.pid, uid, si_status),
             );
         }
         if orphan_zombie && let Some(init) = self.sandbox.get(1) {
@@ -555,6 +564,49 @@ impl<P: LinuxPlatform> Kernel<P> {
             );
         }
         self.notify();
+    }
+
+    /// Processes whose host process ended without the library OS's exit path (a SIGKILL from
+    /// the host, the runner's internal-error report after a refused host call) never record
+    /// their own end: this process, their host parent, does it for them when the host tells
+    /// it (decision D21). Killed by a signal: killed by that signal; ended by an exit of the
+    /// runner (its internal-error report): killed by SIGSYS, as a process the kernel's seccomp
+    /// ends; a host end known only as "some child ended": killed by SIGKILL.
+    pub fn reap_host_children(&self) {
+        let mut ended: Vec<(i32, HostEnd)> = Vec::new();
+        if !self
+            .p
+            .take_ended_children(&mut |pid, end| ended.push((pid, end)))
+        {
+            return;
+        }
+        let own = self.proc.host_pid.load(Ordering::Acquire);
+        let live = self.sandbox.select(|p| {
+            let h = p.host_pid.load(Ordering::Acquire);
+            p.pid != 1 && p.pid != self.pid && h > 0 && h != own && !p.is_zombie()
+        });
+        for p in live {
+            let h = p.host_pid.load(Ordering::Acquire);
+            let end = match ended.iter().find(|(pid, _)| *pid == h) {
+                Some(&(_, end)) => Some(end),
+                // The host merges SIGCHLDs that arrive together: ask about our own others.
+                None if p.ppid.load(Ordering::Acquire) == self.pid => {
+                    match self.p.host_process_alive(h) {
+                        Some(false) => Some(HostEnd::Killed(sig::SIGKILL)),
+                        _ => None,
+                    }
+                }
+                None => None,
+            };
+            let status = match end {
+                Some(HostEnd::Killed(signo)) => killed(signo),
+                Some(HostEnd::Exited(_)) => killed(sig::SIGSYS),
+                None => continue,
+            };
+            if !p.is_zombie() {
+                self.record_end(&p, status);
+            }
+        }
     }
 
     /// Send `info` to another process: queue it on its entry and interrupt it.
@@ -581,6 +633,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// Take over signals other processes sent to this one (as if each were sent now).
     pub fn take_incoming(&self, t: &Thread) {
+        self.reap_host_children();
         // Cleared before the queue is read: a signal posted from now on kicks again.
         self.proc.kicked.store(false, Ordering::Release);
         if self.proc.incoming.bits() == 0 {
@@ -730,6 +783,7 @@ impl<P: LinuxPlatform> Kernel<P> {
     ) -> Result<Option<Reaped>, SysError> {
         loop {
             let seen = self.epoch.current();
+            self.reap_host_children();
             if let Some(r) = self.find_waitable(which, options)? {
                 return Ok(Some(r));
             }

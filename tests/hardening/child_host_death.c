@@ -1,0 +1,74 @@
+// A child whose host process ends without the library OS's exit path (decision D21): its
+// parent's waitpid must return it, as on Linux. argv[1] says how the child ends:
+// - "kill": the child waits forever; the test SIGKILLs its host process from outside (as
+//   the host's OOM killer would) once this program has printed "forked".
+// - "gadget": the child makes a host call the filter refuses from the runner's text
+//   (reboot) through the runner's `syscall; ret`, whose address the test writes on stdin;
+//   the runner reports an internal error and the host process ends.
+// The parent prints how waitpid says the child ended, and whether SIGCHLD came.
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NR_REBOOT 169
+
+static volatile sig_atomic_t sigchld;
+
+static void on_sigchld(int sig) {
+    (void)sig;
+    sigchld = 1;
+}
+
+static long via_gadget(uintptr_t gadget, long nr) {
+    long ret;
+    __asm__ volatile("sub $128, %%rsp\n\t"
+                     "call *%[gadget]\n\t"
+                     "add $128, %%rsp"
+                     : "=a"(ret)
+                     : [gadget] "r"(gadget), "a"(nr), "D"(0L), "S"(0L), "d"(0L)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return 2;
+    int gadget_mode = !strcmp(argv[1], "gadget");
+    uintptr_t gadget = 0;
+    if (gadget_mode && scanf("%lx", &gadget) != 1) {
+        printf("no gadget address\n");
+        return 3;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigchld;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGCHLD, &sa, 0);
+    pid_t child = fork();
+    if (child < 0) {
+        perror("fork");
+        return 1;
+    }
+    if (child == 0) {
+        if (gadget_mode) via_gadget(gadget, NR_REBOOT);
+        for (;;) pause();
+    }
+    printf("forked\n");
+    fflush(stdout);
+    int status;
+    pid_t got = waitpid(child, &status, 0);
+    if (got != child) {
+        perror("waitpid");
+        return 1;
+    }
+    if (WIFSIGNALED(status))
+        printf("child killed by signal %d\n", WTERMSIG(status));
+    else if (WIFEXITED(status))
+        printf("child exited with %d\n", WEXITSTATUS(status));
+    printf("SIGCHLD %s\n", sigchld ? "delivered" : "missing");
+    printf("waitpid again: %d\n", waitpid(-1, &status, WNOHANG) < 0 ? 0 : 1);
+    return 0;
+}
