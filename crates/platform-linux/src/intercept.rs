@@ -315,12 +315,16 @@ pub fn install_handlers() -> std::io::Result<()> {
     // siginfo tells which child ended and how: one that ended without the library OS's exit
     // path (killed from outside, or ended by the runner's internal-error report) is made a
     // zombie by its parent (decision D21).
+    // SA_RESTART: a host call of the runner that the notice interrupts goes on (a guest whose
+    // SIGCHLD is ignored must not see EINTR); a wait of the library OS ends anyway, on the
+    // kick word the handler sets.
     // SAFETY: a zeroed sigaction is a valid starting point.
     let mut sa: libc::sigaction = unsafe { core::mem::zeroed() };
     sa.sa_sigaction = meridian_signal_entry as *const () as usize;
     sa.sa_flags = libc::SA_SIGINFO
         | libc::SA_ONSTACK
         | libc::SA_NODEFER
+        | libc::SA_RESTART
         | libc::SA_NOCLDWAIT
         | libc::SA_NOCLDSTOP;
     // SAFETY: the mask pointer is to our own local.
