@@ -976,7 +976,9 @@ fn check_child_host_death(how: ChildDeath) {
     drop(stdin);
     let status = child.wait().expect("wait for the runner");
     let mut rest = String::new();
-    stdout.read_to_string(&mut rest).expect("the guest's report");
+    stdout
+        .read_to_string(&mut rest)
+        .expect("the guest's report");
     let mut stderr = String::new();
     let _ = child
         .stderr

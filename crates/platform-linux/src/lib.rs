@@ -646,7 +646,10 @@ impl Platform for LinuxPlatform {
         host_pid() as i32
     }
 
-    fn take_ended_children(&self, f: &mut dyn FnMut(i32, meridian_core::platform::HostEnd)) -> bool {
+    fn take_ended_children(
+        &self,
+        f: &mut dyn FnMut(i32, meridian_core::platform::HostEnd),
+    ) -> bool {
         threads::take_ended(f)
     }
 

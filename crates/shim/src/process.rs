@@ -18,8 +18,11 @@
 //! Exit (`exit_process`): the process closes its descriptors (so pipe readers see EOF),
 //! gives its children to pid 1, becomes a zombie with its wait status and sends SIGCHLD to
 //! its parent, unless the parent ignores SIGCHLD or set SA_NOCLDWAIT (then it is reaped at
-//! once, wait(2) "NOTES"). The host process is reaped by the host: the runner ignores the
-//! host's SIGCHLD, so host children never linger as host zombies.
+//! once, wait(2) "NOTES"). The host process is reaped by the host: the runner's handler of
+//! the host's SIGCHLD has `SA_NOCLDWAIT`, so host children never linger as host zombies. A
+//! process whose host process ends without coming here (killed by the host, or ended by the
+//! runner's internal-error report) is recorded as ended by its host parent, which the host's
+//! SIGCHLD tells (`reap_host_children`, decision D21).
 
 use crate::errno::{SysError, SysResult};
 use crate::signal::Target;
@@ -423,7 +426,12 @@ impl<P: LinuxPlatform> Kernel<P> {
         };
         let handler: &'static Kernel<P> = me;
         match self.p.fork_process(handler, self.pid)? {
-            Forked::Parent { .. } => Ok(true),
+            Forked::Parent { host_pid } => {
+                // Here too (only the shared entry): a child killed before its own store
+                // must still be found by its host pid (`reap_host_children`).
+                self.proc.host_pid.store(host_pid, Ordering::Release);
+                Ok(true)
+            }
             Forked::Child { host_pid } => {
                 self.vfork_thread.store(false, Ordering::Release);
                 self.proc.host_pid.store(host_pid, Ordering::Release);
