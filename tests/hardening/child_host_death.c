@@ -5,7 +5,9 @@
 // - "gadget": the child makes a host call the filter refuses from the runner's text
 //   (reboot) through the runner's `syscall; ret`, whose address the test writes on stdin;
 //   the runner reports an internal error and the host process ends.
-// The parent prints how waitpid says the child ended, and whether SIGCHLD came.
+// The parent prints how waitpid says the child ended, and whether SIGCHLD came. In "kill"
+// mode the child first forks a grandchild, which must then be the orphan of pid 1 (this
+// program): the parent kills it and waits for it as its own child.
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +49,8 @@ int main(int argc, char **argv) {
     sa.sa_handler = on_sigchld;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGCHLD, &sa, 0);
+    int ends[2];
+    if (pipe(ends) < 0) return 1;
     pid_t child = fork();
     if (child < 0) {
         perror("fork");
@@ -54,7 +58,16 @@ int main(int argc, char **argv) {
     }
     if (child == 0) {
         if (gadget_mode) via_gadget(gadget, NR_REBOOT);
+        pid_t grandchild = fork();
+        if (grandchild == 0)
+            for (;;) pause();
+        if (write(ends[1], &grandchild, sizeof grandchild) < 0) _exit(1);
         for (;;) pause();
+    }
+    pid_t grandchild = 0;
+    if (!gadget_mode && read(ends[0], &grandchild, sizeof grandchild) != sizeof grandchild) {
+        perror("read the grandchild's pid");
+        return 1;
     }
     printf("forked\n");
     fflush(stdout);
@@ -69,6 +82,13 @@ int main(int argc, char **argv) {
     else if (WIFEXITED(status))
         printf("child exited with %d\n", WEXITSTATUS(status));
     printf("SIGCHLD %s\n", sigchld ? "delivered" : "missing");
+    if (grandchild > 0) {
+        // The orphan is ours now (pid 1's): its end is ours to wait for.
+        kill(grandchild, SIGKILL);
+        got = waitpid(grandchild, &status, 0);
+        printf("orphan %s\n", got == grandchild && WIFSIGNALED(status) &&
+                                       WTERMSIG(status) == SIGKILL ? "reaped by pid 1" : "lost");
+    }
     printf("waitpid again: %d\n", waitpid(-1, &status, WNOHANG) < 0 ? 0 : 1);
     return 0;
 }
