@@ -918,8 +918,9 @@ enum ChildDeath {
 /// or, for the runner's internal-error report, by SIGSYS; SIGCHLD is delivered, the killed
 /// child's own child becomes pid 1's, and the sandbox ends normally. Before D21 the parent
 /// waited forever.
-fn check_child_host_death(how: ChildDeath) {
-    if !user_namespaces_work(&[]) {
+fn check_child_host_death(who: &Identity, how: ChildDeath) {
+    let prefix = who.prefix();
+    if !user_namespaces_work(&prefix) {
         eprintln!("note: `unshare -U true` fails here: no pid namespace to find the child in");
         return;
     }
@@ -939,7 +940,7 @@ fn check_child_host_death(how: ChildDeath) {
         "/t/child_host_death",
         mode,
     ];
-    let mut child = command(&[], &argv)
+    let mut child = command(&prefix, &argv)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -970,7 +971,10 @@ fn check_child_host_death(how: ChildDeath) {
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{how:?}: the parent still waits for its child after {RUN_TIMEOUT:?}");
+            panic!(
+                "{}, {how:?}: the parent still waits for its child after {RUN_TIMEOUT:?}",
+                who.name
+            );
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -992,17 +996,32 @@ fn check_child_host_death(how: ChildDeath) {
     assert_eq!(
         rest,
         format!("child killed by signal {signo}\nSIGCHLD delivered\n{orphan}waitpid again: 0\n"),
-        "{how:?}: stderr:\n{stderr}"
+        "{}, {how:?}: stderr:\n{stderr}",
+        who.name
     );
-    assert_eq!(common::exit_code(status), 0, "{how:?}: stderr:\n{stderr}");
+    assert_eq!(
+        common::exit_code(status),
+        0,
+        "{}, {how:?}: stderr:\n{stderr}",
+        who.name
+    );
 }
 
 #[test]
 fn a_child_killed_by_the_host_is_a_zombie_for_its_parent() {
-    check_child_host_death(ChildDeath::Killed);
+    check_child_host_death(&Identity::own(), ChildDeath::Killed);
 }
 
 #[test]
 fn a_child_ended_by_a_refused_host_call_is_a_zombie_for_its_parent() {
-    check_child_host_death(ChildDeath::RefusedCall);
+    check_child_host_death(&Identity::own(), ChildDeath::RefusedCall);
+}
+
+#[test]
+fn a_child_that_dies_outside_the_library_os_is_a_zombie_as_nobody() {
+    let Some(nobody) = identity::nobody() else {
+        return;
+    };
+    check_child_host_death(&nobody, ChildDeath::Killed);
+    check_child_host_death(&nobody, ChildDeath::RefusedCall);
 }
