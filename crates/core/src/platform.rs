@@ -227,6 +227,12 @@ pub trait Platform: HostIo + 'static {
     fn take_ended_children(&self, _f: &mut dyn FnMut(i32, HostEnd)) -> bool {
         false
     }
+    /// How many times [`Platform::take_ended_children`] has found ends in this host process
+    /// (a fork compares it before and after, for a notice taken before it knew the child's
+    /// host pid).
+    fn host_child_notices(&self) -> u64 {
+        0
+    }
     /// Whether host process `host_pid` of the sandbox still exists; `None` if the platform
     /// cannot tell.
     fn host_process_alive(&self, _host_pid: i32) -> Option<bool> {

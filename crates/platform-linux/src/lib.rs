@@ -653,6 +653,10 @@ impl Platform for LinuxPlatform {
         threads::take_ended(f)
     }
 
+    fn host_child_notices(&self) -> u64 {
+        threads::NOTICES.load(Ordering::Acquire)
+    }
+
     fn host_process_alive(&self, host_pid: i32) -> Option<bool> {
         threads::process_alive(host_pid)
     }

@@ -385,6 +385,8 @@ pub fn requeue(
 static ENDED: [AtomicU64; 64] = [const { AtomicU64::new(0) }; 64];
 /// A host child ended since the last [`take_ended`].
 static ANY_ENDED: AtomicBool = AtomicBool::new(false);
+/// How many times [`take_ended`] found ends.
+pub static NOTICES: AtomicU64 = AtomicU64::new(0);
 
 /// Record a host SIGCHLD (signal context).
 pub fn record_ended(info: &libc::siginfo_t) {
@@ -419,6 +421,7 @@ pub fn take_ended(f: &mut dyn FnMut(i32, meridian_core::platform::HostEnd)) -> b
     if !ANY_ENDED.swap(false, Ordering::AcqRel) {
         return false;
     }
+    NOTICES.fetch_add(1, Ordering::AcqRel);
     for slot in &ENDED {
         let w = slot.swap(0, Ordering::AcqRel);
         if w == 0 {

@@ -281,6 +281,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         // The child's own reference to its kernel (in the platform's process slot), made
         // before the host fork so that the child owns it there; the parent forgets its copy.
         let for_child = child.clone();
+        let notices = self.p.host_child_notices();
         match self.p.fork_process(handler, pid) {
             Err(e) => {
                 self.sandbox.table.lock().remove(&pid);
@@ -295,6 +296,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                 }
                 if let Some(c) = self.sandbox.get(pid) {
                     c.host_pid.store(host_pid, Ordering::Release);
+                    self.check_early_end(&c, notices);
                     if flags & CLONE_VFORK != 0 {
                         self.wait_vfork(&c);
                     }
@@ -427,8 +429,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         let handler: &'static Kernel<P> = me;
         match self.p.fork_process(handler, self.pid)? {
             Forked::Parent { host_pid } => {
-                // Here too (only the shared entry): a child killed before its own store
-                // must still be found by its host pid (`reap_host_children`).
+                // Here too (only the shared entry, not this kernel, which the new process
+                // owns now): a child killed before its own store must still be found by its
+                // host pid (`reap_host_children`).
                 self.proc.host_pid.store(host_pid, Ordering::Release);
                 Ok(true)
             }
@@ -572,6 +575,19 @@ impl<P: LinuxPlatform> Kernel<P> {
             );
         }
         self.notify();
+    }
+
+    /// After a host fork, once the child's entry has its host pid: if another thread took a
+    /// notice of ended host children meanwhile (`notices` was the count before the fork),
+    /// it could not have named this child; ask the host whether it still exists.
+    fn check_early_end(&self, child: &Process, notices: u64) {
+        if self.p.host_child_notices() == notices {
+            return;
+        }
+        let host = child.host_pid.load(Ordering::Acquire);
+        if self.p.host_process_alive(host) == Some(false) && !child.is_zombie() {
+            self.record_end(child, killed(sig::SIGKILL));
+        }
     }
 
     /// Processes whose host process ended without the library OS's exit path (a SIGKILL from
