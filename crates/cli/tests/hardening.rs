@@ -903,3 +903,125 @@ fn forks_past_the_limit_are_refused_by_the_host_as_nobody() {
     };
     check_forks_past_the_limit(&nobody);
 }
+
+/// How the child of tests/hardening/child_host_death.c ends.
+#[derive(Clone, Copy, Debug)]
+enum ChildDeath {
+    /// The test SIGKILLs its host process from outside.
+    Killed,
+    /// It makes a host call the filter refuses through the runner's `syscall; ret`.
+    RefusedCall,
+}
+
+/// A guest process whose host process ends without the library OS's exit path (decision
+/// D22): its parent, blocked in waitpid, sees it end as killed by the host's signal (SIGKILL)
+/// or, for the runner's internal-error report, by SIGSYS; SIGCHLD is delivered, the killed
+/// child's own child becomes pid 1's, and the sandbox ends normally. Before D22 the parent
+/// waited forever.
+fn check_child_host_death(who: &Identity, how: ChildDeath) {
+    let prefix = who.prefix();
+    if !user_namespaces_work(&prefix) {
+        eprintln!("note: `unshare -U true` fails here: no pid namespace to find the child in");
+        return;
+    }
+    let bin = build_guest("child_host_death");
+    let meridian = common::meridian_bin();
+    let mount = format!("{}:/t:ro", bin.display());
+    let mode = match how {
+        ChildDeath::Killed => "kill",
+        ChildDeath::RefusedCall => "gadget",
+    };
+    let argv = [
+        meridian.to_str().unwrap(),
+        "run",
+        "--mount",
+        &mount,
+        "--",
+        "/t/child_host_death",
+        mode,
+    ];
+    let mut child = command(&prefix, &argv)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the runner");
+    let (pid, _) = wait_for_lock_down(&mut child, true);
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    if let ChildDeath::RefusedCall = how {
+        let gadget =
+            common::layout::gadget_in(pid, &meridian).expect("meridian's image in its maps");
+        writeln!(stdin, "{gadget:#x}").expect("pass the gadget");
+    }
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's first line");
+    assert_eq!(line, "forked\n");
+    if let ChildDeath::Killed = how {
+        let forked = children_of(pid);
+        assert_eq!(forked.len(), 1, "the guest's child: {forked:?}");
+        let sent = Command::new("kill")
+            .args(["-KILL", &forked[0].to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "SIGKILL to the guest's child");
+    }
+    let deadline = Instant::now() + RUN_TIMEOUT;
+    while child.try_wait().expect("wait for the runner").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{}, {how:?}: the parent still waits for its child after {RUN_TIMEOUT:?}",
+                who.name
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(stdin);
+    let status = child.wait().expect("wait for the runner");
+    let mut rest = String::new();
+    stdout
+        .read_to_string(&mut rest)
+        .expect("the guest's report");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .map(|mut e| e.read_to_string(&mut stderr));
+    let (signo, orphan) = match how {
+        ChildDeath::Killed => (SIGKILL, "orphan reaped by pid 1\n"),
+        ChildDeath::RefusedCall => (31, ""),
+    };
+    assert_eq!(
+        rest,
+        format!("child killed by signal {signo}\nSIGCHLD delivered\n{orphan}waitpid again: 0\n"),
+        "{}, {how:?}: stderr:\n{stderr}",
+        who.name
+    );
+    assert_eq!(
+        common::exit_code(status),
+        0,
+        "{}, {how:?}: stderr:\n{stderr}",
+        who.name
+    );
+}
+
+#[test]
+fn a_child_killed_by_the_host_is_a_zombie_for_its_parent() {
+    check_child_host_death(&Identity::own(), ChildDeath::Killed);
+}
+
+#[test]
+fn a_child_ended_by_a_refused_host_call_is_a_zombie_for_its_parent() {
+    check_child_host_death(&Identity::own(), ChildDeath::RefusedCall);
+}
+
+#[test]
+fn a_child_that_dies_outside_the_library_os_is_a_zombie_as_nobody() {
+    let Some(nobody) = identity::nobody() else {
+        return;
+    };
+    check_child_host_death(&nobody, ChildDeath::Killed);
+    check_child_host_death(&nobody, ChildDeath::RefusedCall);
+}

@@ -117,6 +117,15 @@ pub enum Resume {
     KilledBy(u32),
 }
 
+/// How a host process ended, as its host parent learnt it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostEnd {
+    /// It called exit with this status.
+    Exited(u8),
+    /// A signal ended it.
+    Killed(u32),
+}
+
 /// Which side of [`Platform::fork_process`] the caller is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Forked {
@@ -210,6 +219,24 @@ pub trait Platform: HostIo + 'static {
     /// The calling process's host pid (for [`Platform::kick_process`] by others); 0 if none.
     fn own_host_pid(&self) -> i32 {
         0
+    }
+    /// Host processes this one forked that ended since the last call, as the host reported
+    /// them (its SIGCHLD): `f(host_pid, end)` for each the platform recorded. Returns whether
+    /// any ended at all: the host may merge notices, so some of them may be known only from
+    /// this (then [`Platform::host_process_alive`] tells which).
+    fn take_ended_children(&self, _f: &mut dyn FnMut(i32, HostEnd)) -> bool {
+        false
+    }
+    /// How many times [`Platform::take_ended_children`] has found ends in this host process
+    /// (a fork compares it before and after, for a notice taken before it knew the child's
+    /// host pid).
+    fn host_child_notices(&self) -> u64 {
+        0
+    }
+    /// Whether host process `host_pid` of the sandbox still exists; `None` if the platform
+    /// cannot tell.
+    fn host_process_alive(&self, _host_pid: i32) -> Option<bool> {
+        None
     }
 
     // --- guest memory -----------------------------------------------------------------

@@ -309,6 +309,30 @@ pub fn install_handlers() -> std::io::Result<()> {
             return Err(std::io::Error::last_os_error());
         }
     }
+    // Guest processes are host processes whose exit the library OS records itself
+    // (crates/shim/src/process.rs). SA_NOCLDWAIT makes the host reap them (none lingers as a
+    // host zombie, the runner needs no wait4) and Linux still sends the SIGCHLD, whose
+    // siginfo tells which child ended and how: one that ended without the library OS's exit
+    // path (killed from outside, or ended by the runner's internal-error report) is made a
+    // zombie by its parent (decision D22).
+    // SA_RESTART: a host call of the runner that the notice interrupts goes on (a guest whose
+    // SIGCHLD is ignored must not see EINTR); a wait of the library OS ends anyway, on the
+    // kick word the handler sets.
+    // SAFETY: a zeroed sigaction is a valid starting point.
+    let mut sa: libc::sigaction = unsafe { core::mem::zeroed() };
+    sa.sa_sigaction = meridian_signal_entry as *const () as usize;
+    sa.sa_flags = libc::SA_SIGINFO
+        | libc::SA_ONSTACK
+        | libc::SA_NODEFER
+        | libc::SA_RESTART
+        | libc::SA_NOCLDWAIT
+        | libc::SA_NOCLDSTOP;
+    // SAFETY: the mask pointer is to our own local.
+    unsafe { libc::sigemptyset(&mut sa.sa_mask) };
+    // SAFETY: installing a handler whose entry is the trampoline above.
+    if unsafe { libc::sigaction(libc::SIGCHLD, &sa, core::ptr::null_mut()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
     // A closed stdout must give the guest EPIPE (and the shim raises the guest's SIGPIPE),
     // not kill the library OS.
     // SAFETY: setting a disposition to SIG_IGN.
@@ -476,6 +500,9 @@ extern "C" fn dispatch(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_
         _ => {
             if signo == KICK_SIGNAL {
                 block.signalled.store(0, Ordering::Release);
+            } else if signo == libc::SIGCHLD {
+                // SAFETY: the host's siginfo for this delivery.
+                crate::threads::record_ended(unsafe { &*info });
             } else {
                 kheap::kernel_mode(|| handler.forward_signal(signo as u32));
             }

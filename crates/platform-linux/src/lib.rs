@@ -273,11 +273,6 @@ impl LinuxPlatform {
             what: "creating the shared kernel heap",
             source: std::io::Error::other(e.to_string()),
         })?;
-        // Guest processes are host processes whose exit the library OS records itself
-        // (crates/shim/src/process.rs): ignoring the host's SIGCHLD makes the host reap them,
-        // so none lingers as a host zombie and the runner needs no wait4.
-        // SAFETY: plain disposition change, before any other thread exists.
-        unsafe { libc::signal(libc::SIGCHLD, libc::SIG_IGN) };
         // Read after `isolate`, which may have forked into a pid namespace: this is the pid
         // as the runner's own calls (tgkill) name it there, 1 with a pid namespace.
         // SAFETY: getpid has no preconditions.
@@ -653,6 +648,21 @@ impl Platform for LinuxPlatform {
 
     fn own_host_pid(&self) -> i32 {
         host_pid() as i32
+    }
+
+    fn take_ended_children(
+        &self,
+        f: &mut dyn FnMut(i32, meridian_core::platform::HostEnd),
+    ) -> bool {
+        threads::take_ended(f)
+    }
+
+    fn host_child_notices(&self) -> u64 {
+        threads::NOTICES.load(Ordering::Acquire)
+    }
+
+    fn host_process_alive(&self, host_pid: i32) -> Option<bool> {
+        threads::process_alive(host_pid)
     }
 
     fn rename_current_thread(&self, tid: u32) -> Result<(), Error> {

@@ -267,7 +267,8 @@ pub(crate) fn enter(cgroup: Option<Cgroup<'_>>) -> std::io::Result<()> {
     let [read_end, write_end] = ends;
     // An inherited SIG_IGN for SIGCHLD would have the kernel reap the child unseen (wait(2),
     // NOTES), even in the moment between the fork and the supervisor's own reset.
-    // SAFETY: setting the default disposition; the runner does not use SIGCHLD.
+    // SAFETY: setting the default disposition (the sandbox's process installs its own
+    // handler later, intercept.rs).
     unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
     // SAFETY: the process has one thread (checked by the caller), so the child is a complete
     // copy and may go on running Rust code.

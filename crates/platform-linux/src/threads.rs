@@ -7,7 +7,7 @@ use meridian_core::platform::WaitOutcome;
 use meridian_core::time::Nanos;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// Host stack of a guest thread's host side (only used before entering the guest).
 pub const HOST_THREAD_STACK_BYTES: usize = 64 * 1024;
@@ -377,4 +377,74 @@ pub fn requeue(
         });
     }
     Ok(r as u32)
+}
+
+/// Host children that ended, from the host's SIGCHLD (intercept.rs records them in its
+/// handler, so only atomics here): each slot holds `1 << 63 | code << 40 | status << 32 |
+/// pid`, 0 when free. A full table drops the notice's details but not the notice.
+static ENDED: [AtomicU64; 64] = [const { AtomicU64::new(0) }; 64];
+/// A host child ended since the last [`take_ended`].
+static ANY_ENDED: AtomicBool = AtomicBool::new(false);
+/// How many times [`take_ended`] found ends.
+pub static NOTICES: AtomicU64 = AtomicU64::new(0);
+
+/// Record a host SIGCHLD (signal context).
+pub fn record_ended(info: &libc::siginfo_t) {
+    // Stops and continues (the handler has SA_NOCLDSTOP, but a ptrace stop would still
+    // come) are not ends.
+    if !matches!(
+        info.si_code,
+        libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED
+    ) {
+        return;
+    }
+    // SAFETY: a SIGCHLD siginfo carries si_pid and si_status.
+    let (pid, status) = unsafe { (info.si_pid(), info.si_status()) };
+    let word = 1u64 << 63
+        | u64::from(info.si_code as u8) << 40
+        | u64::from(status as u8) << 32
+        | u64::from(pid as u32);
+    for slot in &ENDED {
+        if slot
+            .compare_exchange(0, word, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            break;
+        }
+    }
+    ANY_ENDED.store(true, Ordering::Release);
+}
+
+/// See [`meridian_core::platform::Platform::take_ended_children`].
+pub fn take_ended(f: &mut dyn FnMut(i32, meridian_core::platform::HostEnd)) -> bool {
+    use meridian_core::platform::HostEnd;
+    if !ANY_ENDED.swap(false, Ordering::AcqRel) {
+        return false;
+    }
+    NOTICES.fetch_add(1, Ordering::AcqRel);
+    for slot in &ENDED {
+        let w = slot.swap(0, Ordering::AcqRel);
+        if w == 0 {
+            continue;
+        }
+        let pid = w as u32 as i32;
+        let status = (w >> 32) as u8;
+        let end = match i32::from((w >> 40) as u8) {
+            libc::CLD_EXITED => HostEnd::Exited(status),
+            _ => HostEnd::Killed(u32::from(status)),
+        };
+        f(pid, end);
+    }
+    true
+}
+
+/// Whether host process `pid` exists: a kick it (if alive) takes as a spurious interruption.
+/// Only with the sandbox's own pid namespace, where the filter allows the kick.
+pub fn process_alive(pid: i32) -> Option<bool> {
+    if !OWN_PID_NAMESPACE.load(Ordering::Relaxed) || pid <= 0 {
+        return None;
+    }
+    // SAFETY: tgkill with the kick signal, inside the sandbox's pid namespace.
+    let r = unsafe { libc::syscall(libc::SYS_tgkill, pid, pid, KICK_SIGNAL) };
+    Some(r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH))
 }

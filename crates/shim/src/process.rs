@@ -18,8 +18,11 @@
 //! Exit (`exit_process`): the process closes its descriptors (so pipe readers see EOF),
 //! gives its children to pid 1, becomes a zombie with its wait status and sends SIGCHLD to
 //! its parent, unless the parent ignores SIGCHLD or set SA_NOCLDWAIT (then it is reaped at
-//! once, wait(2) "NOTES"). The host process is reaped by the host: the runner ignores the
-//! host's SIGCHLD, so host children never linger as host zombies.
+//! once, wait(2) "NOTES"). The host process is reaped by the host: the runner's handler of
+//! the host's SIGCHLD has `SA_NOCLDWAIT`, so host children never linger as host zombies. A
+//! process whose host process ends without coming here (killed by the host, or ended by the
+//! runner's internal-error report) is recorded as ended by its host parent, which the host's
+//! SIGCHLD tells (`reap_host_children`, decision D22).
 
 use crate::errno::{SysError, SysResult};
 use crate::signal::Target;
@@ -31,7 +34,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use meridian_abi::signal::{SigInfo, si_code, sig};
 use meridian_abi::{CpuContext, Errno};
-use meridian_core::platform::{Forked, WaitOutcome};
+use meridian_core::platform::{Forked, HostEnd, WaitOutcome};
 use spin::Mutex;
 
 /// clone(2) flags (include/uapi/linux/sched.h).
@@ -278,6 +281,7 @@ impl<P: LinuxPlatform> Kernel<P> {
         // The child's own reference to its kernel (in the platform's process slot), made
         // before the host fork so that the child owns it there; the parent forgets its copy.
         let for_child = child.clone();
+        let notices = self.p.host_child_notices();
         match self.p.fork_process(handler, pid) {
             Err(e) => {
                 self.sandbox.table.lock().remove(&pid);
@@ -292,6 +296,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                 }
                 if let Some(c) = self.sandbox.get(pid) {
                     c.host_pid.store(host_pid, Ordering::Release);
+                    self.check_early_end(&c, notices);
                     if flags & CLONE_VFORK != 0 {
                         self.wait_vfork(&c);
                     }
@@ -423,7 +428,13 @@ impl<P: LinuxPlatform> Kernel<P> {
         };
         let handler: &'static Kernel<P> = me;
         match self.p.fork_process(handler, self.pid)? {
-            Forked::Parent { .. } => Ok(true),
+            Forked::Parent { host_pid } => {
+                // Here too (only the shared entry, not this kernel, which the new process
+                // owns now): a child killed before its own store must still be found by its
+                // host pid (`reap_host_children`).
+                self.proc.host_pid.store(host_pid, Ordering::Release);
+                Ok(true)
+            }
             Forked::Child { host_pid } => {
                 self.vfork_thread.store(false, Ordering::Release);
                 self.proc.host_pid.store(host_pid, Ordering::Release);
@@ -517,35 +528,44 @@ impl<P: LinuxPlatform> Kernel<P> {
         if self.pid == 1 {
             return;
         }
-        // Children go to the first process (there is no subreaper in the sandbox).
+        self.record_end(&self.proc, status);
+    }
+
+    /// `dead` (this process, or one whose host process ended without coming here) has ended
+    /// with wait status `status`: its children go to the first process (there is no
+    /// subreaper in the sandbox), it becomes a zombie or is reaped at once, and its parent
+    /// gets its exit signal.
+    fn record_end(&self, dead: &Process, status: u32) {
         let orphans = self
             .sandbox
-            .select(|p| p.ppid.load(Ordering::Acquire) == self.pid);
+            .select(|p| p.ppid.load(Ordering::Acquire) == dead.pid);
         let mut orphan_zombie = false;
         for o in &orphans {
             o.ppid.store(1, Ordering::Release);
             orphan_zombie |= o.is_zombie();
         }
-        let parent_pid = self.proc.ppid.load(Ordering::Acquire);
+        let parent_pid = dead.ppid.load(Ordering::Acquire);
         let parent = self.sandbox.get(parent_pid);
         let reap_now = parent
             .as_ref()
             .is_none_or(|p| p.auto_reap.load(Ordering::Acquire));
         if reap_now {
-            self.sandbox.table.lock().remove(&self.pid);
+            self.sandbox.table.lock().remove(&dead.pid);
         } else {
-            self.proc.life.lock().zombie = Some(status);
+            dead.life.lock().zombie = Some(status);
         }
-        self.release_vfork();
+        if dead.vfork_done.swap(1, Ordering::AcqRel) == 0 {
+            self.p.wake(&dead.vfork_done, u32::MAX);
+        }
         let (code, si_status) = child_code(status);
-        let uid = self.proc.uid.load(Ordering::Acquire);
-        let exit_signal = self.proc.exit_signal.load(Ordering::Acquire);
+        let uid = dead.uid.load(Ordering::Acquire);
+        let exit_signal = dead.exit_signal.load(Ordering::Acquire);
         if let Some(parent) = parent
             && exit_signal != 0
         {
             self.post_to(
                 &parent,
-                SigInfo::child(exit_signal, code, self.pid, uid, si_status),
+                SigInfo::child(exit_signal, code, dead.pid, uid, si_status),
             );
         }
         if orphan_zombie && let Some(init) = self.sandbox.get(1) {
@@ -555,6 +575,62 @@ impl<P: LinuxPlatform> Kernel<P> {
             );
         }
         self.notify();
+    }
+
+    /// After a host fork, once the child's entry has its host pid: if another thread took a
+    /// notice of ended host children meanwhile (`notices` was the count before the fork),
+    /// it could not have named this child; ask the host whether it still exists.
+    fn check_early_end(&self, child: &Process, notices: u64) {
+        if self.p.host_child_notices() == notices {
+            return;
+        }
+        let host = child.host_pid.load(Ordering::Acquire);
+        if self.p.host_process_alive(host) == Some(false) && !child.is_zombie() {
+            self.record_end(child, killed(sig::SIGKILL));
+        }
+    }
+
+    /// Processes whose host process ended without the library OS's exit path (a SIGKILL from
+    /// the host, the runner's internal-error report after a refused host call) never record
+    /// their own end: this process, their host parent, does it for them when the host tells
+    /// it (decision D22). Killed by a signal: killed by that signal; ended by an exit of the
+    /// runner (its internal-error report): killed by SIGSYS, as a process the kernel's seccomp
+    /// ends; a host end known only as "some child ended": killed by SIGKILL.
+    pub fn reap_host_children(&self) {
+        let mut ended: Vec<(i32, HostEnd)> = Vec::new();
+        if !self
+            .p
+            .take_ended_children(&mut |pid, end| ended.push((pid, end)))
+        {
+            return;
+        }
+        let own = self.proc.host_pid.load(Ordering::Acquire);
+        let live = self.sandbox.select(|p| {
+            let h = p.host_pid.load(Ordering::Acquire);
+            p.pid != 1 && p.pid != self.pid && h > 0 && h != own && !p.is_zombie()
+        });
+        for p in live {
+            let h = p.host_pid.load(Ordering::Acquire);
+            let end = match ended.iter().find(|(pid, _)| *pid == h) {
+                Some(&(_, end)) => Some(end),
+                // The host merges SIGCHLDs that arrive together: ask about our own others.
+                None if p.ppid.load(Ordering::Acquire) == self.pid => {
+                    match self.p.host_process_alive(h) {
+                        Some(false) => Some(HostEnd::Killed(sig::SIGKILL)),
+                        _ => None,
+                    }
+                }
+                None => None,
+            };
+            let status = match end {
+                Some(HostEnd::Killed(signo)) => killed(signo),
+                Some(HostEnd::Exited(_)) => killed(sig::SIGSYS),
+                None => continue,
+            };
+            if !p.is_zombie() {
+                self.record_end(&p, status);
+            }
+        }
     }
 
     /// Send `info` to another process: queue it on its entry and interrupt it.
@@ -581,6 +657,7 @@ impl<P: LinuxPlatform> Kernel<P> {
 
     /// Take over signals other processes sent to this one (as if each were sent now).
     pub fn take_incoming(&self, t: &Thread) {
+        self.reap_host_children();
         // Cleared before the queue is read: a signal posted from now on kicks again.
         self.proc.kicked.store(false, Ordering::Release);
         if self.proc.incoming.bits() == 0 {
@@ -730,6 +807,7 @@ impl<P: LinuxPlatform> Kernel<P> {
     ) -> Result<Option<Reaped>, SysError> {
         loop {
             let seen = self.epoch.current();
+            self.reap_host_children();
             if let Some(r) = self.find_waitable(which, options)? {
                 return Ok(Some(r));
             }

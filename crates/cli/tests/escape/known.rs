@@ -72,7 +72,18 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(20);
 /// The sandbox's process of the run whose `meridian` process is `pid` (its child when it is
 /// a supervisor), once its filter is installed.
 fn locked_down_sandbox(pid: u32) -> Option<u32> {
-    let candidates = match layout::children_of(pid)[..] {
+    // The kernel's own list of the main thread's children where it has one: a scan of
+    // `/proc/*/status` can miss a child it is creating, and then the supervisor, locked down
+    // just after its fork, was taken for the sandbox.
+    let kids = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).map_or_else(
+        |_| layout::children_of(pid),
+        |s| {
+            s.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
+        },
+    );
+    let candidates = match kids[..] {
         [one] => vec![one],
         _ => vec![pid],
     };
@@ -208,14 +219,16 @@ pub fn run_forged(
             && let Some(sandbox) = locked_down_sandbox(meridian_pid)
             && let Some(gadget) = layout::gadget_in(sandbox, &meridian)
         {
+            // Before the gadget is published: the guest may use it and end at once, and a
+            // process that has ended has no namespace to read.
+            pid_namespace = layout::pid_namespace_of(sandbox)
+                .is_some_and(|n| Some(n) != layout::pid_namespace_of(std::process::id()));
             let tmp = run.volume.join("gadget.tmp");
             let mut f = std::fs::File::create(&tmp).expect("write the gadget file");
             writeln!(f, "{gadget:x} {meridian_pid}").expect("write the gadget");
             drop(f);
             std::fs::rename(&tmp, run.volume.join("gadget")).expect("publish the gadget");
             handed = true;
-            pid_namespace = layout::pid_namespace_of(sandbox)
-                .is_some_and(|n| Some(n) != layout::pid_namespace_of(std::process::id()));
         }
         if Instant::now() >= deadline {
             timed_out = true;
