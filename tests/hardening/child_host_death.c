@@ -4,7 +4,8 @@
 //   the host's OOM killer would) once this program has printed "forked".
 // - "gadget": the child makes a host call the filter refuses from the runner's text
 //   (reboot) through the runner's `syscall; ret`, whose address the test writes on stdin;
-//   the runner reports an internal error and the host process ends.
+//   the runner reports an internal error and the whole sandbox ends with 125 (decision
+//   D21): the test checks that nothing waits forever.
 // The parent prints how waitpid says the child ended, and whether SIGCHLD came. In "kill"
 // mode the child first forks a grandchild, which must then be the orphan of pid 1 (this
 // program): the parent kills it and waits for it as its own child.
