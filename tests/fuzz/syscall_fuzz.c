@@ -285,9 +285,9 @@ static int tame(long nr, uint64_t *a, uint64_t *r) {
     // PR_SET_SECCOMP (22) and PR_SET_MM (35) could end or wreck the worker.
     return a[0] != 22 && a[0] != 35;
   case SYS_fallocate:
-    // An in-memory file commits every page of a fallocate at once, and /tmp has no size
-    // limit yet (issue 10, finding 6: a 2^40-byte fallocate committed 21 GiB of host memory
-    // before it was stopped). Until in-memory mounts are limited, keep the range small.
+    // An in-memory file commits every page of a fallocate at once (as tmpfs does), up to the
+    // sandbox's memory budget (half of RAM by default, docs/decisions.md D17): keep the
+    // range small so that the run's seconds are not spent filling it.
     a[3] %= 64UL << 20;
     return 1;
   case SYS_ptrace:
