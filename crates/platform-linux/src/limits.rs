@@ -257,13 +257,14 @@ impl MemoryLimit {
     }
 
     /// In the sandbox's process: enter the memory cgroup (if it has its own directory).
-    /// Returns why the host does not bound the sandbox's memory as a whole, if it does not.
+    /// Returns why a cgroup that was made could not be entered. Where none could be made
+    /// (`no_cgroup`: an ordinary user) nothing is said: each process's `RLIMIT_AS` and the
+    /// files budget bound memory as before (SECURITY.md, "Resource limits").
     pub fn apply(mut self) -> Option<String> {
         drop(self.events.take());
         match self.cgroup.take().map(HostCgroup::enter) {
-            Some(Ok(())) => None,
             Some(Err(e)) => Some(format!("entering the memory cgroup: {e}")),
-            None => self.no_cgroup.take(),
+            _ => None,
         }
     }
 }
