@@ -72,7 +72,9 @@ fn user_namespaces_work(prefix: &[&str]) -> bool {
 }
 
 /// Run, as `prefix` says, a shell that opens `secret` on fd 7 without close-on-exec and
-/// execs `meridian run -- /bin/busybox cat`: the runner's pid is the child's.
+/// execs `meridian run --limit memory=1G -- /bin/busybox cat`: the runner's pid is the
+/// child's. The memory limit gives the run a memory cgroup where one can be made, whose
+/// descriptors the sandbox must not hold.
 fn start(prefix: &[&str], secret: &Path) -> Child {
     let meridian = common::meridian_bin();
     let argv = [
@@ -83,6 +85,8 @@ fn start(prefix: &[&str], secret: &Path) -> Child {
         secret.to_str().expect("UTF-8 temp path"),
         meridian.to_str().expect("UTF-8 binary path"),
         "run",
+        "--limit",
+        "memory=1G",
         "--",
         "/bin/busybox",
         "cat",
