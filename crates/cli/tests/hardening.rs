@@ -1132,7 +1132,11 @@ fn memory_is_bounded_for_the_whole_sandbox() {
     let read = |f: &str| std::fs::read_to_string(cgroup.join(f)).map(|s| s.trim().to_string());
     assert_eq!(read(limit_file).unwrap(), BOUND.to_string(), "{limit_file}");
     if let Ok(swap) = read(swap_file) {
-        let want = if swap_file == "memory.swap.max" { 0 } else { BOUND };
+        let want = if swap_file == "memory.swap.max" {
+            0
+        } else {
+            BOUND
+        };
         assert_eq!(swap, want.to_string(), "{swap_file}");
     }
     writeln!(stdin, "go").expect("start the children");
@@ -1143,7 +1147,9 @@ fn memory_is_bounded_for_the_whole_sandbox() {
     writeln!(stdin, "end").expect("release the children");
     drop(stdin);
     let mut rest = String::new();
-    stdout.read_to_string(&mut rest).expect("the guest's summary");
+    stdout
+        .read_to_string(&mut rest)
+        .expect("the guest's summary");
     let status = child.wait().expect("wait for the runner");
     let mut stderr = String::new();
     let _ = child
@@ -1165,7 +1171,9 @@ fn memory_is_bounded_for_the_whole_sandbox() {
         panic!("the guest's summary: {rest}");
     };
     assert!(
-        touched + killed + enomem >= 8 && killed + enomem > 0 && u64::from(touched) * (48 << 20) <= BOUND,
+        touched + killed + enomem >= 8
+            && killed + enomem > 0
+            && u64::from(touched) * (48 << 20) <= BOUND,
         "the children: {rest}"
     );
     if killed > 0 {

@@ -41,10 +41,10 @@
 //!   sysctl or by a container's seccomp profile): what is missing comes back as
 //!   [`Unavailable`], one line each, and the sandbox runs without it.
 //!
-//! Resource limits ([`crate::limits`]): in [`isolate`], a pids cgroup is prepared before the
-//! namespaces and entered by the sandbox's process after the pid namespace's fork, and
-//! `RLIMIT_NPROC` is set there, in the new user namespace, so that the host bounds the
-//! sandbox's tasks; [`limit_resources`], just before the filter, sets the policy's host
+//! Resource limits ([`crate::limits`]): in [`isolate`], a pids cgroup (and with a memory
+//! limit a memory cgroup) is prepared before the namespaces and entered by the sandbox's
+//! process after the pid namespace's fork, and `RLIMIT_NPROC` is set there, in the new user
+//! namespace, so that the host bounds the sandbox's tasks (and memory); [`limit_resources`], just before the filter, sets the policy's host
 //! rlimits (never above what the runner inherited). `RLIMIT_AS` is not set for the runner:
 //! it counts the 64 TiB reservation of the guest range (the library OS enforces the guest's).
 
@@ -198,12 +198,12 @@ pub(crate) fn isolate(
             .flatten()
             .map(|c| c.supervisor_side())
             .collect();
-        let oom = memory
-            .events
-            .as_ref()
-            .map(std::os::fd::AsRawFd::as_raw_fd);
+        let oom = memory.events.as_ref().map(std::os::fd::AsRawFd::as_raw_fd);
         if let Err(source) = crate::supervisor::enter(&cgroups, oom) {
-            for c in [tasks.cgroup.take(), memory.cgroup.take()].into_iter().flatten() {
+            for c in [tasks.cgroup.take(), memory.cgroup.take()]
+                .into_iter()
+                .flatten()
+            {
                 c.discard();
             }
             return Err(SetupError::Host {
@@ -212,7 +212,10 @@ pub(crate) fn isolate(
             });
         }
     } else {
-        for c in [tasks.cgroup.take(), memory.cgroup.take()].into_iter().flatten() {
+        for c in [tasks.cgroup.take(), memory.cgroup.take()]
+            .into_iter()
+            .flatten()
+        {
             c.discard();
         }
         let why = "it needs the pid namespace, whose supervisor removes it";

@@ -184,7 +184,6 @@ impl TaskLimit {
     }
 }
 
-
 /// Memory the host allows the sandbox beyond the policy's `memory`: the runner's own pages
 /// in each of its host processes (measured: about 1.3 MiB for one process running busybox,
 /// about 280 KiB more per further process: page tables, the runner's stacks and heap, the
@@ -217,17 +216,14 @@ impl MemoryLimit {
         let Some(memory) = memory else { return none };
         let limit = memory.saturating_add(MEMORY_ALLOWANCE);
         let made = match own_cgroup("memory") {
-            Ok((parent, true))
-                if tasks
-                    .cgroup
-                    .as_ref()
-                    .is_some_and(|c| c.parent == parent) =>
-            {
+            Ok((parent, true)) if tasks.cgroup.as_ref().is_some_and(|c| c.parent == parent) => {
                 // cgroup v2: a process is in one cgroup; the pids cgroup's directory gets the
                 // memory limit too.
                 let dir = tasks.cgroup.as_ref().map(|c| c.parent.join(&c.name_str));
                 match dir {
-                    Some(dir) => write_memory_limits(&dir, limit, true).map(|events| (None, events)),
+                    Some(dir) => {
+                        write_memory_limits(&dir, limit, true).map(|events| (None, events))
+                    }
                     None => Err("no cgroup".into()),
                 }
             }
@@ -274,7 +270,8 @@ impl MemoryLimit {
 /// cgroup's OOM kills.
 fn write_memory_limits(dir: &Path, limit: u64, v2: bool) -> Result<OwnedFd, String> {
     let write = |file: &str, value: u64| {
-        std::fs::write(dir.join(file), value.to_string()).map_err(|e| format!("writing {file}: {e}"))
+        std::fs::write(dir.join(file), value.to_string())
+            .map_err(|e| format!("writing {file}: {e}"))
     };
     let events = if v2 {
         write("memory.max", limit)?;

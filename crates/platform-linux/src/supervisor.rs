@@ -474,12 +474,7 @@ fn reap(child: u32) -> Option<libc::c_int> {
 /// remove the sandbox's cgroups. The child was pid 1 of the pid namespace: its end waited
 /// for every other process of the namespace to be reaped (pid_namespaces(7)), so the
 /// cgroups are empty.
-fn end_like(
-    status: libc::c_int,
-    own: u32,
-    cgroups: &[Removal<'_>],
-    oom_events: Option<i32>,
-) -> ! {
+fn end_like(status: libc::c_int, own: u32, cgroups: &[Removal<'_>], oom_events: Option<i32>) -> ! {
     if let Some(fd) = oom_events {
         let mut buf = [0u8; 512];
         // SAFETY: read(2) into a local buffer of its length.

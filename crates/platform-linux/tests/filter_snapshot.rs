@@ -149,7 +149,8 @@ fn no_volumes_filter() {
 #[test]
 fn supervisor_filter() {
     use meridian_platform_linux::supervisor;
-    let prog = supervisor::filter(4321, 77, &[5, 6], Some(7)).expect("the supervisor's filter assembles");
+    let prog =
+        supervisor::filter(4321, 77, &[5, 6], Some(7)).expect("the supervisor's filter assembles");
     let mut listing = String::from("# the supervisor's calls:\n");
     for c in supervisor::ALLOWLIST {
         listing.push_str(&format!("#   {} [{:?}]\n", c.name, c.arg0));
