@@ -733,24 +733,7 @@ const DEFAULT_GUEST_TASKS: u64 = 1024;
 /// The directory of the pids cgroup that host process `pid` is in, where that is a cgroup of
 /// its own made by Meridian (`meridian-<supervisor pid>`); `None` if it is in none.
 fn meridian_pids_cgroup(pid: u32, supervisor: u32) -> Option<PathBuf> {
-    let cgroups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
-    let name = format!("/meridian-{supervisor}");
-    // v1: "N:pids:PATH"; v2: "0::PATH". The paths are in the test's cgroup namespace.
-    let (dirs, path): (&[&str], &str) = cgroups.lines().find_map(|l| {
-        let mut f = l.splitn(3, ':');
-        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-        if controllers.split(',').any(|c| c == "pids") {
-            Some((&["/sys/fs/cgroup/pids"][..], path))
-        } else if controllers.is_empty() {
-            Some((&["/sys/fs/cgroup", "/sys/fs/cgroup/unified"][..], path))
-        } else {
-            None
-        }
-        .filter(|(_, p)| p.ends_with(&name))
-    })?;
-    dirs.iter()
-        .map(|d| PathBuf::from(format!("{d}{path}")))
-        .find(|dir| dir.join("pids.max").exists())
+    meridian_cgroup(pid, supervisor, "pids", "pids.max")
 }
 
 /// `pids.max` of [`meridian_pids_cgroup`].
