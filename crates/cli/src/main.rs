@@ -378,7 +378,8 @@ fn run(args: RunArgs) -> Result<std::convert::Infallible> {
     // the volumes.
     let release = host_release();
     let guest_tasks = guest_tasks(&policy, &inherited);
-    let platform = LinuxPlatform::new(&volumes, guest_tasks)?.allow_jit(policy.jit);
+    let platform =
+        LinuxPlatform::new(&volumes, guest_tasks, policy.limits.memory)?.allow_jit(policy.jit);
     let platform: &'static LinuxPlatform = Box::leak(Box::new(platform));
     let config = meridian_shim::Config {
         trace: policy.log == LogLevel::Trace,

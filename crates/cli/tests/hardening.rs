@@ -72,7 +72,9 @@ fn user_namespaces_work(prefix: &[&str]) -> bool {
 }
 
 /// Run, as `prefix` says, a shell that opens `secret` on fd 7 without close-on-exec and
-/// execs `meridian run -- /bin/busybox cat`: the runner's pid is the child's.
+/// execs `meridian run --limit memory=1G -- /bin/busybox cat`: the runner's pid is the
+/// child's. The memory limit gives the run a memory cgroup where one can be made, whose
+/// descriptors the sandbox must not hold.
 fn start(prefix: &[&str], secret: &Path) -> Child {
     let meridian = common::meridian_bin();
     let argv = [
@@ -83,6 +85,8 @@ fn start(prefix: &[&str], secret: &Path) -> Child {
         secret.to_str().expect("UTF-8 temp path"),
         meridian.to_str().expect("UTF-8 binary path"),
         "run",
+        "--limit",
+        "memory=1G",
         "--",
         "/bin/busybox",
         "cat",
@@ -223,7 +227,8 @@ fn check_descriptors(pid: u32, secret: &Path) {
 /// The supervisor (`meridian`'s own process, outside the pid namespace): no_new_privs, its
 /// own filter, one thread, no stdin or stdout and nothing inherited (stderr for its one
 /// message, the write end of the pipe by which its child learns that it is there, and
-/// where it made one for the sandbox, the directory holding the pids cgroup); and the
+/// where it made them for the sandbox, the directories holding the pids and memory cgroups
+/// and the memory cgroup's OOM count); and the
 /// sandbox's process is pid 1 of its namespace.
 fn check_supervisor(supervisor: u32, sandbox: u32) {
     let status = std::fs::read_to_string(format!("/proc/{supervisor}/status")).unwrap();
@@ -248,12 +253,12 @@ fn check_supervisor(supervisor: u32, sandbox: u32) {
         .count();
     assert_eq!(fds.len(), 2 + cgroup_dir, "{fds:#?}");
     assert!(
-        cgroup_dir <= 1
+        cgroup_dir <= 3
             && fds.iter().any(|f| f.starts_with("2 -> "))
             && fds
                 .iter()
                 .any(|f| f.contains(" -> pipe:[") && !f.starts_with("2 ")),
-        "the supervisor holds stderr, its pipe and the pids cgroup's directory only: {fds:#?}"
+        "the supervisor holds stderr, its pipe and the cgroups' descriptors only: {fds:#?}"
     );
     let theirs = std::fs::read_link(format!("/proc/{supervisor}/ns/pid")).unwrap();
     let ours = std::fs::read_link("/proc/self/ns/pid").unwrap();
@@ -728,24 +733,7 @@ const DEFAULT_GUEST_TASKS: u64 = 1024;
 /// The directory of the pids cgroup that host process `pid` is in, where that is a cgroup of
 /// its own made by Meridian (`meridian-<supervisor pid>`); `None` if it is in none.
 fn meridian_pids_cgroup(pid: u32, supervisor: u32) -> Option<PathBuf> {
-    let cgroups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
-    let name = format!("/meridian-{supervisor}");
-    // v1: "N:pids:PATH"; v2: "0::PATH". The paths are in the test's cgroup namespace.
-    let (dirs, path): (&[&str], &str) = cgroups.lines().find_map(|l| {
-        let mut f = l.splitn(3, ':');
-        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-        if controllers.split(',').any(|c| c == "pids") {
-            Some((&["/sys/fs/cgroup/pids"][..], path))
-        } else if controllers.is_empty() {
-            Some((&["/sys/fs/cgroup", "/sys/fs/cgroup/unified"][..], path))
-        } else {
-            None
-        }
-        .filter(|(_, p)| p.ends_with(&name))
-    })?;
-    dirs.iter()
-        .map(|d| PathBuf::from(format!("{d}{path}")))
-        .find(|dir| dir.join("pids.max").exists())
+    meridian_cgroup(pid, supervisor, "pids", "pids.max")
 }
 
 /// `pids.max` of [`meridian_pids_cgroup`].
@@ -1041,4 +1029,145 @@ fn a_child_that_dies_outside_the_library_os_is_a_zombie_as_nobody() {
     };
     check_child_host_death(&nobody, ChildDeath::Killed);
     check_child_host_death(&nobody, ChildDeath::RefusedCall);
+}
+
+/// The directory of the cgroup of `controller` that host process `pid` is in, where it is
+/// one made by Meridian (`meridian-<supervisor pid>`) that has `file`; `None` if none.
+fn meridian_cgroup(pid: u32, supervisor: u32, controller: &str, file: &str) -> Option<PathBuf> {
+    let cgroups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    let name = format!("/meridian-{supervisor}");
+    let v1 = format!("/sys/fs/cgroup/{controller}");
+    cgroups.lines().find_map(|l| {
+        let mut f = l.splitn(3, ':');
+        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+        let dirs: Vec<&str> = if controllers.split(',').any(|c| c == controller) {
+            vec![&v1]
+        } else if controllers.is_empty() {
+            vec!["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]
+        } else {
+            return None;
+        };
+        if !path.ends_with(&name) {
+            return None;
+        }
+        dirs.iter()
+            .map(|d| PathBuf::from(format!("{d}{path}")))
+            .find(|dir| dir.join(file).exists())
+    })
+}
+
+/// The memory the host allows the sandbox beyond `--limit memory`
+/// (crates/platform-linux/src/limits.rs, `MEMORY_ALLOWANCE`).
+const MEMORY_ALLOWANCE: u64 = 64 << 20;
+
+/// Anonymous memory resident in host process `pid` (`RssAnon`), bytes.
+fn rss_anon(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("RssAnon:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb << 10)
+}
+
+/// Eight guest processes each touch 48 MiB (tests/hardening/memory_hog.c) under
+/// `--limit memory=128M`: each fits its own RLIMIT_AS, but as root the sandbox's memory
+/// cgroup (read from outside: its limit is 128 MiB plus the allowance, swap included) keeps
+/// them together within that bound, the kernel's OOM killer ends some (the guest sees them
+/// killed by SIGKILL), Meridian says so in one line, and the cgroup is gone afterwards.
+#[test]
+fn memory_is_bounded_for_the_whole_sandbox() {
+    if common::own_uid() != 0 || !user_namespaces_work(&[]) {
+        eprintln!("note: needs root and a pid namespace (the memory cgroup); skipped");
+        return;
+    }
+    const MEMORY: u64 = 128 << 20;
+    const BOUND: u64 = MEMORY + MEMORY_ALLOWANCE;
+    let bin = build_guest("memory_hog");
+    let mount = format!("{}:/t:ro", bin.display());
+    let mut child = Command::new(common::meridian_bin())
+        .args(["run", "--mount", &mount, "--limit", "memory=128M", "--"])
+        .arg("/t/memory_hog")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the runner");
+    let (pid, _) = wait_for_lock_down(&mut child, true);
+    let ns = pid_namespace_of(pid).expect("the sandbox's pid namespace");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's first line");
+    assert_eq!(line, "ready\n");
+    let cgroup = meridian_cgroup(pid, child.id(), "memory", "memory.limit_in_bytes")
+        .map(|d| (d, "memory.limit_in_bytes", "memory.memsw.limit_in_bytes"))
+        .or_else(|| {
+            meridian_cgroup(pid, child.id(), "memory", "memory.max")
+                .map(|d| (d, "memory.max", "memory.swap.max"))
+        });
+    let Some((cgroup, limit_file, swap_file)) = cgroup else {
+        let _ = child.kill();
+        panic!("as root the sandbox is in a memory cgroup of its own");
+    };
+    let read = |f: &str| std::fs::read_to_string(cgroup.join(f)).map(|s| s.trim().to_string());
+    assert_eq!(read(limit_file).unwrap(), BOUND.to_string(), "{limit_file}");
+    if let Ok(swap) = read(swap_file) {
+        let want = if swap_file == "memory.swap.max" {
+            0
+        } else {
+            BOUND
+        };
+        assert_eq!(swap, want.to_string(), "{swap_file}");
+    }
+    writeln!(stdin, "go").expect("start the children");
+    line.clear();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's count");
+    // Every child that was not killed holds its 48 MiB now.
+    let resident: u64 = processes_in(&ns).into_iter().map(rss_anon).sum();
+    writeln!(stdin, "end").expect("release the children");
+    drop(stdin);
+    let mut rest = String::new();
+    stdout
+        .read_to_string(&mut rest)
+        .expect("the guest's summary");
+    let status = child.wait().expect("wait for the runner");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .map(|mut e| e.read_to_string(&mut stderr));
+    wait_until_empty(&ns, "the memory hog");
+    eprintln!("guest: {line}{rest}host: {resident} bytes of anonymous memory resident");
+    assert_eq!(common::exit_code(status), 0, "stderr:\n{stderr}");
+    assert!(
+        resident <= BOUND,
+        "the sandbox held {resident} bytes, past --limit memory=128M plus the allowance"
+    );
+    let counts: Vec<u32> = rest
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [touched, killed, enomem] = counts[..] else {
+        panic!("the guest's summary: {rest}");
+    };
+    assert!(
+        touched + killed + enomem >= 8
+            && killed + enomem > 0
+            && u64::from(touched) * (48 << 20) <= BOUND,
+        "the children: {rest}"
+    );
+    if killed > 0 {
+        assert!(
+            stderr.contains("meridian: the sandbox reached its host memory limit (--limit memory plus the runner's allowance): the kernel killed "),
+            "stderr:\n{stderr}"
+        );
+    }
+    assert!(
+        !cgroup.exists(),
+        "the supervisor removes the sandbox's memory cgroup {}",
+        cgroup.display()
+    );
 }

@@ -41,10 +41,10 @@
 //!   sysctl or by a container's seccomp profile): what is missing comes back as
 //!   [`Unavailable`], one line each, and the sandbox runs without it.
 //!
-//! Resource limits ([`crate::limits`]): in [`isolate`], a pids cgroup is prepared before the
-//! namespaces and entered by the sandbox's process after the pid namespace's fork, and
-//! `RLIMIT_NPROC` is set there, in the new user namespace, so that the host bounds the
-//! sandbox's tasks; [`limit_resources`], just before the filter, sets the policy's host
+//! Resource limits ([`crate::limits`]): in [`isolate`], a pids cgroup (and with a memory
+//! limit a memory cgroup) is prepared before the namespaces and entered by the sandbox's
+//! process after the pid namespace's fork, and `RLIMIT_NPROC` is set there, in the new user
+//! namespace, so that the host bounds the sandbox's tasks (and memory); [`limit_resources`], just before the filter, sets the policy's host
 //! rlimits (never above what the runner inherited). `RLIMIT_AS` is not set for the runner:
 //! it counts the 64 TiB reservation of the guest range (the library OS enforces the guest's).
 
@@ -159,6 +159,7 @@ pub(crate) fn close_inherited_fds() -> std::io::Result<()> {
 pub(crate) fn isolate(
     volume_dirs: &[HostDir],
     guest_tasks: u64,
+    guest_memory: Option<u64>,
 ) -> Result<(Vec<HostDir>, Vec<Unavailable>), SetupError> {
     if let Some(threads) = thread_count()
         && threads != 1
@@ -180,6 +181,7 @@ pub(crate) fn isolate(
     let mut missing = Vec::new();
     // Before the namespaces: the cgroup tree is reached through the host's paths.
     let mut tasks = crate::limits::TaskLimit::prepare(guest_tasks);
+    let mut memory = crate::limits::MemoryLimit::prepare(guest_memory, &tasks);
     let user = enter_user_namespace();
     let user_ok = user.is_ok();
     missing.extend(user.err());
@@ -189,11 +191,19 @@ pub(crate) fn isolate(
     let supervised = entered & libc::CLONE_NEWPID != 0;
     if supervised {
         // Returns in the sandbox's first process, pid 1 of the new namespace; the parent
-        // stays outside as the supervisor (and removes the pids cgroup at the end). Before
-        // the jail: the supervisor needs none of it.
-        let cgroup = tasks.cgroup.as_ref().map(|c| c.supervisor_side());
-        if let Err(source) = crate::supervisor::enter(cgroup) {
-            if let Some(c) = tasks.cgroup.take() {
+        // stays outside as the supervisor (and removes the cgroups at the end). Before the
+        // jail: the supervisor needs none of it.
+        let cgroups: Vec<_> = [tasks.cgroup.as_ref(), memory.cgroup.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|c| c.supervisor_side())
+            .collect();
+        let oom = memory.events.as_ref().map(std::os::fd::AsRawFd::as_raw_fd);
+        if let Err(source) = crate::supervisor::enter(&cgroups, oom) {
+            for c in [tasks.cgroup.take(), memory.cgroup.take()]
+                .into_iter()
+                .flatten()
+            {
                 c.discard();
             }
             return Err(SetupError::Host {
@@ -201,12 +211,27 @@ pub(crate) fn isolate(
                 source,
             });
         }
-    } else if let Some(c) = tasks.cgroup.take() {
-        c.discard();
-        tasks.no_cgroup = Some("it needs the pid namespace, whose supervisor removes it".into());
+    } else {
+        for c in [tasks.cgroup.take(), memory.cgroup.take()]
+            .into_iter()
+            .flatten()
+        {
+            c.discard();
+        }
+        let why = "it needs the pid namespace, whose supervisor removes it";
+        tasks.no_cgroup = Some(why.into());
+        if guest_memory.is_some() {
+            memory.no_cgroup = Some(why.into());
+            memory.events = None;
+        }
     }
     missing.extend(tasks.apply(user_ok, supervised).map(|why| Unavailable {
         what: "host limit on the sandbox's tasks".into(),
+        why,
+        plural: false,
+    }));
+    missing.extend(memory.apply().map(|why| Unavailable {
+        what: "host limit on the sandbox's memory as a whole (each process has RLIMIT_AS)".into(),
         why,
         plural: false,
     }));

@@ -199,10 +199,13 @@ impl LinuxPlatform {
     ///
     /// `guest_tasks` is how many tasks (threads included) the guest may have at once; the
     /// host bounds the sandbox's tasks at that plus [`limits::SPARE_TASKS`] where it can
-    /// ([`limits::TaskLimit`]).
+    /// ([`limits::TaskLimit`]). `guest_memory` is the policy's memory limit, if any; the
+    /// host bounds the whole sandbox's memory at that plus [`limits::MEMORY_ALLOWANCE`]
+    /// where it can ([`limits::MemoryLimit`]).
     pub fn new(
         volume_dirs: &[host::HostDir],
         guest_tasks: u64,
+        guest_memory: Option<u64>,
     ) -> Result<LinuxPlatform, SetupError> {
         // SAFETY: the caller starts the platform while the process has one thread (`harden`
         // checks it a few lines below, before anything else relies on it).
@@ -247,7 +250,7 @@ impl LinuxPlatform {
         if cpus > 1 {
             threads::WAIT_SPINS.store(threads::SPINS_BEFORE_SLEEP, Ordering::Relaxed);
         }
-        let (volume_dirs, mut missing) = harden::isolate(volume_dirs, guest_tasks)?;
+        let (volume_dirs, mut missing) = harden::isolate(volume_dirs, guest_tasks, guest_memory)?;
         // After the jail (the placeholders are descriptors of its root), before anything the
         // guest may name is opened: volume descriptors are numbered from the floor up.
         fd_floor::reserve_below_floor()

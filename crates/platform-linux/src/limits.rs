@@ -26,6 +26,14 @@
 //!     before anything of the guest runs; the supervisor, outside it, removes it once the
 //!     sandbox has ended. Creating one needs write access to the cgroup tree: root, or a
 //!     delegated cgroup v2 subtree.
+//! - [`MemoryLimit`]: where the policy sets `memory`, a memory cgroup made the same way (a
+//!   child of the runner's own cgroup in the `memory` hierarchy; under cgroup v2 the same
+//!   directory as the pids cgroup) bounds everything the sandbox's host processes commit:
+//!   guest memory, the runner's own, and the shared kernel heap's pages that they touch (in-
+//!   memory file data), at the policy's `memory` plus [`MEMORY_ALLOWANCE`]; swap is bounded
+//!   too where the host accounts it (`memory.memsw.limit_in_bytes`, `memory.swap.max`).
+//!   Without one (an ordinary user) only the per-process `RLIMIT_AS` and the files budget
+//!   bound memory (SECURITY.md, "Resource limits").
 
 use std::ffi::CString;
 use std::io::Write;
@@ -125,7 +133,7 @@ pub(crate) struct TaskLimit {
     /// Tasks of the sandbox the host allows: the guest's plus [`SPARE_TASKS`].
     pub tasks: u64,
     /// The pids cgroup, until the sandbox's process has entered it.
-    pub cgroup: Option<PidsCgroup>,
+    pub cgroup: Option<HostCgroup>,
     /// Why no pids cgroup could be made.
     pub no_cgroup: Option<String>,
 }
@@ -136,7 +144,7 @@ impl TaskLimit {
     /// through the host's paths).
     pub fn prepare(guest_tasks: u64) -> TaskLimit {
         let tasks = guest_tasks.saturating_add(SPARE_TASKS);
-        let (cgroup, no_cgroup) = match PidsCgroup::create(tasks) {
+        let (cgroup, no_cgroup) = match HostCgroup::create("pids", &[("pids.max", tasks, true)]) {
             Ok(c) => (Some(c), None),
             Err(e) => (None, Some(e)),
         };
@@ -155,7 +163,7 @@ impl TaskLimit {
     pub fn apply(mut self, own_user_namespace: bool, supervised: bool) -> Option<String> {
         let mut holds = false;
         let mut why = Vec::new();
-        match self.cgroup.take().map(PidsCgroup::enter) {
+        match self.cgroup.take().map(HostCgroup::enter) {
             Some(Ok(())) => holds = true,
             Some(Err(e)) => why.push(format!("entering the pids cgroup: {e}")),
             None => why.extend(self.no_cgroup.take().map(|e| format!("pids cgroup: {e}"))),
@@ -176,7 +184,115 @@ impl TaskLimit {
     }
 }
 
-/// The directory holding the sandbox's pids cgroup and its name, for
+/// Memory the host allows the sandbox beyond the policy's `memory`: the runner's own pages
+/// in each of its host processes (measured: about 1.3 MiB for one process running busybox,
+/// about 280 KiB more per further process: page tables, the runner's stacks and heap, the
+/// copies a fork makes of pages it writes), and the kernel heap's metadata. 64 MiB covers
+/// about 200 processes beside a guest that uses all of `memory`.
+pub const MEMORY_ALLOWANCE: u64 = 64 << 20;
+
+/// The host's bound on the sandbox's memory, set up in [`crate::harden::isolate`].
+pub(crate) struct MemoryLimit {
+    /// The memory cgroup, until the sandbox's process has entered it (`None` also where it
+    /// is the pids cgroup's own directory, under cgroup v2).
+    pub cgroup: Option<HostCgroup>,
+    /// `memory.oom_control` (v1) or `memory.events` (v2) of the cgroup, for the supervisor.
+    pub events: Option<OwnedFd>,
+    /// Why no memory cgroup could be made (`None` also when the policy sets no memory).
+    pub no_cgroup: Option<String>,
+}
+
+impl MemoryLimit {
+    /// Prepare the bound for a guest of `memory` bytes (`None`: no bound): a memory cgroup
+    /// where this process may make one, or the pids cgroup's directory where that is the
+    /// same cgroup v2 directory. Call before any namespace is entered, after
+    /// [`TaskLimit::prepare`].
+    pub fn prepare(memory: Option<u64>, tasks: &TaskLimit) -> MemoryLimit {
+        let none = MemoryLimit {
+            cgroup: None,
+            events: None,
+            no_cgroup: None,
+        };
+        let Some(memory) = memory else { return none };
+        let limit = memory.saturating_add(MEMORY_ALLOWANCE);
+        let made = match own_cgroup("memory") {
+            Ok((parent, true)) if tasks.cgroup.as_ref().is_some_and(|c| c.parent == parent) => {
+                // cgroup v2: a process is in one cgroup; the pids cgroup's directory gets the
+                // memory limit too.
+                let dir = tasks.cgroup.as_ref().map(|c| c.parent.join(&c.name_str));
+                match dir {
+                    Some(dir) => {
+                        write_memory_limits(&dir, limit, true).map(|events| (None, events))
+                    }
+                    None => Err("no cgroup".into()),
+                }
+            }
+            Ok(_) => HostCgroup::create("memory", &[]).and_then(|c| {
+                let dir = c.parent.join(&c.name_str);
+                match write_memory_limits(&dir, limit, c.v2) {
+                    Ok(events) => Ok((Some(c), events)),
+                    Err(e) => {
+                        c.discard();
+                        Err(e)
+                    }
+                }
+            }),
+            Err(e) => Err(e),
+        };
+        match made {
+            Ok((cgroup, events)) => MemoryLimit {
+                cgroup,
+                events: Some(events),
+                no_cgroup: None,
+            },
+            Err(e) => MemoryLimit {
+                no_cgroup: Some(e),
+                ..none
+            },
+        }
+    }
+
+    /// In the sandbox's process: enter the memory cgroup (if it has its own directory).
+    /// Returns why a cgroup that was made could not be entered. Where none could be made
+    /// (`no_cgroup`: an ordinary user) nothing is said: each process's `RLIMIT_AS` and the
+    /// files budget bound memory as before (SECURITY.md, "Resource limits").
+    pub fn apply(mut self) -> Option<String> {
+        drop(self.events.take());
+        match self.cgroup.take().map(HostCgroup::enter) {
+            Some(Err(e)) => Some(format!("entering the memory cgroup: {e}")),
+            _ => None,
+        }
+    }
+}
+
+/// Write the memory limit `limit` (and the same bound on memory plus swap, where the host
+/// accounts swap) into cgroup directory `dir`; return the opened file that counts the
+/// cgroup's OOM kills.
+fn write_memory_limits(dir: &Path, limit: u64, v2: bool) -> Result<OwnedFd, String> {
+    let write = |file: &str, value: u64| {
+        std::fs::write(dir.join(file), value.to_string())
+            .map_err(|e| format!("writing {file}: {e}"))
+    };
+    let events = if v2 {
+        write("memory.max", limit)?;
+        if dir.join("memory.swap.max").exists() {
+            write("memory.swap.max", 0)?;
+        }
+        "memory.events"
+    } else {
+        write("memory.limit_in_bytes", limit)?;
+        // Memory plus swap, which must not be below the memory limit: written after it.
+        if dir.join("memory.memsw.limit_in_bytes").exists() {
+            write("memory.memsw.limit_in_bytes", limit)?;
+        }
+        "memory.oom_control"
+    };
+    std::fs::File::open(dir.join(events))
+        .map(OwnedFd::from)
+        .map_err(|e| format!("opening {events}: {e}"))
+}
+
+/// The directory holding one of the sandbox's cgroups and its name, for
 /// `unlinkat(dir, name, AT_REMOVEDIR)` once the sandbox has ended (the jail leaves no path
 /// to it).
 struct CgroupRemoval {
@@ -186,46 +302,62 @@ struct CgroupRemoval {
     pub name: CString,
 }
 
-/// A pids cgroup made for the sandbox: `pids.max` is written, nobody is in it yet.
-pub(crate) struct PidsCgroup {
+/// A cgroup made for the sandbox: its limits are written, nobody is in it yet.
+pub(crate) struct HostCgroup {
     /// `cgroup.procs`, opened for writing while the runner still sees the host's cgroup
     /// tree with its host credentials.
     procs: std::fs::File,
     removal: CgroupRemoval,
+    /// The parent cgroup's path, the cgroup's name in it, and whether it is cgroup v2.
+    parent: PathBuf,
+    name_str: String,
+    v2: bool,
 }
 
-impl PidsCgroup {
-    /// Make `meridian-<pid>` beside nothing else, under this process's own pids cgroup,
-    /// with `pids.max` = `tasks`.
-    fn create(tasks: u64) -> Result<PidsCgroup, String> {
-        let parent = own_pids_cgroup()?;
+impl HostCgroup {
+    /// Make `meridian-<pid>` under this process's own cgroup in the hierarchy of
+    /// `controller`, and write each `(file, value, required)` of `limits` into it (a file
+    /// that is not there is an error if `required`).
+    fn create(controller: &str, limits: &[(&str, u64, bool)]) -> Result<HostCgroup, String> {
+        let (parent, v2) = own_cgroup(controller)?;
         // SAFETY: getpid has no preconditions.
         let name = format!("meridian-{}", unsafe { libc::getpid() });
         let path = parent.join(&name);
         std::fs::create_dir(&path).map_err(|e| format!("mkdir {}: {e}", path.display()))?;
         let made = (|| {
-            if !path.join("pids.max").exists() {
+            if v2
+                && !std::fs::read_to_string(path.join("cgroup.controllers"))
+                    .is_ok_and(|c| c.split_whitespace().any(|c| c == controller))
+            {
                 // cgroup v2 gives a child the controllers of its parent's
                 // cgroup.subtree_control only; Meridian changes nothing outside its own.
                 return Err(format!(
-                    "the pids controller is not enabled for the children of {} (cgroup.subtree_control)",
+                    "the {controller} controller is not enabled for the children of {} (cgroup.subtree_control)",
                     parent.display()
                 ));
             }
-            std::fs::write(path.join("pids.max"), tasks.to_string())
-                .map_err(|e| format!("writing pids.max: {e}"))?;
+            for &(file, value, required) in limits {
+                if !required && !path.join(file).exists() {
+                    continue;
+                }
+                std::fs::write(path.join(file), value.to_string())
+                    .map_err(|e| format!("writing {file}: {e}"))?;
+            }
             let procs = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path.join("cgroup.procs"))
                 .map_err(|e| format!("opening cgroup.procs: {e}"))?;
             let dir = std::fs::File::open(&parent)
                 .map_err(|e| format!("opening {}: {e}", parent.display()))?;
-            Ok(PidsCgroup {
+            Ok(HostCgroup {
                 procs,
                 removal: CgroupRemoval {
                     dir: dir.into(),
                     name: CString::new(name.clone()).map_err(|e| e.to_string())?,
                 },
+                parent: parent.clone(),
+                name_str: name.clone(),
+                v2,
             })
         })();
         if made.is_err() {
@@ -235,7 +367,8 @@ impl PidsCgroup {
     }
 
     /// For the supervisor, after the fork: the raw descriptors of the parent cgroup's
-    /// directory (kept, for [`remove`]) and of `cgroup.procs` (to close), and the name.
+    /// directory (kept, for [`remove_cgroup`]) and of `cgroup.procs` (to close), and the
+    /// name.
     pub fn supervisor_side(&self) -> (i32, &std::ffi::CStr, i32) {
         (
             self.removal.dir.as_raw_fd(),
@@ -271,9 +404,28 @@ fn remove(c: &CgroupRemoval) -> bool {
     remove_cgroup(c.dir.as_raw_fd(), &c.name)
 }
 
-/// The directory of this process's own cgroup in the hierarchy that has the pids
-/// controller: a cgroup v1 `pids` hierarchy, else the cgroup v2 one.
-fn own_pids_cgroup() -> Result<PathBuf, String> {
+/// The OOM kills counted in `text`, the contents of `memory.oom_control` (v1) or
+/// `memory.events` (v2): its line `oom_kill N`. No allocation (the supervisor calls it
+/// under its filter).
+pub fn oom_kills(text: &[u8]) -> u64 {
+    for line in text.split(|&b| b == b'\n') {
+        if let Some(n) = line.strip_prefix(b"oom_kill ") {
+            let mut v: u64 = 0;
+            for &d in n {
+                if !d.is_ascii_digit() {
+                    break;
+                }
+                v = v.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+            }
+            return v;
+        }
+    }
+    0
+}
+
+/// The directory of this process's own cgroup in the hierarchy that has `controller`: a
+/// cgroup v1 hierarchy of it, else the cgroup v2 one; and whether that is cgroup v2.
+fn own_cgroup(controller: &str) -> Result<(PathBuf, bool), String> {
     let cgroups = std::fs::read_to_string("/proc/self/cgroup")
         .map_err(|e| format!("reading /proc/self/cgroup: {e}"))?;
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
@@ -284,7 +436,7 @@ fn own_pids_cgroup() -> Result<PathBuf, String> {
             let mut f = l.splitn(3, ':');
             let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
             let hit = if v1 {
-                controllers.split(',').any(|c| c == "pids")
+                controllers.split(',').any(|c| c == controller)
             } else {
                 controllers.is_empty()
             };
@@ -299,7 +451,7 @@ fn own_pids_cgroup() -> Result<PathBuf, String> {
             let pre: Vec<&str> = pre.split(' ').collect();
             let post: Vec<&str> = post.split(' ').collect();
             let ok = match (v1, post.first()?) {
-                (true, &"cgroup") => post.get(2)?.split(',').any(|o| o == "pids"),
+                (true, &"cgroup") => post.get(2)?.split(',').any(|o| o == controller),
                 (false, &"cgroup2") => true,
                 _ => false,
             };
@@ -315,14 +467,28 @@ fn own_pids_cgroup() -> Result<PathBuf, String> {
         let dir = Path::new(point).join(inside);
         if !v1
             && !std::fs::read_to_string(dir.join("cgroup.controllers"))
-                .is_ok_and(|c| c.split_whitespace().any(|c| c == "pids"))
+                .is_ok_and(|c| c.split_whitespace().any(|c| c == controller))
         {
             return Err(format!(
-                "cgroup v2 has no pids controller at {}",
+                "cgroup v2 has no {controller} controller at {}",
                 dir.display()
             ));
         }
-        return Ok(dir);
+        return Ok((dir, !v1));
     }
-    Err("no cgroup hierarchy with the pids controller is mounted".into())
+    Err(format!(
+        "no cgroup hierarchy with the {controller} controller is mounted"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn oom_kills_are_read_from_either_cgroup_version() {
+        let v1 = b"oom_kill_disable 0\nunder_oom 0\noom_kill 3\n";
+        assert_eq!(super::oom_kills(v1), 3);
+        let v2 = b"low 0\nhigh 0\nmax 12\noom 2\noom_kill 2\noom_group_kill 0\n";
+        assert_eq!(super::oom_kills(v2), 2);
+        assert_eq!(super::oom_kills(b"oom_kill_disable 0\nunder_oom 0\n"), 0);
+    }
 }

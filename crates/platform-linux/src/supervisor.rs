@@ -31,9 +31,13 @@
 //! once directly and once forwarded (the supervisor cannot tell it from a `kill` to its own
 //! pid).
 //!
-//! The sandbox's pids cgroup (crates/platform-linux/src/limits.rs), where one was made: the
-//! child enters it; the supervisor, outside it, keeps the descriptor of the directory that
-//! holds it and removes it (`unlinkat(dir, name, AT_REMOVEDIR)`) once the child has ended.
+//! The sandbox's pids and memory cgroups (crates/platform-linux/src/limits.rs), where they
+//! were made: the child enters them; the supervisor, outside them, keeps the descriptor of
+//! each directory that holds one and removes it (`unlinkat(dir, name, AT_REMOVEDIR)`) once
+//! the child has ended. Before that it reads the memory cgroup's count of OOM kills
+//! (`memory.oom_control` or `memory.events`, opened before the fork: one `read` on that
+//! descriptor) and, if the kernel killed a process of the sandbox for the cgroup's limit,
+//! says so in one line.
 //!
 //! Exit status: the child's exit status; if the child died by signal N, the supervisor
 //! dies by the same signal (it unblocks it and sends it to itself), else exits 128+N, so
@@ -82,9 +86,12 @@ pub enum ArgCheck {
     ChildOrSelf,
     /// Argument 0 equals this constant.
     Equals(u32),
-    /// Argument 0 is the descriptor of the directory holding the sandbox's pids cgroup
+    /// Argument 0 is the descriptor of a directory holding one of the sandbox's cgroups
     /// (none: the call is refused).
     CgroupDir,
+    /// Argument 0 is the descriptor of the memory cgroup's file counting OOM kills (none:
+    /// the call is refused).
+    OomEvents,
 }
 
 /// One call of the supervisor's filter.
@@ -102,7 +109,7 @@ pub struct SupervisorCall {
 
 /// The supervisor's allowlist: everything else kills it (and so, by `PR_SET_PDEATHSIG`,
 /// the sandbox).
-pub const ALLOWLIST: [SupervisorCall; 7] = [
+pub const ALLOWLIST: [SupervisorCall; 8] = [
     SupervisorCall {
         nr: libc::SYS_rt_sigtimedwait as u32,
         name: "rt_sigtimedwait",
@@ -137,7 +144,13 @@ pub const ALLOWLIST: [SupervisorCall; 7] = [
         nr: libc::SYS_unlinkat as u32,
         name: "unlinkat",
         arg0: ArgCheck::CgroupDir,
-        reason: "removing the sandbox's pids cgroup once the sandbox has ended (cgroupfs has no files to unlink, only empty cgroups to remove)",
+        reason: "removing the sandbox's pids and memory cgroups once the sandbox has ended (cgroupfs has no files to unlink, only empty cgroups to remove)",
+    },
+    SupervisorCall {
+        nr: libc::SYS_read as u32,
+        name: "read",
+        arg0: ArgCheck::OomEvents,
+        reason: "reading the memory cgroup's count of OOM kills once the sandbox has ended, to say why it ended",
     },
     SupervisorCall {
         nr: libc::SYS_exit_group as u32,
@@ -154,12 +167,14 @@ const L_KILL: u32 = 2;
 const L_RULE_BASE: u32 = 100;
 
 /// The supervisor's filter for a child with host pid `child` and a supervisor with pid
-/// `own` (both as the supervisor sees them), holding the pids cgroup's directory on
-/// descriptor `cgroup_dir`. Anything not allowed kills the supervisor.
+/// `own` (both as the supervisor sees them), holding the directories of the sandbox's
+/// cgroups on descriptors `cgroup_dirs` and the memory cgroup's OOM count on `oom_events`.
+/// Anything not allowed kills the supervisor.
 pub fn filter(
     child: u32,
     own: u32,
-    cgroup_dir: Option<u32>,
+    cgroup_dirs: &[u32],
+    oom_events: Option<u32>,
 ) -> Result<Vec<SockFilter>, bpf::AsmError> {
     let mut ops = vec![
         Op::Load(data::ARCH),
@@ -178,7 +193,8 @@ pub fn filter(
             ArgCheck::Child => &[child],
             ArgCheck::ChildOrSelf => &[child, own],
             ArgCheck::Equals(v) => &[v],
-            ArgCheck::CgroupDir => cgroup_dir.as_slice(),
+            ArgCheck::CgroupDir => cgroup_dirs,
+            ArgCheck::OomEvents => oom_events.as_slice(),
         };
         ops.push(Op::Jeq(call.nr, To::L(body), To::L(next)));
         ops.push(Op::Label(body));
@@ -209,7 +225,12 @@ pub fn allowlist_markdown() -> String {
             ArgCheck::Child => "arg0 is the child's pid".into(),
             ArgCheck::ChildOrSelf => "arg0 is the child's pid or the supervisor's".into(),
             ArgCheck::Equals(v) => format!("arg0 is {v}"),
-            ArgCheck::CgroupDir => "arg0 is the directory holding the sandbox's pids cgroup".into(),
+            ArgCheck::CgroupDir => {
+                "arg0 is a directory holding one of the sandbox's cgroups".into()
+            }
+            ArgCheck::OomEvents => {
+                "arg0 is the memory cgroup's `memory.oom_control` or `memory.events`".into()
+            }
         };
         out.push_str(&format!("| `{}` | {constraint} | {} |\n", c.name, c.reason));
     }
@@ -238,16 +259,20 @@ fn supervisor_mask() -> libc::sigset_t {
     sigset(&all)
 }
 
-/// The sandbox's pids cgroup as the supervisor sees it: the descriptor of the directory
+/// One of the sandbox's cgroups as the supervisor sees it: the descriptor of the directory
 /// holding it, its name there, and the descriptor of its `cgroup.procs` (which the
 /// supervisor closes: only the child enters).
 pub(crate) type Cgroup<'a> = (i32, &'a std::ffi::CStr, i32);
 
+/// A cgroup to remove at the end: its directory's descriptor and its name.
+type Removal<'a> = (i32, &'a std::ffi::CStr);
+
 /// Fork the sandbox's first process into the pid namespace that the caller entered with
 /// `unshare(CLONE_NEWPID)`. Returns in the child (pid 1 of the namespace); the parent
-/// becomes the supervisor and never returns, and removes `cgroup` once the child has ended.
-/// The caller must have one thread, and keep `cgroup`'s descriptors and name alive.
-pub(crate) fn enter(cgroup: Option<Cgroup<'_>>) -> std::io::Result<()> {
+/// becomes the supervisor and never returns, and removes `cgroups` once the child has ended,
+/// after reading the OOM kills counted on descriptor `oom_events` (which the child closes).
+/// The caller must have one thread, and keep the cgroups' descriptors and names alive.
+pub(crate) fn enter(cgroups: &[Cgroup<'_>], oom_events: Option<i32>) -> std::io::Result<()> {
     let mask = supervisor_mask();
     // SAFETY: sigset_t storage of our own for the old mask.
     let mut old: libc::sigset_t = unsafe { core::mem::zeroed() };
@@ -281,11 +306,12 @@ pub(crate) fn enter(cgroup: Option<Cgroup<'_>>) -> std::io::Result<()> {
         // `cgroup.procs`, which nothing in this process uses any more.
         unsafe {
             libc::close(read_end);
-            if let Some((_, _, procs)) = cgroup {
+            for &(_, _, procs) in cgroups {
                 libc::close(procs);
             }
         }
-        supervise(child as u32, cgroup.map(|(dir, name, _)| (dir, name)));
+        let removals: Vec<Removal<'_>> = cgroups.iter().map(|&(d, n, _)| (d, n)).collect();
+        supervise(child as u32, &removals, oom_events);
     }
     // SAFETY: closing the child's copy of the supervisor's end.
     unsafe { libc::close(write_end) };
@@ -333,9 +359,10 @@ pub(crate) fn enter(cgroup: Option<Cgroup<'_>>) -> std::io::Result<()> {
 }
 
 /// The supervisor: lock down, forward signals, end as the child ends, after removing the
-/// sandbox's pids cgroup (`cgroup`: its directory's descriptor and name). Runs on the only
+/// sandbox's cgroups (`cgroups`: their directories' descriptors and names) and saying
+/// whether the memory cgroup's limit killed a process (`oom_events`). Runs on the only
 /// thread of the parent, right after the fork, with [`supervisor_mask`] blocked.
-fn supervise(child: u32, cgroup: Option<(i32, &std::ffi::CStr)>) -> ! {
+fn supervise(child: u32, cgroups: &[Removal<'_>], oom_events: Option<i32>) -> ! {
     // SAFETY: getpid has no preconditions.
     let own = unsafe { libc::getpid() } as u32;
     // The supervisor never reads the guest's input nor writes its output: a reader of the
@@ -369,7 +396,8 @@ fn supervise(child: u32, cgroup: Option<(i32, &std::ffi::CStr)>) -> ! {
     }
     // Made before the filter: nothing after it may allocate (no brk or mmap).
     let mask = supervisor_mask();
-    let locked = filter(child, own, cgroup.map(|(dir, _)| dir as u32))
+    let dirs: Vec<u32> = cgroups.iter().map(|&(dir, _)| dir as u32).collect();
+    let locked = filter(child, own, &dirs, oom_events.map(|fd| fd as u32))
         .ok()
         .is_some_and(|prog| crate::install_filter(&prog).is_ok());
     if !locked {
@@ -380,7 +408,7 @@ fn supervise(child: u32, cgroup: Option<(i32, &std::ffi::CStr)>) -> ! {
     // The child may have ended already (its SIGCHLD is pending then, but a first look costs
     // nothing).
     if let Some(status) = reap(child) {
-        end_like(status, own, cgroup);
+        end_like(status, own, cgroups, oom_events);
     }
     loop {
         // SAFETY: a zeroed siginfo_t is valid storage for the kernel to fill.
@@ -399,7 +427,7 @@ fn supervise(child: u32, cgroup: Option<(i32, &std::ffi::CStr)>) -> ! {
         } as libc::c_int;
         if sig == libc::SIGCHLD {
             if let Some(status) = reap(child) {
-                end_like(status, own, cgroup);
+                end_like(status, own, cgroups, oom_events);
             }
         } else if sig > 0 && FORWARDED.contains(&sig) && info.si_code != libc::SI_KERNEL {
             // SAFETY: kill(2) of our own child.
@@ -442,14 +470,40 @@ fn reap(child: u32) -> Option<libc::c_int> {
 }
 
 /// End as the child did: its exit status, or death by its signal (128+N if that signal
-/// does not kill); first remove the sandbox's pids cgroup. The child was pid 1 of the pid
-/// namespace: its end waited for every other process of the namespace to be reaped
-/// (pid_namespaces(7)), so the cgroup is empty.
-fn end_like(status: libc::c_int, own: u32, cgroup: Option<(i32, &std::ffi::CStr)>) -> ! {
-    if let Some((dir, name)) = cgroup
-        && !crate::limits::remove_cgroup(dir, name)
-    {
-        say(b"meridian: could not remove the sandbox's pids cgroup\n");
+/// does not kill); first say whether the memory cgroup's limit killed processes, and
+/// remove the sandbox's cgroups. The child was pid 1 of the pid namespace: its end waited
+/// for every other process of the namespace to be reaped (pid_namespaces(7)), so the
+/// cgroups are empty.
+fn end_like(status: libc::c_int, own: u32, cgroups: &[Removal<'_>], oom_events: Option<i32>) -> ! {
+    if let Some(fd) = oom_events {
+        let mut buf = [0u8; 512];
+        // SAFETY: read(2) into a local buffer of its length.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        let kills = usize::try_from(n)
+            .ok()
+            .and_then(|n| buf.get(..n))
+            .map_or(0, crate::limits::oom_kills);
+        if kills > 0 {
+            say(b"meridian: the sandbox reached its host memory limit (--limit memory plus the runner's allowance): the kernel killed ");
+            let mut digits = [0u8; 20];
+            let mut at = digits.len();
+            let mut v = kills;
+            while at > 0 {
+                at -= 1;
+                digits[at] = b'0' + (v % 10) as u8;
+                v /= 10;
+                if v == 0 {
+                    break;
+                }
+            }
+            say(&digits[at..]);
+            say(b" of its processes\n");
+        }
+    }
+    for &(dir, name) in cgroups {
+        if !crate::limits::remove_cgroup(dir, name) {
+            say(b"meridian: could not remove one of the sandbox's cgroups\n");
+        }
     }
     if libc::WIFEXITED(status) {
         // SAFETY: exit_group.
@@ -488,7 +542,7 @@ mod tests {
 
     fn call(nr: i64, arg0: u64) -> u32 {
         let d = crate::filter::seccomp_data(nr as u32, 0, [arg0, 0, 0, 0, 0, 0]);
-        bpf::run(&filter(4321, 77, Some(5)).expect("assembles"), &d)
+        bpf::run(&filter(4321, 77, &[5, 6], Some(7)).expect("assembles"), &d)
     }
 
     #[test]
@@ -508,17 +562,25 @@ mod tests {
         assert_eq!(call(libc::SYS_rt_sigprocmask, 2), kill, "SIG_SETMASK");
         assert_eq!(call(libc::SYS_exit_group, 0), allow);
         assert_eq!(call(libc::SYS_unlinkat, 5), allow);
-        assert_eq!(
-            call(libc::SYS_unlinkat, 4),
-            kill,
-            "unlinkat of another directory"
-        );
-        let no_cgroup = filter(4321, 77, None).expect("assembles");
-        let d = crate::filter::seccomp_data(libc::SYS_unlinkat as u32, 0, [5, 0, 0, 0, 0, 0]);
-        assert_eq!(bpf::run(&no_cgroup, &d), kill, "unlinkat without a cgroup");
+        assert_eq!(call(libc::SYS_unlinkat, 6), allow);
+        for other in [4, 7, (1 << 32) | 5] {
+            assert_eq!(
+                call(libc::SYS_unlinkat, other),
+                kill,
+                "unlinkat of another directory"
+            );
+        }
+        assert_eq!(call(libc::SYS_read, 7), allow);
+        for other in [0, 5, 6, (1 << 32) | 7] {
+            assert_eq!(call(libc::SYS_read, other), kill, "read({other:#x})");
+        }
+        let no_cgroup = filter(4321, 77, &[], None).expect("assembles");
+        for (nr, fd) in [(libc::SYS_unlinkat, 5), (libc::SYS_read, 7)] {
+            let d = crate::filter::seccomp_data(nr as u32, 0, [fd, 0, 0, 0, 0, 0]);
+            assert_eq!(bpf::run(&no_cgroup, &d), kill, "{nr} without a cgroup");
+        }
         assert_eq!(call(libc::SYS_rt_sigtimedwait, 0), allow);
         for nr in [
-            libc::SYS_read,
             libc::SYS_openat,
             libc::SYS_tgkill,
             libc::SYS_ptrace,

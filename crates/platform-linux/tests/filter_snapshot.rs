@@ -143,12 +143,14 @@ fn no_volumes_filter() {
 }
 
 /// The supervisor's filter (crates/platform-linux/src/supervisor.rs), for a child with pid
-/// 4321 and a supervisor with pid 77, holding its pids cgroup's directory on descriptor 5:
-/// seven calls, the pids and constants they may take.
+/// 4321 and a supervisor with pid 77, holding its pids and memory cgroups' directories on
+/// descriptors 5 and 6 and the memory cgroup's OOM count on 7: eight calls, the pids,
+/// descriptors and constants they may take.
 #[test]
 fn supervisor_filter() {
     use meridian_platform_linux::supervisor;
-    let prog = supervisor::filter(4321, 77, Some(5)).expect("the supervisor's filter assembles");
+    let prog =
+        supervisor::filter(4321, 77, &[5, 6], Some(7)).expect("the supervisor's filter assembles");
     let mut listing = String::from("# the supervisor's calls:\n");
     for c in supervisor::ALLOWLIST {
         listing.push_str(&format!("#   {} [{:?}]\n", c.name, c.arg0));
