@@ -301,6 +301,15 @@ fn check_hardened_run(prefix: &[&str], uid: u32, name: &str) {
         ["0", "0"],
         "core dumps off, soft and hard:\n{limits}"
     );
+    // Not dumpable (no core dump through a core_pattern pipe either, no ptrace attach): the
+    // kernel then gives /proc/<pid>'s files to root, where a dumpable runner's are its own.
+    if uid != 0 {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(format!("/proc/{pid}/status"))
+            .expect("the runner's status")
+            .uid();
+        assert_eq!(owner, 0, "the runner (uid {uid}) is dumpable");
+    }
     if userns {
         for ns in NAMESPACES {
             let theirs = std::fs::read_link(format!("/proc/{pid}/ns/{ns}")).unwrap();
@@ -1153,10 +1162,11 @@ fn memory_is_bounded_for_the_whole_sandbox() {
     let [touched, killed, enomem] = counts[..] else {
         panic!("the guest's summary: {rest}");
     };
+    // A child may be killed after it reported its memory touched (the OOM killer picks the
+    // largest), so `touched` and `killed` may overlap; what was resident at once is the
+    // host's figure above.
     assert!(
-        touched + killed + enomem >= 8
-            && killed + enomem > 0
-            && u64::from(touched) * (48 << 20) <= BOUND,
+        touched + killed + enomem >= 8 && killed + enomem > 0,
         "the children: {rest}"
     );
     if killed > 0 {

@@ -153,6 +153,7 @@ fn main() {
         vdso: None,
         features,
         pid,
+        own_pid_namespace: false,
     };
     let default = filter::build(&spec(Features::DEFAULT_POLICY)).expect("filter assembles");
     let all = filter::build(&spec(Features::ALL)).expect("filter assembles");

@@ -548,6 +548,11 @@ pub struct FilterSpec {
     pub features: Features,
     /// The runner's process id: the only thread group it may signal.
     pub pid: u32,
+    /// The runner made the pid namespace it runs in and is its first process (pid 1), so
+    /// every process it can name is one of the sandbox's. A runner that is merely pid 1 of a
+    /// namespace it did not make (a container's entrypoint where `unshare` is refused) is
+    /// not: there pid 1's namespace holds the container's other processes.
+    pub own_pid_namespace: bool,
 }
 
 /// The allowlist for a spec.
@@ -667,7 +672,7 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
                 } else {
                     L_CHAIN_BASE + 8 * i as u32 + j as u32
                 };
-                push_arg_check(&mut ops, check, spec.pid, pass);
+                push_arg_check(&mut ops, check, spec, pass);
                 if pass != tail {
                     ops.push(Op::Label(pass));
                 }
@@ -680,7 +685,7 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
     for (a, used) in volume_fd_tails.iter().enumerate() {
         if *used {
             ops.push(Op::Label(L_VOLUME_FD + a as u32));
-            push_arg_check(&mut ops, ArgRule::Fd(a as u32, VOLUME), spec.pid, L_ALLOW);
+            push_arg_check(&mut ops, ArgRule::Fd(a as u32, VOLUME), spec, L_ALLOW);
         }
     }
     ops.push(Op::Label(L_DENY_OURS));
@@ -696,11 +701,9 @@ pub fn build(spec: &FilterSpec) -> Result<Vec<SockFilter>, crate::bpf::AsmError>
     assemble(&ops)
 }
 
-/// The runner's pid when it is the first process of its own pid namespace.
-const PID_NAMESPACE_INIT: u32 = 1;
-
 /// Emit the check of `arg`: on success jump to `pass`, else to [`L_DENY_OURS`].
-fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32, pass: u32) {
+fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, spec: &FilterSpec, pass: u32) {
+    let pid = spec.pid;
     let (ok, deny) = (To::L(pass), To::L(L_DENY_OURS));
     match arg {
         ArgRule::OwnPid(i) => {
@@ -728,7 +731,7 @@ fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32, pass: u32) {
             ops.push(Op::Load(data::arg_hi(i)));
             ops.push(Op::Jeq(0, To::Next, deny));
             ops.push(Op::Load(data::arg_lo(i)));
-            if pid != PID_NAMESPACE_INIT {
+            if !spec.own_pid_namespace {
                 ops.push(Op::Jeq(pid, ok, deny));
             } else {
                 ops.push(Op::Jeq(pid, ok, To::Next));
@@ -764,7 +767,7 @@ fn push_arg_check(ops: &mut Vec<Op>, arg: ArgRule, pid: u32, pass: u32) {
             ops.push(Op::Load(data::arg_hi(i)));
             ops.push(Op::Jeq(0, ok, deny));
         }
-        ArgRule::Unless(_, inner) => push_arg_check(ops, *inner, pid, pass),
+        ArgRule::Unless(_, inner) => push_arg_check(ops, *inner, spec, pass),
     }
 }
 

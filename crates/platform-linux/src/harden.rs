@@ -152,6 +152,10 @@ pub(crate) fn close_inherited_fds() -> std::io::Result<()> {
     Ok(())
 }
 
+/// Whether [`isolate`] made the pid namespace the runner now runs in (and forked into it).
+pub(crate) static MADE_PID_NAMESPACE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 /// Apply the protections of the module doc, steps 1-4, to the calling thread and so to every
 /// thread it creates later. Fails if the process has more than one thread (namespaces and
 /// Landlock would then miss the others) or if a step that every Linux supports fails; returns
@@ -189,6 +193,7 @@ pub(crate) fn isolate(
     let mount_ok = user_ok && entered & libc::CLONE_NEWNS != 0;
     missing.extend(refused);
     let supervised = entered & libc::CLONE_NEWPID != 0;
+    MADE_PID_NAMESPACE.store(supervised, std::sync::atomic::Ordering::Relaxed);
     if supervised {
         // Returns in the sandbox's first process, pid 1 of the new namespace; the parent
         // stays outside as the supervisor (and removes the cgroups at the end). Before the
@@ -251,6 +256,16 @@ pub(crate) fn isolate(
         });
         volume_dirs.to_vec()
     };
+    // Not dumpable: no core dump at all, also where `core_pattern` pipes to a helper (which
+    // RLIMIT_CORE 0 does not stop: guest code could make the host spawn that root helper at
+    // will by crashing), and no ptrace attach by other processes of the runner's user. Last,
+    // because it makes /proc/self root's, and the user namespace's maps are written there.
+    // SAFETY: prctl(PR_SET_DUMPABLE) takes no pointers.
+    if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) } != 0 {
+        return Err(host_error(
+            "making the process not dumpable (PR_SET_DUMPABLE)",
+        ));
+    }
     Ok((dirs, missing))
 }
 

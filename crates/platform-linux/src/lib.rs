@@ -281,7 +281,12 @@ impl LinuxPlatform {
         // SAFETY: getpid has no preconditions.
         let pid = unsafe { libc::getpid() } as u32;
         HOST_PID.store(pid, Ordering::Relaxed);
-        threads::OWN_PID_NAMESPACE.store(pid == 1, Ordering::Relaxed);
+        // Pid 1 of a namespace the runner made itself, not merely pid 1 (a container's
+        // entrypoint where `unshare` was refused is pid 1 among the container's processes).
+        threads::OWN_PID_NAMESPACE.store(
+            pid == 1 && harden::MADE_PID_NAMESPACE.load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
         Ok(LinuxPlatform {
             volumes,
             text,
@@ -327,6 +332,7 @@ impl LinuxPlatform {
                 jit: self.jit,
             },
             pid: self.pid,
+            own_pid_namespace: threads::OWN_PID_NAMESPACE.load(Ordering::Relaxed),
         }
     }
 

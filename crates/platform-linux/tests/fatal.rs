@@ -39,6 +39,7 @@ fn run_filtered(fail: fn()) -> Outcome {
         vdso: None,
         features: Features::DEFAULT_POLICY,
         pid,
+        own_pid_namespace: false,
     };
     let prog = build(&spec).expect("the filter assembles");
     // SAFETY: the child runs only `fail` under the filter and then `_exit`s.

@@ -15,6 +15,7 @@ fn spec(features: Features) -> FilterSpec {
         vdso: Some((0x7fff_f7fc_1000, 0x7fff_f7fc_3000)),
         features,
         pid: 4242,
+        own_pid_namespace: false,
     }
 }
 

@@ -15,6 +15,7 @@ fn spec() -> FilterSpec {
         vdso: Some((0x7fff_0000_0000, 0x7fff_0000_2000)),
         features: Features::default(),
         pid: 4242,
+        own_pid_namespace: false,
     }
 }
 
@@ -252,6 +253,7 @@ fn ranges_across_a_4gib_boundary() {
         vdso: None,
         features: Features::default(),
         pid: 4242,
+        own_pid_namespace: false,
     };
     let p = build(&s).unwrap();
     let nr = libc::SYS_gettid as u32;
@@ -358,7 +360,12 @@ fn fork_and_kicks_between_processes() {
     let clone = libc::SYS_clone as u32;
     let tgkill = libc::SYS_tgkill as u32;
     let outside = build(&spec()).unwrap();
-    let inside = build(&FilterSpec { pid: 1, ..spec() }).unwrap();
+    let inside = build(&FilterSpec {
+        pid: 1,
+        own_pid_namespace: true,
+        ..spec()
+    })
+    .unwrap();
     for p in [&outside, &inside] {
         assert_eq!(
             run(
@@ -396,6 +403,18 @@ fn fork_and_kicks_between_processes() {
     assert_eq!(
         run(&outside, &seccomp_data(tgkill, ours, [7, 7, 40, 0, 0, 0])),
         libc::SECCOMP_RET_TRAP
+    );
+    // Pid 1 of a namespace the runner did not make (a container's entrypoint where unshare is
+    // refused): the other pids there are not the sandbox's, so no kick reaches them.
+    let borrowed = build(&FilterSpec { pid: 1, ..spec() }).unwrap();
+    assert_eq!(
+        run(&borrowed, &seccomp_data(tgkill, ours, [7, 7, 40, 0, 0, 0])),
+        libc::SECCOMP_RET_TRAP
+    );
+    assert_eq!(
+        run(&borrowed, &seccomp_data(tgkill, ours, [1, 1, 40, 0, 0, 0])),
+        libc::SECCOMP_RET_ALLOW,
+        "its own thread group"
     );
 }
 
