@@ -246,7 +246,7 @@ pub const ALLOWLIST: &[Allowed] = &[
         SYS_newfstatat,
         Core,
         "fstat of stdio and host-volume files (glibc's fstat is newfstatat(fd, \"\", AT_EMPTY_PATH)); stat of one name in an open host-volume directory, without following links",
-        "metadata of stdio, of open volume files, of names beneath volume directories, and (absolute paths) of any path of the runner's root: in the jail only the volumes exist; without it any host path",
+        "metadata of stdio, of open volume files, of names beneath volume directories, and (absolute paths) of any path of the runner's root: in the jail only the volumes exist; without it any host path (with AT_EMPTY_PATH and a non-empty path, a final link is followed: still within that root)",
         [ArgRule::Fd(0, STDIO), ArgRule::OneOf(3, STAT_FLAGS)]
     ),
     allow!(
@@ -302,7 +302,7 @@ pub const ALLOWLIST: &[Allowed] = &[
         SYS_fallocate,
         HostVolumesWrite,
         "fallocate of an open file of a read-write volume: allocating only",
-        "allocate disk space for a volume file open for writing (bounded by RLIMIT_FSIZE and the disk); no hole punching",
+        "allocate disk space for a volume file open for writing (bounded by RLIMIT_FSIZE and the disk); no hole punching through fallocate (madvise(MADV_REMOVE) on a writable shared mapping of such a file can punch holes: within the read-write grant)",
         [ArgRule::OneOf(1, FALLOCATE_MODES), ArgRule::Fd(0, VOLUME)]
     ),
     allow!(
