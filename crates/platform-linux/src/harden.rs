@@ -297,17 +297,12 @@ fn enter_jail(volume_dirs: &[HostDir]) -> Result<Vec<HostDir>, Unavailable> {
             }
         }
         .map_err(|e| fail("bind-mounting a volume", e))?;
-        // Read-only where the host lets a namespace add that flag; Landlock denies writes anyway.
-        // It also refuses what Landlock does not check (chmod, utimes) on read-only volumes.
-        if !dir.writable {
-            let _ = mount(
-                None,
-                &target,
-                None,
-                libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
-                None,
-            );
-        }
+        // The whole tree, nested mounts included: a recursive copy carries the host's
+        // mounts below the volume, and a flag on the top mount alone leaves them writable
+        // (chmod, utimes and, without Landlock, writes). nosuid and nodev everywhere: the
+        // runner never execs, and device nodes stay inert.
+        seal_tree(&target, !dir.writable)
+            .map_err(|e| fail("making a read-only volume read-only", e))?;
         jailed.push(HostDir {
             path: inside,
             writable: dir.writable,
@@ -334,6 +329,133 @@ fn enter_jail(volume_dirs: &[HostDir]) -> Result<Vec<HostDir>, Unavailable> {
     }
     let _ = std::fs::remove_dir("/.old");
     Ok(jailed)
+}
+
+/// Make the mount at `target` and every mount below it nosuid and nodev, and read-only where
+/// `read_only`, with `mount_setattr(2)` (Linux 5.12), which only adds flags: allowed in a user
+/// namespace even on mounts whose flags a more privileged namespace locked. Where the call is
+/// missing, each mount of the tree is remounted on its own (keeping the flags it has, which a
+/// locked mount requires). A read-only volume that cannot be made read-only throughout is an
+/// error; for a read-write volume nosuid and nodev are best effort.
+fn seal_tree(target: &str, read_only: bool) -> std::io::Result<()> {
+    const AT_RECURSIVE: libc::c_uint = 0x8000;
+    const MOUNT_ATTR_RDONLY: u64 = 0x1;
+    const MOUNT_ATTR_NOSUID: u64 = 0x2;
+    const MOUNT_ATTR_NODEV: u64 = 0x4;
+    /// `struct mount_attr` of mount_setattr(2).
+    #[repr(C)]
+    struct MountAttr {
+        attr_set: u64,
+        attr_clr: u64,
+        propagation: u64,
+        userns_fd: u64,
+    }
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_NOSUID
+            | MOUNT_ATTR_NODEV
+            | if read_only { MOUNT_ATTR_RDONLY } else { 0 },
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let path = std::ffi::CString::new(target)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))?;
+    // SAFETY: mount_setattr with a valid C string and a `mount_attr` that outlive the call,
+    // and the size of that struct.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            AT_RECURSIVE,
+            &attr as *const MountAttr,
+            core::mem::size_of::<MountAttr>(),
+        )
+    };
+    if r == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    if e.raw_os_error() != Some(libc::ENOSYS) {
+        return if read_only { Err(e) } else { Ok(()) };
+    }
+    let mut result = Ok(());
+    for point in mounts_under(target)? {
+        let r = remount_sealed(&point, read_only);
+        if result.is_ok() {
+            result = r;
+        }
+    }
+    if read_only { result } else { Ok(()) }
+}
+
+/// The mount points at or below `target`, parents first, from `/proc/self/mountinfo`.
+fn mounts_under(target: &str) -> std::io::Result<Vec<String>> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo")?;
+    let points = info
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(unescape_mountinfo)
+        .filter(|p| {
+            p == target
+                || p.strip_prefix(target)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .collect();
+    Ok(points)
+}
+
+/// A mountinfo path with its octal escapes (`\040` for a space, ...) undone.
+fn unescape_mountinfo(field: &str) -> String {
+    let b = field.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let octal = b
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        match (b[i], octal) {
+            (b'\\', Some(d)) => {
+                out.push(d.iter().fold(0u8, |v, c| v.wrapping_mul(8) | (c - b'0')));
+                i += 4;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Remount one mount with nosuid, nodev (and read-only where asked), keeping the flags it
+/// has: in a user namespace, dropping a locked flag is refused.
+fn remount_sealed(point: &str, read_only: bool) -> std::io::Result<()> {
+    let c = std::ffi::CString::new(point)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))?;
+    // SAFETY: an all-zero statvfs is a valid value for the call to fill.
+    let mut st: libc::statvfs = unsafe { core::mem::zeroed() };
+    // SAFETY: statvfs with a valid C string and a struct it fills.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let kept = [
+        (libc::ST_RDONLY, libc::MS_RDONLY),
+        (libc::ST_NOEXEC, libc::MS_NOEXEC),
+        (libc::ST_NOATIME, libc::MS_NOATIME),
+        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
+        (libc::ST_RELATIME, libc::MS_RELATIME),
+    ]
+    .iter()
+    .filter(|(st_flag, _)| st.f_flag & st_flag != 0)
+    .fold(0, |flags, (_, ms)| flags | ms);
+    let flags = libc::MS_REMOUNT
+        | libc::MS_BIND
+        | libc::MS_NOSUID
+        | libc::MS_NODEV
+        | kept
+        | if read_only { libc::MS_RDONLY } else { 0 };
+    mount(None, point, None, flags, None)
 }
 
 /// `open_tree(dir, "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH)`: a detached copy
