@@ -247,7 +247,8 @@ pub(crate) fn confine(volume_roots: &[(BorrowedFd<'_>, bool)]) -> Vec<Unavailabl
 const JAIL_STAGING: &str = "/tmp";
 
 /// Replace the runner's root with a small tmpfs that holds only the host volumes, each
-/// bind-mounted at `/volumes/<index>` (read-only unless the policy mounts it read-write), and
+/// bind-mounted at `/volumes/<index>` (read-only unless the policy mounts it read-write, the
+/// host mounts nested in it included; nosuid and nodev throughout: [`seal_tree`]), and
 /// return those paths. Afterwards no other host path exists for the runner: a forged
 /// path-based call (stat, readlink, `O_PATH` opens, chmod and utimes, which Landlock does
 /// not check) finds nothing, and `..` stops at the new root.
