@@ -380,21 +380,27 @@ fn seal_tree(target: &str, read_only: bool) -> std::io::Result<()> {
     if e.raw_os_error() != Some(libc::ENOSYS) {
         return if read_only { Err(e) } else { Ok(()) };
     }
+    let r = seal_each_mount(target, read_only);
+    if read_only { r } else { Ok(()) }
+}
+
+/// [`seal_tree`] without `mount_setattr(2)`: remount every mount at or below `target`.
+fn seal_each_mount(target: &str, read_only: bool) -> std::io::Result<()> {
     let mut result = Ok(());
-    for point in mounts_under(target)? {
+    let info = std::fs::read_to_string("/proc/self/mountinfo")?;
+    for point in mounts_under(&info, target) {
         let r = remount_sealed(&point, read_only);
         if result.is_ok() {
             result = r;
         }
     }
-    if read_only { result } else { Ok(()) }
+    result
 }
 
-/// The mount points at or below `target`, parents first, from `/proc/self/mountinfo`.
-fn mounts_under(target: &str) -> std::io::Result<Vec<String>> {
-    let info = std::fs::read_to_string("/proc/self/mountinfo")?;
-    let points = info
-        .lines()
+/// The mount points at or below `target` in `info` (the text of `/proc/self/mountinfo`),
+/// parents first.
+fn mounts_under(info: &str, target: &str) -> Vec<String> {
+    info.lines()
         .filter_map(|l| l.split(' ').nth(4))
         .map(unescape_mountinfo)
         .filter(|p| {
@@ -402,8 +408,7 @@ fn mounts_under(target: &str) -> std::io::Result<Vec<String>> {
                 || p.strip_prefix(target)
                     .is_some_and(|rest| rest.starts_with('/'))
         })
-        .collect();
-    Ok(points)
+        .collect()
 }
 
 /// A mountinfo path with its octal escapes (`\040` for a space, ...) undone.
@@ -765,6 +770,128 @@ mod tests {
         // SAFETY: unmapping the mapping made above.
         unsafe { libc::munmap(p, LEN) };
         Ok(())
+    }
+
+    #[test]
+    fn mounts_under_a_volume_are_found_with_escapes_undone() {
+        let info = "\
+22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/root rw
+30 22 0:30 / /tmp rw,nosuid,nodev shared:2 - tmpfs tmpfs rw
+41 30 0:30 /a /tmp/volumes/1 ro - tmpfs tmpfs rw
+42 41 8:1 /d /tmp/volumes/1/sub rw - ext4 /dev/sda1 rw
+43 41 8:1 /e /tmp/volumes/1/with\\040space rw - ext4 /dev/sda1 rw
+44 30 8:1 /f /tmp/volumes/10 rw - ext4 /dev/sda1 rw
+";
+        assert_eq!(
+            mounts_under(info, "/tmp/volumes/1"),
+            [
+                "/tmp/volumes/1",
+                "/tmp/volumes/1/sub",
+                "/tmp/volumes/1/with space"
+            ]
+        );
+        assert_eq!(unescape_mountinfo("a\\134b\\011\\9"), "a\\b\t\\9");
+    }
+
+    /// The fallback of [`seal_tree`] on a kernel that has `mount_setattr` too: in a forked
+    /// process (one thread, so that it may enter a user namespace), a volume with a mount
+    /// nested in it is bind-mounted recursively, as the jail does, and remounted mount by
+    /// mount; then its top-level file and the nested mount's file refuse chmod, utimes and
+    /// writing with EROFS.
+    #[test]
+    fn nested_mounts_are_made_read_only_by_remounting_each() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = TempDir::new("harden-seal-each");
+        for d in ["volume/sub", "data", "jail"] {
+            std::fs::create_dir_all(dir.0.join(d)).expect("make a test dir");
+        }
+        std::fs::write(dir.0.join("volume/top"), "top").expect("write a volume file");
+        std::fs::write(dir.0.join("data/victim"), "nested").expect("write the victim");
+        let victim_mode = std::fs::metadata(dir.0.join("data/victim")).unwrap().mode();
+        let path = |p: &str| dir.0.join(p).to_str().expect("UTF-8 path").to_owned();
+        let child = || -> Result<(), String> {
+            unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS)
+                .map_err(|e| format!("no user namespace: {e}"))?;
+            let step = |what: &str, r: std::io::Result<()>| r.map_err(|e| format!("{what}: {e}"));
+            step(
+                "private mounts",
+                mount(None, "/", None, libc::MS_REC | libc::MS_PRIVATE, None),
+            )?;
+            step(
+                "nesting a mount in the volume",
+                mount(
+                    Some(&path("data")),
+                    &path("volume/sub"),
+                    None,
+                    libc::MS_BIND,
+                    None,
+                ),
+            )?;
+            let jail = path("jail");
+            let flags = libc::MS_BIND | libc::MS_REC;
+            step(
+                "binding the volume's tree",
+                mount(Some(&path("volume")), &jail, None, flags, None),
+            )?;
+            step("remounting each mount", seal_each_mount(&jail, true))?;
+            for file in ["jail/top", "jail/sub/victim"] {
+                let f = dir.0.join(file);
+                let mode = std::fs::Permissions::from_mode(0o4777);
+                let times = std::fs::File::open(&f)
+                    .and_then(|h| h.set_modified(std::time::SystemTime::UNIX_EPOCH));
+                let results = [
+                    ("chmod", errno(std::fs::set_permissions(&f, mode))),
+                    ("utimes", errno(times)),
+                    (
+                        "open for writing",
+                        errno(std::fs::OpenOptions::new().write(true).open(&f)),
+                    ),
+                ];
+                for (what, e) in results {
+                    if e != Some(libc::EROFS) {
+                        return Err(format!("{what} {file}: errno {e:?}, not EROFS"));
+                    }
+                }
+            }
+            Ok(())
+        };
+        // SAFETY: the child makes system calls and allocates (glibc's fork leaves the
+        // allocator usable) and ends with _exit, never returning into the test harness.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork");
+        if pid == 0 {
+            let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)) {
+                Ok(Ok(())) => 0,
+                Ok(Err(msg)) => {
+                    let msg = format!("{msg}\n");
+                    // SAFETY: write of a buffer that outlives the call.
+                    unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+                    if msg.starts_with("no user namespace") {
+                        2
+                    } else {
+                        1
+                    }
+                }
+                Err(_) => 1,
+            };
+            // SAFETY: ends the forked child without running the harness's code.
+            unsafe { libc::_exit(code) };
+        }
+        let mut status = 0;
+        // SAFETY: waitpid on our own child with a valid status pointer.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status), "the child ended by a signal");
+        match libc::WEXITSTATUS(status) {
+            0 => {}
+            2 => {
+                println!("skipped: this host gives no user namespace");
+                return;
+            }
+            c => panic!("the forked check failed ({c}); its message is on stderr"),
+        }
+        let m = std::fs::metadata(dir.0.join("data/victim")).expect("stat the victim");
+        assert_eq!(m.mode(), victim_mode);
+        assert_eq!(std::fs::read(dir.0.join("data/victim")).unwrap(), b"nested");
     }
 
     #[test]
