@@ -287,7 +287,8 @@ pub(crate) fn confine(volume_roots: &[(BorrowedFd<'_>, bool)]) -> Vec<Unavailabl
 const JAIL_STAGING: &str = "/tmp";
 
 /// Replace the runner's root with a small tmpfs that holds only the host volumes, each
-/// bind-mounted at `/volumes/<index>` (read-only unless the policy mounts it read-write), and
+/// bind-mounted at `/volumes/<index>` (read-only unless the policy mounts it read-write, the
+/// host mounts nested in it included; nosuid and nodev throughout: [`seal_tree`]), and
 /// return those paths. Afterwards no other host path exists for the runner: a forged
 /// path-based call (stat, readlink, `O_PATH` opens, chmod and utimes, which Landlock does
 /// not check) finds nothing, and `..` stops at the new root.
@@ -337,17 +338,12 @@ fn enter_jail(volume_dirs: &[HostDir]) -> Result<Vec<HostDir>, Unavailable> {
             }
         }
         .map_err(|e| fail("bind-mounting a volume", e))?;
-        // Read-only where the host lets a namespace add that flag; Landlock denies writes anyway.
-        // It also refuses what Landlock does not check (chmod, utimes) on read-only volumes.
-        if !dir.writable {
-            let _ = mount(
-                None,
-                &target,
-                None,
-                libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
-                None,
-            );
-        }
+        // The whole tree, nested mounts included: a recursive copy carries the host's
+        // mounts below the volume, and a flag on the top mount alone leaves them writable
+        // (chmod, utimes and, without Landlock, writes). nosuid and nodev everywhere: the
+        // runner never execs, and device nodes stay inert.
+        seal_tree(&target, !dir.writable)
+            .map_err(|e| fail("making a read-only volume read-only", e))?;
         jailed.push(HostDir {
             path: inside,
             writable: dir.writable,
@@ -374,6 +370,138 @@ fn enter_jail(volume_dirs: &[HostDir]) -> Result<Vec<HostDir>, Unavailable> {
     }
     let _ = std::fs::remove_dir("/.old");
     Ok(jailed)
+}
+
+/// Make the mount at `target` and every mount below it nosuid and nodev, and read-only where
+/// `read_only`, with `mount_setattr(2)` (Linux 5.12), which only adds flags: allowed in a user
+/// namespace even on mounts whose flags a more privileged namespace locked. Where the call is
+/// missing, each mount of the tree is remounted on its own (keeping the flags it has, which a
+/// locked mount requires). A read-only volume that cannot be made read-only throughout is an
+/// error; for a read-write volume nosuid and nodev are best effort.
+fn seal_tree(target: &str, read_only: bool) -> std::io::Result<()> {
+    const AT_RECURSIVE: libc::c_uint = 0x8000;
+    const MOUNT_ATTR_RDONLY: u64 = 0x1;
+    const MOUNT_ATTR_NOSUID: u64 = 0x2;
+    const MOUNT_ATTR_NODEV: u64 = 0x4;
+    /// `struct mount_attr` of mount_setattr(2).
+    #[repr(C)]
+    struct MountAttr {
+        attr_set: u64,
+        attr_clr: u64,
+        propagation: u64,
+        userns_fd: u64,
+    }
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_NOSUID
+            | MOUNT_ATTR_NODEV
+            | if read_only { MOUNT_ATTR_RDONLY } else { 0 },
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let path = std::ffi::CString::new(target)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))?;
+    // SAFETY: mount_setattr with a valid C string and a `mount_attr` that outlive the call,
+    // and the size of that struct.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            AT_RECURSIVE,
+            &attr as *const MountAttr,
+            core::mem::size_of::<MountAttr>(),
+        )
+    };
+    if r == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    if e.raw_os_error() != Some(libc::ENOSYS) {
+        return if read_only { Err(e) } else { Ok(()) };
+    }
+    let r = seal_each_mount(target, read_only);
+    if read_only { r } else { Ok(()) }
+}
+
+/// [`seal_tree`] without `mount_setattr(2)`: remount every mount at or below `target`.
+fn seal_each_mount(target: &str, read_only: bool) -> std::io::Result<()> {
+    let mut result = Ok(());
+    let info = std::fs::read_to_string("/proc/self/mountinfo")?;
+    for point in mounts_under(&info, target) {
+        let r = remount_sealed(&point, read_only);
+        if result.is_ok() {
+            result = r;
+        }
+    }
+    result
+}
+
+/// The mount points at or below `target` in `info` (the text of `/proc/self/mountinfo`),
+/// parents first.
+fn mounts_under(info: &str, target: &str) -> Vec<String> {
+    info.lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(unescape_mountinfo)
+        .filter(|p| {
+            p == target
+                || p.strip_prefix(target)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .collect()
+}
+
+/// A mountinfo path with its octal escapes (`\040` for a space, ...) undone.
+fn unescape_mountinfo(field: &str) -> String {
+    let b = field.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let octal = b
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        match (b[i], octal) {
+            (b'\\', Some(d)) => {
+                out.push(d.iter().fold(0u8, |v, c| v.wrapping_mul(8) | (c - b'0')));
+                i += 4;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Remount one mount with nosuid, nodev (and read-only where asked), keeping the flags it
+/// has: in a user namespace, dropping a locked flag is refused.
+fn remount_sealed(point: &str, read_only: bool) -> std::io::Result<()> {
+    let c = std::ffi::CString::new(point)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))?;
+    // SAFETY: an all-zero statvfs is a valid value for the call to fill.
+    let mut st: libc::statvfs = unsafe { core::mem::zeroed() };
+    // SAFETY: statvfs with a valid C string and a struct it fills.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let kept = [
+        (libc::ST_RDONLY, libc::MS_RDONLY),
+        (libc::ST_NOEXEC, libc::MS_NOEXEC),
+        (libc::ST_NOATIME, libc::MS_NOATIME),
+        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
+        (libc::ST_RELATIME, libc::MS_RELATIME),
+    ]
+    .iter()
+    .filter(|(st_flag, _)| st.f_flag & st_flag != 0)
+    .fold(0, |flags, (_, ms)| flags | ms);
+    let flags = libc::MS_REMOUNT
+        | libc::MS_BIND
+        | libc::MS_NOSUID
+        | libc::MS_NODEV
+        | kept
+        | if read_only { libc::MS_RDONLY } else { 0 };
+    mount(None, point, None, flags, None)
 }
 
 /// `open_tree(dir, "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH)`: a detached copy
@@ -682,6 +810,128 @@ mod tests {
         // SAFETY: unmapping the mapping made above.
         unsafe { libc::munmap(p, LEN) };
         Ok(())
+    }
+
+    #[test]
+    fn mounts_under_a_volume_are_found_with_escapes_undone() {
+        let info = "\
+22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/root rw
+30 22 0:30 / /tmp rw,nosuid,nodev shared:2 - tmpfs tmpfs rw
+41 30 0:30 /a /tmp/volumes/1 ro - tmpfs tmpfs rw
+42 41 8:1 /d /tmp/volumes/1/sub rw - ext4 /dev/sda1 rw
+43 41 8:1 /e /tmp/volumes/1/with\\040space rw - ext4 /dev/sda1 rw
+44 30 8:1 /f /tmp/volumes/10 rw - ext4 /dev/sda1 rw
+";
+        assert_eq!(
+            mounts_under(info, "/tmp/volumes/1"),
+            [
+                "/tmp/volumes/1",
+                "/tmp/volumes/1/sub",
+                "/tmp/volumes/1/with space"
+            ]
+        );
+        assert_eq!(unescape_mountinfo("a\\134b\\011\\9"), "a\\b\t\\9");
+    }
+
+    /// The fallback of [`seal_tree`] on a kernel that has `mount_setattr` too: in a forked
+    /// process (one thread, so that it may enter a user namespace), a volume with a mount
+    /// nested in it is bind-mounted recursively, as the jail does, and remounted mount by
+    /// mount; then its top-level file and the nested mount's file refuse chmod, utimes and
+    /// writing with EROFS.
+    #[test]
+    fn nested_mounts_are_made_read_only_by_remounting_each() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = TempDir::new("harden-seal-each");
+        for d in ["volume/sub", "data", "jail"] {
+            std::fs::create_dir_all(dir.0.join(d)).expect("make a test dir");
+        }
+        std::fs::write(dir.0.join("volume/top"), "top").expect("write a volume file");
+        std::fs::write(dir.0.join("data/victim"), "nested").expect("write the victim");
+        let victim_mode = std::fs::metadata(dir.0.join("data/victim")).unwrap().mode();
+        let path = |p: &str| dir.0.join(p).to_str().expect("UTF-8 path").to_owned();
+        let child = || -> Result<(), String> {
+            unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS)
+                .map_err(|e| format!("no user namespace: {e}"))?;
+            let step = |what: &str, r: std::io::Result<()>| r.map_err(|e| format!("{what}: {e}"));
+            step(
+                "private mounts",
+                mount(None, "/", None, libc::MS_REC | libc::MS_PRIVATE, None),
+            )?;
+            step(
+                "nesting a mount in the volume",
+                mount(
+                    Some(&path("data")),
+                    &path("volume/sub"),
+                    None,
+                    libc::MS_BIND,
+                    None,
+                ),
+            )?;
+            let jail = path("jail");
+            let flags = libc::MS_BIND | libc::MS_REC;
+            step(
+                "binding the volume's tree",
+                mount(Some(&path("volume")), &jail, None, flags, None),
+            )?;
+            step("remounting each mount", seal_each_mount(&jail, true))?;
+            for file in ["jail/top", "jail/sub/victim"] {
+                let f = dir.0.join(file);
+                let mode = std::fs::Permissions::from_mode(0o4777);
+                let times = std::fs::File::open(&f)
+                    .and_then(|h| h.set_modified(std::time::SystemTime::UNIX_EPOCH));
+                let results = [
+                    ("chmod", errno(std::fs::set_permissions(&f, mode))),
+                    ("utimes", errno(times)),
+                    (
+                        "open for writing",
+                        errno(std::fs::OpenOptions::new().write(true).open(&f)),
+                    ),
+                ];
+                for (what, e) in results {
+                    if e != Some(libc::EROFS) {
+                        return Err(format!("{what} {file}: errno {e:?}, not EROFS"));
+                    }
+                }
+            }
+            Ok(())
+        };
+        // SAFETY: the child makes system calls and allocates (glibc's fork leaves the
+        // allocator usable) and ends with _exit, never returning into the test harness.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork");
+        if pid == 0 {
+            let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)) {
+                Ok(Ok(())) => 0,
+                Ok(Err(msg)) => {
+                    let msg = format!("{msg}\n");
+                    // SAFETY: write of a buffer that outlives the call.
+                    unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+                    if msg.starts_with("no user namespace") {
+                        2
+                    } else {
+                        1
+                    }
+                }
+                Err(_) => 1,
+            };
+            // SAFETY: ends the forked child without running the harness's code.
+            unsafe { libc::_exit(code) };
+        }
+        let mut status = 0;
+        // SAFETY: waitpid on our own child with a valid status pointer.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status), "the child ended by a signal");
+        match libc::WEXITSTATUS(status) {
+            0 => {}
+            2 => {
+                println!("skipped: this host gives no user namespace");
+                return;
+            }
+            c => panic!("the forked check failed ({c}); its message is on stderr"),
+        }
+        let m = std::fs::metadata(dir.0.join("data/victim")).expect("stat the victim");
+        assert_eq!(m.mode(), victim_mode);
+        assert_eq!(std::fs::read(dir.0.join("data/victim")).unwrap(), b"nested");
     }
 
     #[test]

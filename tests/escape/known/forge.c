@@ -91,6 +91,38 @@ int main(int argc, char **argv) {
             long n = forge(SYS_read, r, (long)buf, sizeof buf - 1, 0, 0, 0);
             if (n > 0) buf[n] = 0, printf("ESCAPE: read the secret: %s\n", buf);
         }
+    } else if (!strcmp(attack, "nested_readonly_volume")) {
+        // /r is a read-only volume; the test bind-mounted a host directory at /r/sub (a mount
+        // nested in the volume). Its file must stay as it is: mode, times, content.
+        const char *victim = "/r/sub/victim";
+        struct timespec epoch[2] = {{0, 0}, {0, 0}};
+        printf("chmod: %d\n", chmod(victim, 04777) == 0 ? 0 : errno);
+        printf("utimensat: %d\n", utimensat(AT_FDCWD, victim, epoch, 0) == 0 ? 0 : errno);
+        int fd = open(victim, O_WRONLY);
+        if (fd >= 0 && write(fd, "FORGED", 6) == 6) printf("ESCAPE: wrote %s\n", victim);
+        fd = open(victim, O_RDONLY);
+        if (fd >= 0) printf("fchmod: %d\n", fchmod(fd, 04777) == 0 ? 0 : errno);
+        // Through the gadget: the jail's path of the volume (/volumes/<index>, the index
+        // guessed), absolute from a volume directory at the floor, and relative to each.
+        char path[64];
+        struct open_how wr = {.flags = O_WRONLY};
+        for (int i = 0; i < 6; i++) {
+            snprintf(path, sizeof path, "/volumes/%d/sub/victim", i);
+            for (int pass = 0; pass < 2; pass++) {
+                const char *p = pass ? "sub/victim" : path;
+                long dir = pass ? 64 + i : 64;
+                long c = forge(452 /* fchmodat2 */, dir, (long)p, 04777, AT_SYMLINK_NOFOLLOW, 0, 0);
+                long t = forge(SYS_utimensat, dir, (long)p, (long)epoch, 0, 0, 0);
+                long w = forge(SYS_openat2, dir, (long)p, (long)&wr, sizeof wr, 0, 0);
+                if (w >= 0 && forge(SYS_write, w, (long)"FORGED", 6, 0, 0, 0) == 6)
+                    printf("ESCAPE: wrote %s through the gadget\n", p);
+                long o = forge(SYS_openat2, dir, (long)p, (long)&how, sizeof how, 0, 0);
+                long f = o >= 0 ? forge(SYS_fchmod, o, 04777, 0, 0, 0, 0) : o;
+                printf("%s from %ld: fchmodat2 %ld utimensat %ld openat2(O_WRONLY) %ld fchmod %ld\n",
+                       p, dir, c, t, w, f);
+            }
+        }
+        r = 0;
     } else if (!strcmp(attack, "newfstatat_fdcwd")) {
         r = forge(SYS_newfstatat, at_fdcwd, (long)secret, (long)buf, 0, 0, 0);
     } else if (!strcmp(attack, "newfstatat_absolute_from_stdin")) {

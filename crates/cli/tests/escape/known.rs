@@ -51,6 +51,8 @@ pub const KNOWN_LAYOUT_ATTACKS: &[(&str, Forged)] = &[
     ("mmap_below_floor", Forged::Refused),
     ("openat2_fdcwd", Forged::Refused),
     ("openat2_absolute_from_volume", Forged::Harmless),
+    // Needs root for its bind mount (`Run::nest_mount`); skipped with a note otherwise.
+    ("nested_readonly_volume", Forged::Harmless),
     ("newfstatat_fdcwd", Forged::Refused),
     ("newfstatat_absolute_from_stdin", Forged::Harmless),
     ("readlinkat_fdcwd", Forged::Refused),
@@ -116,13 +118,30 @@ fn state(path: &Path) -> FileState {
     }
 }
 
-/// One run's host side: its stdio files and read-write volume.
+/// One run's host side: its stdio files, read-write volume and read-only volume.
 pub struct Run {
     dir: PathBuf,
     stdin: PathBuf,
     stdout: PathBuf,
     stderr: PathBuf,
     volume: PathBuf,
+    /// Mounted read-only at `/r`.
+    ro_volume: PathBuf,
+    /// The host file of a mount nested in the read-only volume, and that mount.
+    nested: Option<(PathBuf, NestedMount)>,
+}
+
+/// A host directory bind-mounted inside a run's read-only volume (`<volume>/sub`), unmounted
+/// when dropped (also when the test fails).
+pub struct NestedMount(PathBuf);
+
+impl Drop for NestedMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
 }
 
 impl Run {
@@ -133,7 +152,11 @@ impl Run {
         let _ = std::fs::remove_dir_all(&dir);
         let volume = dir.join("w");
         std::fs::create_dir_all(&volume).expect("make the run's volume");
+        let ro_volume = dir.join("r");
+        std::fs::create_dir_all(&ro_volume).expect("make the run's read-only volume");
         let run = Run {
+            ro_volume,
+            nested: None,
             stdin: dir.join("stdin.txt"),
             stdout: dir.join("stdout.log"),
             stderr: dir.join("stderr.log"),
@@ -144,11 +167,55 @@ impl Run {
         std::fs::write(&run.stdout, LOG_START).expect("write the stdout log");
         std::fs::write(&run.stderr, LOG_START).expect("write the stderr log");
         if let Some(uid) = owner {
-            for p in [&run.dir, &run.volume, &run.stdin, &run.stdout, &run.stderr] {
+            for p in [
+                &run.dir,
+                &run.volume,
+                &run.ro_volume,
+                &run.stdin,
+                &run.stdout,
+                &run.stderr,
+            ] {
                 std::os::unix::fs::chown(p, Some(uid), Some(uid)).expect("chown a run's file");
             }
         }
         run
+    }
+}
+
+impl Run {
+    /// Bind-mount a fresh host directory with a file `victim` (owned by `owner` where given)
+    /// at `sub` inside the read-only volume: a mount nested in the volume. Needs root; `false`
+    /// (nothing done) otherwise.
+    pub fn nest_mount(&mut self, owner: Option<u32>) -> bool {
+        if common::own_uid() != 0 {
+            return false;
+        }
+        let data = self.dir.join("hostdata");
+        let point = self.ro_volume.join("sub");
+        std::fs::create_dir_all(&data).expect("make the nested mount's host dir");
+        std::fs::create_dir_all(&point).expect("make the nested mount point");
+        let victim = data.join("victim");
+        std::fs::write(&victim, "a host file on a nested mount\n").expect("write the victim");
+        if let Some(uid) = owner {
+            for p in [&data, &point, &victim] {
+                std::os::unix::fs::chown(p, Some(uid), Some(uid)).expect("chown the victim");
+            }
+        }
+        let ok = std::process::Command::new("mount")
+            .arg("--bind")
+            .arg(&data)
+            .arg(&point)
+            .status()
+            .expect("run mount")
+            .success();
+        assert!(
+            ok,
+            "bind-mounting {} at {}",
+            data.display(),
+            point.display()
+        );
+        self.nested = Some((victim, NestedMount(point)));
+        true
     }
 }
 
@@ -183,6 +250,7 @@ pub fn run_forged(
     let sandbox = common::Sandbox::new()
         .mount(bin, "/t", true)
         .mount(&run.volume, "/w", false)
+        .mount(&run.ro_volume, "/r", true)
         .command(
             "/t/forge",
             &[
@@ -283,6 +351,14 @@ pub fn problems(
     if ended.stdout.lines().any(|l| l.starts_with("ESCAPE")) {
         problems.push("the program reports an escape".into());
     }
+    if let (Some((victim, _)), Some(was)) = (&run.nested, &before.nested) {
+        let now = state(victim);
+        if &now != was {
+            problems.push(format!(
+                "the file on the mount nested in the read-only volume changed: {now:?}, was {was:?}"
+            ));
+        }
+    }
     let stdin = state(&run.stdin);
     if stdin != before.stdin {
         problems.push(format!(
@@ -312,6 +388,7 @@ pub struct FileStates {
     stdin: FileState,
     stdout: FileState,
     stderr: FileState,
+    nested: Option<FileState>,
 }
 
 impl FileStates {
@@ -320,6 +397,7 @@ impl FileStates {
             stdin: state(&run.stdin),
             stdout: state(&run.stdout),
             stderr: state(&run.stderr),
+            nested: run.nested.as_ref().map(|(victim, _)| state(victim)),
         }
     }
 }
