@@ -91,8 +91,12 @@ fn start(prefix: &[&str], secret: &Path) -> Child {
         "/bin/busybox",
         "cat",
     ];
-    command(prefix, &argv)
-        .stdin(Stdio::piped())
+    spawn_piped(command(prefix, &argv))
+}
+
+/// Start `cmd` (a runner) with its stdin, stdout and stderr piped to the test.
+fn spawn_piped(mut cmd: Command) -> Child {
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -475,15 +479,9 @@ const THREADED_GUEST: &str = "import threading, time\n\
 /// Start `meridian run -- ARGV` with piped stdio and wait for the guest's first line, which
 /// must be `ready`. Returns the runner and the sandbox's pid namespace.
 fn start_ready(argv: &[&str]) -> (Child, PathBuf) {
-    let mut child = Command::new(common::meridian_bin())
-        .arg("run")
-        .arg("--")
-        .args(argv)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the runner");
+    let mut runner = Command::new(common::meridian_bin());
+    runner.arg("run").arg("--").args(argv);
+    let mut child = spawn_piped(runner);
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
     let mut line = String::new();
     std::io::BufRead::read_line(&mut stdout, &mut line).expect("the guest's first line");
@@ -827,12 +825,7 @@ fn check_forks_past_the_limit(who: &Identity) {
         "--",
         "/t/fork_gadget",
     ];
-    let mut child = command(&prefix, &argv)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the runner");
+    let mut child = spawn_piped(command(&prefix, &argv));
     let (pid, _) = wait_for_lock_down(&mut child, true);
     let ns = pid_namespace_of(pid).expect("the sandbox's pid namespace");
     assert_ne!(
@@ -937,12 +930,7 @@ fn check_child_host_death(who: &Identity, how: ChildDeath) {
         "/t/child_host_death",
         mode,
     ];
-    let mut child = command(&prefix, &argv)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the runner");
+    let mut child = spawn_piped(command(&prefix, &argv));
     let (pid, _) = wait_for_lock_down(&mut child, true);
     let mut stdin = child.stdin.take().expect("piped stdin");
     if let ChildDeath::RefusedCall = how {
@@ -1096,14 +1084,11 @@ fn memory_is_bounded_for_the_whole_sandbox() {
     const BOUND: u64 = MEMORY + MEMORY_ALLOWANCE;
     let bin = build_guest("memory_hog");
     let mount = format!("{}:/t:ro", bin.display());
-    let mut child = Command::new(common::meridian_bin())
+    let mut runner = Command::new(common::meridian_bin());
+    runner
         .args(["run", "--mount", &mount, "--limit", "memory=128M", "--"])
-        .arg("/t/memory_hog")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the runner");
+        .arg("/t/memory_hog");
+    let mut child = spawn_piped(runner);
     let (pid, _) = wait_for_lock_down(&mut child, true);
     let ns = pid_namespace_of(pid).expect("the sandbox's pid namespace");
     let mut stdin = child.stdin.take().expect("piped stdin");
