@@ -373,15 +373,24 @@ impl<P: LinuxPlatform> Kernel<P> {
                         Some(Nanos(ts.as_nanos().saturating_sub(self.p.now(clock).0)))
                     }
                 };
-                if self.signal_pending(t) {
-                    return Err(Errno::EINTR.into());
-                }
-                match self.p.guest_wait(addr, val32, to, bitset) {
-                    Ok(WaitOutcome::Woken) => Ok(0),
-                    Ok(WaitOutcome::TimedOut) => Err(Errno::ETIMEDOUT.into()),
-                    Ok(WaitOutcome::Interrupted) => Err(Errno::EINTR.into()),
-                    Err(Error::WouldBlock) => Err(Errno::EAGAIN.into()),
-                    Err(e) => Err(e.into()),
+                let monotonic = || self.p.now(ClockKind::Monotonic).0;
+                let deadline = to.map(|d| monotonic().saturating_add(d.0));
+                loop {
+                    if self.signal_pending(t) {
+                        return Err(Errno::EINTR.into());
+                    }
+                    let left = deadline.map(|d| Nanos(d.saturating_sub(monotonic())));
+                    match self.p.guest_wait(addr, val32, left, bitset) {
+                        Ok(WaitOutcome::Woken) => return Ok(0),
+                        Ok(WaitOutcome::TimedOut) => return Err(Errno::ETIMEDOUT.into()),
+                        // A host signal for the library OS itself (a child's end, a kick)
+                        // cut the host wait short: EINTR only if it left a guest signal
+                        // pending (checked above); otherwise the wait goes on, as Linux
+                        // restarts a futex wait that no handler interrupted.
+                        Ok(WaitOutcome::Interrupted) => continue,
+                        Err(Error::WouldBlock) => return Err(Errno::EAGAIN.into()),
+                        Err(e) => return Err(e.into()),
+                    }
                 }
             }
             FUTEX_WAKE | FUTEX_WAKE_BITSET => {
