@@ -586,6 +586,10 @@ fn guest_futex_never_reaches_host_waiters() {
         "private cmp_requeue 0\nprivate wake 0\nshared cmp_requeue 0\nshared wake 0\n",
         "the guest reached the host waiter"
     );
-    assert_eq!(text(&woke.stdout), "woke 1\n", "the host waiter was not there");
+    assert_eq!(
+        text(&woke.stdout),
+        "woke 1\n",
+        "the host waiter was not there"
+    );
     assert_eq!(line, "waited 0 0 marker 1\n", "the host waiter woke early");
 }

@@ -358,7 +358,12 @@ pub fn wake(addr: u64, count: u32, bitset: u32) -> u32 {
 
 /// Wake up to `count` waiters on the guest word at `addr`; `shared` as in [`guest_op`].
 pub fn wake_guest(addr: u64, count: u32, bitset: u32, shared: bool) -> u32 {
-    wake_op(addr, count, bitset, guest_op(libc::FUTEX_WAKE_BITSET, shared))
+    wake_op(
+        addr,
+        count,
+        bitset,
+        guest_op(libc::FUTEX_WAKE_BITSET, shared),
+    )
 }
 
 fn wake_op(addr: u64, count: u32, bitset: u32, op: i32) -> u32 {

@@ -434,13 +434,7 @@ impl Platform for TestPlatform {
         }
         Ok(WaitOutcome::TimedOut)
     }
-    fn guest_wake(
-        &self,
-        addr: GuestAddr,
-        _count: u32,
-        _bitset: u32,
-        _shared: bool,
-    ) -> Result<u32> {
+    fn guest_wake(&self, addr: GuestAddr, _count: u32, _bitset: u32, _shared: bool) -> Result<u32> {
         let mut b = [0u8; 4];
         self.read_guest(addr, &mut b)?;
         Ok(0)

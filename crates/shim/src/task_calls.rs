@@ -428,14 +428,10 @@ impl<P: LinuxPlatform> Kernel<P> {
                     None
                 };
                 let shared = !private && self.futex_shared(&[addr, addr2]);
-                match self.p.guest_requeue(
-                    addr,
-                    val32,
-                    timeout as u32,
-                    addr2,
-                    expected,
-                    shared,
-                ) {
+                match self
+                    .p
+                    .guest_requeue(addr, val32, timeout as u32, addr2, expected, shared)
+                {
                     Ok(n) => Ok(u64::from(n)),
                     Err(Error::WouldBlock) => Err(Errno::EAGAIN.into()),
                     Err(e) => Err(e.into()),
