@@ -67,23 +67,6 @@ static void requeue_across(const char *label, volatile uint32_t *w) {
 
 int main(void) {
     proc_init();
-    sem_t *sems = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    CHECK(sems != MAP_FAILED);
-    SYS(sem_init(&sems[0], 1, 0));
-    SYS(sem_init(&sems[1], 1, 0));
-    pid_t pid = xfork();
-    if (pid == 0) {
-        while (sem_wait(&sems[0]) == -1)
-            CHECK(errno == EINTR);
-        SYS(sem_post(&sems[1]));
-        _exit(0);
-    }
-    SYS(sem_post(&sems[0]));
-    while (sem_wait(&sems[1]) == -1)
-        CHECK(errno == EINTR);
-    reap(pid);
-    printf("process-shared semaphores: token went there and back\n");
-
     volatile uint32_t *anon =
         mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     CHECK(anon != MAP_FAILED);
@@ -106,5 +89,22 @@ int main(void) {
 
     requeue_across("anonymous", anon);
     requeue_across("tmp file", file);
+
+    sem_t *sems = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(sems != MAP_FAILED);
+    SYS(sem_init(&sems[0], 1, 0));
+    SYS(sem_init(&sems[1], 1, 0));
+    pid_t pid = xfork();
+    if (pid == 0) {
+        while (sem_wait(&sems[0]) == -1)
+            CHECK(errno == EINTR);
+        SYS(sem_post(&sems[1]));
+        _exit(0);
+    }
+    SYS(sem_post(&sems[0]));
+    while (sem_wait(&sems[1]) == -1)
+        CHECK(errno == EINTR);
+    reap(pid);
+    printf("process-shared semaphores: token went there and back\n");
     return 0;
 }
