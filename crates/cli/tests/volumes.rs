@@ -533,3 +533,63 @@ fn host_permission_errors() {
         common::diff_lines("native", n.as_bytes(), "sandbox", s.as_bytes())
     );
 }
+
+/// A guest futex on a mapped host-volume file never reaches a host process's waiters on the
+/// same file (the host keys a shared futex on a file page by the file): a host process waits
+/// on a MAP_SHARED mapping of a file; an ordinary guest maps that file read-only (private and
+/// shared) and tries FUTEX_CMP_REQUEUE and FUTEX_WAKE on the same word. Natively that would
+/// move the waiter onto the guest's word (it would never be woken) or wake it. The waiter
+/// must still be waiting afterwards and be woken by the test's own wake.
+#[test]
+fn guest_futex_never_reaches_host_waiters() {
+    let bin = build("futex_file");
+    let dir = fresh_dir("futex");
+    let file = dir.join("shm");
+    std::fs::write(&file, [0u8; 4096]).expect("write the shared file");
+    let helper = bin.join("futex_file");
+    let mut waiter = Command::new(&helper)
+        .arg("wait")
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the host waiter");
+    // Until the waiter sleeps in futex (syscall 202).
+    let proc_syscall = format!("/proc/{}/syscall", waiter.id());
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&proc_syscall).is_ok_and(|s| s.starts_with("202 ")) {
+        if start.elapsed() > TIMEOUT {
+            let _ = waiter.kill();
+            panic!("the host waiter never waited");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let guest = common::Sandbox::new()
+        .mount(&bin, GUEST_BIN, true)
+        .mount(&dir, "/ro", true)
+        .command(&format!("{GUEST_BIN}/futex_file"), &["steal", "/ro/shm"]);
+    let out = common::run(guest, b"", common::timeout_or(TIMEOUT));
+    let mut wake = Command::new(&helper);
+    wake.arg("wake").arg(&file);
+    let woke = common::run(wake, b"", common::timeout_or(TIMEOUT));
+    if text(&woke.stdout) != "woke 1\n" {
+        let _ = waiter.kill();
+    }
+    let mut line = String::new();
+    BufReader::new(waiter.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("read the waiter's line");
+    let _ = waiter.wait();
+    assert_eq!(out.status, 0, "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "private cmp_requeue 0\nprivate wake 0\nshared cmp_requeue 0\nshared wake 0\n",
+        "the guest reached the host waiter"
+    );
+    assert_eq!(
+        text(&woke.stdout),
+        "woke 1\n",
+        "the host waiter was not there"
+    );
+    assert_eq!(line, "waited 0 0 marker 1\n", "the host waiter woke early");
+}

@@ -34,6 +34,9 @@ pub enum Backing {
         /// For MAP_SHARED mappings of in-memory files, the platform handle of the file's
         /// shared pages (pages past the end of the file are mapped on first touch); else 0.
         shared: u64,
+        /// A host file (of a host volume) mapped by the host: futexes on its words are never
+        /// shared host futexes (the host keys those on the host file).
+        host: bool,
     },
     /// The program break.
     Heap,

@@ -319,16 +319,22 @@ pub trait Platform: HostIo + 'static {
     /// Wake up to `count` waiters on `word`.
     fn wake(&self, word: &AtomicU32, count: u32);
     /// Futex wait on a guest word (`FUTEX_WAIT`): `Err(WouldBlock)` if it differs.
+    /// `shared`: the word is in memory the sandbox's processes share (MAP_SHARED anonymous
+    /// memory or in-memory files), so a waker may be another process; otherwise the wait is
+    /// private to this process (never a futex key that a host process could also use).
     fn guest_wait(
         &self,
         addr: GuestAddr,
         expected: u32,
         timeout: Option<Nanos>,
         bitset: u32,
+        shared: bool,
     ) -> Result<WaitOutcome>;
-    /// Futex wake on a guest word; returns how many were woken.
-    fn guest_wake(&self, addr: GuestAddr, count: u32, bitset: u32) -> Result<u32>;
+    /// Futex wake on a guest word; returns how many were woken. `shared` as in
+    /// [`Self::guest_wait`].
+    fn guest_wake(&self, addr: GuestAddr, count: u32, bitset: u32, shared: bool) -> Result<u32>;
     /// Futex requeue: wake `wake` waiters on `addr`, move up to `requeue` to `addr2`.
+    /// `shared` (both words) as in [`Self::guest_wait`].
     fn guest_requeue(
         &self,
         addr: GuestAddr,
@@ -336,6 +342,7 @@ pub trait Platform: HostIo + 'static {
         requeue: u32,
         addr2: GuestAddr,
         expected: Option<u32>,
+        shared: bool,
     ) -> Result<u32>;
     /// Sleep for `duration` (interruptible by guest signals).
     fn sleep(&self, duration: Nanos) -> WaitOutcome;

@@ -418,13 +418,13 @@ pub const ALLOWLIST: &[Allowed] = &[
         SYS_futex,
         Core,
         "guest futexes and the library OS's waits",
-        "wait on or wake any address of the process, and shared ones of the kernel heap in the sandbox's other processes: hang or wake the sandbox's threads"
+        "wait on or wake any address of the process, and shared ones of the kernel heap in the sandbox's other processes: hang or wake the sandbox's threads. Residual (gadget): a shared (no FUTEX_PRIVATE_FLAG) wake or requeue on a mapped host-volume file is keyed on the host file, so it can wake a host process's waiters on that file or move them onto a guest word (they hang); the library OS itself makes guest futexes shared only in the sandbox's shared memory. Plan: serve MAP_SHARED anonymous memory from the kernel heap and require FUTEX_PRIVATE_FLAG or a kernel-heap arg0 (and arg4 for requeue and wake_op)"
     ),
     allow!(
         SYS_futex_waitv,
         Core,
         "waits that a signal for the guest can cut short",
-        "as futex"
+        "wait on any address (its addresses are in memory, out of the filter's reach): hang the caller; it only waits, so it can neither wake nor move another process's waiters"
     ),
     allow!(
         SYS_clock_gettime,

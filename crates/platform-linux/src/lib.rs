@@ -981,6 +981,7 @@ impl Platform for LinuxPlatform {
         expected: u32,
         timeout: Option<Nanos>,
         bitset: u32,
+        shared: bool,
     ) -> Result<WaitOutcome, Error> {
         if !in_guest(addr, 4) || !addr.is_multiple_of(4) {
             return Err(Error::Fault);
@@ -990,14 +991,14 @@ impl Platform for LinuxPlatform {
         if u32::from_le_bytes(cur) != expected {
             return Err(Error::WouldBlock);
         }
-        Ok(threads::wait_guest(addr, expected, timeout, bitset))
+        Ok(threads::wait_guest(addr, expected, timeout, bitset, shared))
     }
 
-    fn guest_wake(&self, addr: u64, count: u32, bitset: u32) -> Result<u32, Error> {
+    fn guest_wake(&self, addr: u64, count: u32, bitset: u32, shared: bool) -> Result<u32, Error> {
         if !in_guest(addr, 4) || !addr.is_multiple_of(4) {
             return Err(Error::Fault);
         }
-        Ok(threads::wake(addr, count, bitset))
+        Ok(threads::wake_guest(addr, count, bitset, shared))
     }
 
     fn guest_requeue(
@@ -1007,11 +1008,12 @@ impl Platform for LinuxPlatform {
         requeue: u32,
         addr2: u64,
         expected: Option<u32>,
+        shared: bool,
     ) -> Result<u32, Error> {
         if !in_guest(addr, 4) || !in_guest(addr2, 4) {
             return Err(Error::Fault);
         }
-        threads::requeue(addr, wake, requeue, addr2, expected)
+        threads::requeue(addr, wake, requeue, addr2, expected, shared)
     }
 
     fn sleep(&self, duration: Nanos) -> WaitOutcome {

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 pub const HOST_THREAD_STACK_BYTES: usize = 64 * 1024;
 const FUTEX2_SIZE_U32: u32 = 0x02;
 const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
+const FUTEX2_PRIVATE: u32 = 128;
 /// Checks of a kernel word before a wait sleeps, with more than one CPU: a partner on
 /// another CPU (the other end of a pipe) often answers within a few microseconds, while a
 /// futex sleep and a wake-up across idle virtual CPUs cost tens (pipe ping-pong between two
@@ -232,6 +233,13 @@ fn deadline(timeout: Option<Nanos>) -> Option<libc::timespec> {
 
 /// Wait while the word at `addr` holds `expected`, or until this thread is kicked.
 pub fn wait_on(addr: u64, expected: u32, timeout: Option<Nanos>) -> WaitOutcome {
+    // Not FUTEX2_PRIVATE: kernel words live in the kernel heap, which every process of the
+    // sandbox maps, and a waker may be another process (DESIGN §4).
+    wait_word(addr, expected, timeout, true)
+}
+
+/// [`wait_on`] with the word's futex `shared` (across host processes) or private.
+fn wait_word(addr: u64, expected: u32, timeout: Option<Nanos>, shared: bool) -> WaitOutcome {
     let block = intercept::current_block();
     if block.kick.swap(0, Ordering::AcqRel) != 0 {
         return WaitOutcome::Interrupted;
@@ -251,20 +259,23 @@ pub fn wait_on(addr: u64, expected: u32, timeout: Option<Nanos>) -> WaitOutcome 
             core::hint::spin_loop();
         }
     }
-    // Not FUTEX2_PRIVATE: kernel words live in the kernel heap, which every process of the
-    // sandbox maps, and a waker may be another process (DESIGN §4).
-    let flags = FUTEX2_SIZE_U32;
     let waiters = [
         FutexWaitv {
             val: u64::from(expected),
             uaddr: addr,
-            flags,
+            flags: if shared {
+                FUTEX2_SIZE_U32
+            } else {
+                FUTEX2_SIZE_U32 | FUTEX2_PRIVATE
+            },
             reserved: 0,
         },
+        // The kick word is in the thread's block, in the kernel heap: another process of the
+        // sandbox may kick this thread.
         FutexWaitv {
             val: 0,
             uaddr: &block.kick as *const _ as u64,
-            flags,
+            flags: FUTEX2_SIZE_U32,
             reserved: 0,
         },
     ];
@@ -293,21 +304,37 @@ pub fn wait_on(addr: u64, expected: u32, timeout: Option<Nanos>) -> WaitOutcome 
     }
 }
 
-/// Guest futex wait with a bitset.
-pub fn wait_guest(addr: u64, expected: u32, timeout: Option<Nanos>, bitset: u32) -> WaitOutcome {
+/// The host futex operation for a guest word: with `FUTEX_PRIVATE_FLAG` unless the word is
+/// in memory the sandbox's processes share (`shared`, decided by the shim from its areas).
+/// Never shared for a host-file mapping: the host keys a shared futex on a file page by the
+/// file (kernel/futex/core.c `get_futex_key`), so a guest futex there would meet the waiters
+/// of host processes that map the same file.
+fn guest_op(op: i32, shared: bool) -> i32 {
+    if shared {
+        op
+    } else {
+        op | libc::FUTEX_PRIVATE_FLAG
+    }
+}
+
+/// Guest futex wait with a bitset; `shared` as in [`guest_op`].
+pub fn wait_guest(
+    addr: u64,
+    expected: u32,
+    timeout: Option<Nanos>,
+    bitset: u32,
+    shared: bool,
+) -> WaitOutcome {
     if bitset == FUTEX_BITSET_MATCH_ANY {
-        return wait_on(addr, expected, timeout);
+        return wait_word(addr, expected, timeout, shared);
     }
     let dl = deadline(timeout);
-    // SAFETY: FUTEX_WAIT_BITSET on a guest word (checked in range by the caller). Shared
-    // (not FUTEX_PRIVATE_FLAG): a guest word in MAP_SHARED memory may be woken by another
-    // process (process-shared mutexes and semaphores); for private memory the host keys a
-    // shared futex by address space anyway.
+    // SAFETY: FUTEX_WAIT_BITSET on a guest word (checked in range by the caller).
     let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
             addr,
-            libc::FUTEX_WAIT_BITSET,
+            guest_op(libc::FUTEX_WAIT_BITSET, shared),
             expected,
             dl.as_ref().map_or(core::ptr::null(), |t| t as *const _),
             0u64,
@@ -324,14 +351,28 @@ pub fn wait_guest(addr: u64, expected: u32, timeout: Option<Nanos>, bitset: u32)
     }
 }
 
-/// Wake up to `count` waiters on `addr`.
+/// Wake up to `count` waiters on the kernel word at `addr` (shared, as in [`wait_on`]).
 pub fn wake(addr: u64, count: u32, bitset: u32) -> u32 {
-    // SAFETY: FUTEX_WAKE_BITSET (shared, as in `wait_guest`); waking touches no memory.
+    wake_op(addr, count, bitset, libc::FUTEX_WAKE_BITSET)
+}
+
+/// Wake up to `count` waiters on the guest word at `addr`; `shared` as in [`guest_op`].
+pub fn wake_guest(addr: u64, count: u32, bitset: u32, shared: bool) -> u32 {
+    wake_op(
+        addr,
+        count,
+        bitset,
+        guest_op(libc::FUTEX_WAKE_BITSET, shared),
+    )
+}
+
+fn wake_op(addr: u64, count: u32, bitset: u32, op: i32) -> u32 {
+    // SAFETY: FUTEX_WAKE_BITSET; waking touches no memory.
     let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
             addr,
-            libc::FUTEX_WAKE_BITSET,
+            op,
             count.min(i32::MAX as u32),
             0u64,
             0u64,
@@ -348,18 +389,19 @@ pub fn requeue(
     requeue: u32,
     addr2: u64,
     expected: Option<u32>,
+    shared: bool,
 ) -> Result<u32, Error> {
     let (op, val3) = match expected {
         Some(v) => (libc::FUTEX_CMP_REQUEUE, v),
         None => (libc::FUTEX_REQUEUE, 0),
     };
-    // SAFETY: requeue between two guest words (checked in range by the caller); shared, as
-    // in `wait_guest`.
+    // SAFETY: requeue between two guest words (checked in range by the caller); `shared`
+    // (both words) as in `guest_op`.
     let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
             addr,
-            op,
+            guest_op(op, shared),
             wake.min(i32::MAX as u32),
             requeue.min(i32::MAX as u32) as u64,
             addr2,

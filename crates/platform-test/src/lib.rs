@@ -425,6 +425,7 @@ impl Platform for TestPlatform {
         expected: u32,
         _timeout: Option<Nanos>,
         _bitset: u32,
+        _shared: bool,
     ) -> Result<WaitOutcome> {
         let mut b = [0u8; 4];
         self.read_guest(addr, &mut b)?;
@@ -433,7 +434,7 @@ impl Platform for TestPlatform {
         }
         Ok(WaitOutcome::TimedOut)
     }
-    fn guest_wake(&self, addr: GuestAddr, _count: u32, _bitset: u32) -> Result<u32> {
+    fn guest_wake(&self, addr: GuestAddr, _count: u32, _bitset: u32, _shared: bool) -> Result<u32> {
         let mut b = [0u8; 4];
         self.read_guest(addr, &mut b)?;
         Ok(0)
@@ -445,6 +446,7 @@ impl Platform for TestPlatform {
         _requeue: u32,
         addr2: GuestAddr,
         expected: Option<u32>,
+        _shared: bool,
     ) -> Result<u32> {
         let mut b = [0u8; 4];
         self.read_guest(addr2, &mut b)?;

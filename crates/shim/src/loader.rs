@@ -577,6 +577,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                             offset: off,
                             ino,
                             shared: 0,
+                            host: host.is_some(),
                         },
                     },
                 );

@@ -116,6 +116,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                     offset: off,
                     ino: node.metadata().map(|m| m.ino).unwrap_or(0),
                     shared: 0,
+                    host: false,
                 }
             } else {
                 Backing::Anonymous
@@ -162,6 +163,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                     offset: off,
                     ino,
                     shared: shared_handle,
+                    host: node.host_fd().is_some(),
                 },
             },
         );
@@ -623,6 +625,7 @@ impl<P: LinuxPlatform> Kernel<P> {
                         offset: remap.file_offset,
                         ino,
                         shared: remap.handle,
+                        host: false,
                     },
                     other => other,
                 },

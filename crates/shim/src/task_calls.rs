@@ -7,6 +7,7 @@ use core::sync::atomic::Ordering;
 use meridian_abi::layout::{Fields, Timespec};
 use meridian_abi::{CpuContext, Errno};
 use meridian_core::Error;
+use meridian_core::mm::Backing;
 use meridian_core::platform::{Resume, WaitOutcome};
 use meridian_core::time::{ClockKind, Nanos};
 
@@ -211,7 +212,9 @@ impl<P: LinuxPlatform> Kernel<P> {
         self.exit_robust_list(t);
         let ctid = t.clear_child_tid.load(Ordering::Acquire);
         if ctid != 0 && self.write_u32(ctid, 0).is_ok() {
-            let _ = self.p.guest_wake(ctid, 1, u32::MAX);
+            let _ = self
+                .p
+                .guest_wake(ctid, 1, u32::MAX, self.futex_shared(&[ctid]));
         }
         let left = {
             let mut th = self.threads.lock();
@@ -258,7 +261,9 @@ impl<P: LinuxPlatform> Kernel<P> {
                 .is_ok()
                 && v & FUTEX_WAITERS != 0
             {
-                let _ = self.p.guest_wake(word, 1, u32::MAX);
+                let _ = self
+                    .p
+                    .guest_wake(word, 1, u32::MAX, self.futex_shared(&[word]));
             }
         };
         let mut entry = first;
@@ -324,6 +329,22 @@ impl<P: LinuxPlatform> Kernel<P> {
         }
     }
 
+    /// Whether a non-private guest futex on the words at `addrs` is a shared host futex:
+    /// only when every word is in memory the sandbox's processes share (MAP_SHARED anonymous
+    /// memory, /dev/zero, in-memory files). Everywhere else, and always for host-file
+    /// mappings (even MAP_SHARED ones), a private host futex: the host would key a shared
+    /// one on the host file and meet host processes' waiters on it. For private memory this
+    /// is Linux's own key (the address space); a MAP_SHARED read-only host-file mapping loses
+    /// futexes across the sandbox's processes (its words cannot be written anyway).
+    fn futex_shared(&self, addrs: &[u64]) -> bool {
+        let mm = self.mm.lock();
+        addrs.iter().all(|&a| {
+            mm.find(a).is_some_and(|(_, area)| {
+                area.shared && !matches!(area.backing, Backing::File { host: true, .. })
+            })
+        })
+    }
+
     /// futex(2).
     pub fn sys_futex(
         &self,
@@ -341,9 +362,12 @@ impl<P: LinuxPlatform> Kernel<P> {
         const FUTEX_CMP_REQUEUE: u64 = 4;
         const FUTEX_WAIT_BITSET: u64 = 9;
         const FUTEX_WAKE_BITSET: u64 = 10;
+        const FUTEX_PRIVATE_FLAG: u64 = 128;
         const FUTEX_CLOCK_REALTIME: u64 = 256;
         let cmd = op & 0x7f;
         let val32 = val as u32;
+        // With FUTEX_PRIVATE_FLAG (glibc's process-private locks) no area lookup is needed.
+        let private = op & FUTEX_PRIVATE_FLAG != 0;
         match cmd {
             FUTEX_WAIT | FUTEX_WAIT_BITSET => {
                 let bitset = if cmd == FUTEX_WAIT {
@@ -375,12 +399,13 @@ impl<P: LinuxPlatform> Kernel<P> {
                 };
                 let monotonic = || self.p.now(ClockKind::Monotonic).0;
                 let deadline = to.map(|d| monotonic().saturating_add(d.0));
+                let shared = !private && self.futex_shared(&[addr]);
                 loop {
                     if self.signal_pending(t) {
                         return Err(Errno::EINTR.into());
                     }
                     let left = deadline.map(|d| Nanos(d.saturating_sub(monotonic())));
-                    match self.p.guest_wait(addr, val32, left, bitset) {
+                    match self.p.guest_wait(addr, val32, left, bitset, shared) {
                         Ok(WaitOutcome::Woken) => return Ok(0),
                         Ok(WaitOutcome::TimedOut) => return Err(Errno::ETIMEDOUT.into()),
                         // A host signal for the library OS itself (a child's end, a kick)
@@ -402,7 +427,8 @@ impl<P: LinuxPlatform> Kernel<P> {
                 if bitset == 0 {
                     return Err(Errno::EINVAL.into());
                 }
-                Ok(u64::from(self.p.guest_wake(addr, val32, bitset)?))
+                let shared = !private && self.futex_shared(&[addr]);
+                Ok(u64::from(self.p.guest_wake(addr, val32, bitset, shared)?))
             }
             FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
                 let expected = if cmd == FUTEX_CMP_REQUEUE {
@@ -410,9 +436,10 @@ impl<P: LinuxPlatform> Kernel<P> {
                 } else {
                     None
                 };
+                let shared = !private && self.futex_shared(&[addr, addr2]);
                 match self
                     .p
-                    .guest_requeue(addr, val32, timeout as u32, addr2, expected)
+                    .guest_requeue(addr, val32, timeout as u32, addr2, expected, shared)
                 {
                     Ok(n) => Ok(u64::from(n)),
                     Err(Error::WouldBlock) => Err(Errno::EAGAIN.into()),
