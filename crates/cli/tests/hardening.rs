@@ -94,6 +94,17 @@ fn start(prefix: &[&str], secret: &Path) -> Child {
     spawn_piped(command(prefix, &argv))
 }
 
+/// Wait for a runner started by [`spawn_piped`]: its exit status and what it wrote on stderr.
+fn wait_with_stderr(child: &mut Child) -> (std::process::ExitStatus, String) {
+    let status = child.wait().expect("wait for the runner");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .map(|mut e| e.read_to_string(&mut stderr));
+    (status, stderr)
+}
+
 /// Start `cmd` (a runner) with its stdin, stdout and stderr piped to the test.
 fn spawn_piped(mut cmd: Command) -> Child {
     cmd.stdin(Stdio::piped())
@@ -849,12 +860,7 @@ fn check_forks_past_the_limit(who: &Identity) {
         .map(|p| std::fs::read_dir(format!("/proc/{p}/task")).map_or(0, |d| d.count()))
         .sum();
     drop(stdin);
-    let status = child.wait().expect("wait for the runner");
-    let mut stderr = String::new();
-    let _ = child
-        .stderr
-        .take()
-        .map(|mut e| e.read_to_string(&mut stderr));
+    let (status, stderr) = wait_with_stderr(&mut child);
     wait_until_empty(&ns, "the fork attack");
     eprintln!(
         "{}: guest: {}host: {} processes, {tasks} tasks",
@@ -965,16 +971,11 @@ fn check_child_host_death(who: &Identity, how: ChildDeath) {
         std::thread::sleep(Duration::from_millis(10));
     }
     drop(stdin);
-    let status = child.wait().expect("wait for the runner");
     let mut rest = String::new();
     stdout
         .read_to_string(&mut rest)
         .expect("the guest's report");
-    let mut stderr = String::new();
-    let _ = child
-        .stderr
-        .take()
-        .map(|mut e| e.read_to_string(&mut stderr));
+    let (status, stderr) = wait_with_stderr(&mut child);
     match how {
         ChildDeath::Killed => {
             assert_eq!(
@@ -1127,12 +1128,7 @@ fn memory_is_bounded_for_the_whole_sandbox() {
     stdout
         .read_to_string(&mut rest)
         .expect("the guest's summary");
-    let status = child.wait().expect("wait for the runner");
-    let mut stderr = String::new();
-    let _ = child
-        .stderr
-        .take()
-        .map(|mut e| e.read_to_string(&mut stderr));
+    let (status, stderr) = wait_with_stderr(&mut child);
     wait_until_empty(&ns, "the memory hog");
     eprintln!("guest: {line}{rest}host: {resident} bytes of anonymous memory resident");
     assert_eq!(common::exit_code(status), 0, "stderr:\n{stderr}");

@@ -13,7 +13,7 @@
 //! taken, whatever is opened later lands at or above it. [`reserve_below_floor`] takes them,
 //! after the filesystem jail and before the volume roots are opened.
 //!
-//! Host calls: `fstat`, `open`, `dup2`, `close` (before the filter).
+//! Host calls: `fstat`, `fcntl(F_GETFD)`, `open`, `dup2` (before the filter).
 
 use std::os::fd::RawFd;
 

@@ -89,18 +89,15 @@ impl<P: LinuxPlatform> Kernel<P> {
         if self.over_memory_limit(&mm, start, len) {
             return Err(Errno::ENOMEM.into());
         }
+        let area = |backing| Area {
+            end: start + len,
+            prot,
+            shared,
+            backing,
+        };
         if flags & MAP_ANONYMOUS != 0 {
             self.p.map_anonymous(start, len, prot, shared)?;
-            mm.insert(
-                start,
-                Area {
-                    end: start + len,
-                    prot,
-                    shared,
-                    backing: Backing::Anonymous,
-                },
-            );
-            return Ok(start);
+            return Ok(self.record_mapping(&mut mm, start, area(Backing::Anonymous)));
         }
         let f = self.file(fd)?;
         if !f.readable || (shared && prot.write && !f.writable) {
@@ -121,17 +118,7 @@ impl<P: LinuxPlatform> Kernel<P> {
             } else {
                 Backing::Anonymous
             };
-            mm.insert(
-                start,
-                Area {
-                    end: start + len,
-                    prot,
-                    shared,
-                    backing,
-                },
-            );
-            self.forget_unmapped_shared_files(&mm);
-            return Ok(start);
+            return Ok(self.record_mapping(&mut mm, start, area(backing)));
         }
         let host_char_device = node.file_type() == FileType::CharDevice && node.host_fd().is_some();
         if node.file_type() != FileType::Regular && !host_char_device {
@@ -152,23 +139,27 @@ impl<P: LinuxPlatform> Kernel<P> {
             // MAP_PRIVATE of an in-memory file: a private copy.
             self.map_file_copy(start, len, prot, &node, off)?;
         }
-        mm.insert(
-            start,
-            Area {
-                end: start + len,
-                prot,
-                shared,
-                backing: Backing::File {
-                    path: f.path.clone(),
-                    offset: off,
-                    ino,
-                    shared: shared_handle,
-                    host: node.host_fd().is_some(),
-                },
-            },
-        );
-        self.forget_unmapped_shared_files(&mm);
-        Ok(start)
+        let backing = Backing::File {
+            path: f.path.clone(),
+            offset: off,
+            ino,
+            shared: shared_handle,
+            host: node.host_fd().is_some(),
+        };
+        Ok(self.record_mapping(&mut mm, start, area(backing)))
+    }
+
+    /// Record a new mapping at `start` and let go of the shared file pages that it replaced
+    /// (a MAP_FIXED mapping over them). Returns `start`.
+    fn record_mapping(
+        &self,
+        mm: &mut meridian_core::mm::AddressSpace,
+        start: u64,
+        area: Area,
+    ) -> u64 {
+        mm.insert(start, area);
+        self.forget_unmapped_shared_files(mm);
+        start
     }
 
     /// Drop this process's hold on the shared pages of in-memory files that no mapping uses
